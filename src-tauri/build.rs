@@ -1,0 +1,20 @@
+fn main() {
+    // Commands are listed here so each gets a permission, and the capability
+    // files in src-tauri/capabilities grant only the ones the UI calls.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "get_state",
+        "choose_files",
+        "choose_folder",
+        "add_paths",
+        "remove_file",
+        "dismiss_notice",
+        "start_upload",
+        "finish",
+    ]);
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(manifest);
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}

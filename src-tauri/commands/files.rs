@@ -1,0 +1,58 @@
+//! Choosing, listing and removing files.
+
+use std::path::PathBuf;
+
+use satchel_core::{Snapshot, LOCAL_SOURCE};
+use tauri::{AppHandle, State};
+use uuid::Uuid;
+
+use crate::dialog::{self, Pick};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+#[tauri::command]
+pub fn get_state(state: State<'_, AppState>) -> Snapshot {
+    state.picker.snapshot()
+}
+
+#[tauri::command]
+pub async fn choose_files(app: AppHandle, state: State<'_, AppState>) -> Result<Snapshot> {
+    let paths = dialog::pick(&app, Pick::Files).await?;
+    add(&state, paths).await
+}
+
+#[tauri::command]
+pub async fn choose_folder(app: AppHandle, state: State<'_, AppState>) -> Result<Snapshot> {
+    let paths = dialog::pick(&app, Pick::Folder).await?;
+    add(&state, paths).await
+}
+
+/// Paths handed over by the OS: drag and drop, or a second launch.
+#[tauri::command]
+pub async fn add_paths(paths: Vec<PathBuf>, state: State<'_, AppState>) -> Result<Snapshot> {
+    add(&state, paths).await
+}
+
+#[tauri::command]
+pub fn remove_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
+    let uuid = Uuid::parse_str(&uuid).map_err(|_| Error::InvalidId(uuid))?;
+    state.picker.remove(uuid)?;
+    Ok(state.picker.snapshot())
+}
+
+#[tauri::command]
+pub fn dismiss_notice(id: u64, state: State<'_, AppState>) -> Snapshot {
+    state.picker.dismiss_notice(id);
+    state.picker.snapshot()
+}
+
+/// Adding reads every file's first bytes, so it runs off the async workers.
+async fn add(state: &AppState, paths: Vec<PathBuf>) -> Result<Snapshot> {
+    let picker = state.picker.clone();
+    let snapshot = tauri::async_runtime::spawn_blocking(move || {
+        picker.add_paths(&paths, LOCAL_SOURCE);
+        picker.snapshot()
+    })
+    .await?;
+    Ok(snapshot)
+}

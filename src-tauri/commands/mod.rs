@@ -1,0 +1,4 @@
+//! Tauri commands: a few lines each over `satchel-core`, grouped by area.
+
+pub mod files;
+pub mod upload;

@@ -1,0 +1,228 @@
+//! The embedded default destination: a folder on this machine.
+//!
+//! When working on this file, keep in mind:
+//! - bytes are streamed in fixed chunks, never read whole;
+//! - a file only appears under its final name once complete (temporary name,
+//!   then an atomic hard link), so a crash leaves no half file behind a real name;
+//! - an existing file is never overwritten: linking fails if the name is taken,
+//!   and we move on to `name (1).ext`, without a race between check and write.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::{Destination, Landed, Progress, UploadItem};
+use crate::{naming::unclobbered_names, Error, Result};
+
+const CHUNK: usize = 1 << 20;
+
+pub struct FolderDestination {
+    root: PathBuf,
+}
+
+impl FolderDestination {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        FolderDestination { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn unwritable(&self, source: io::Error) -> Error {
+        Error::DestinationUnwritable {
+            path: self.root.clone(),
+            source,
+        }
+    }
+}
+
+#[async_trait]
+impl Destination for FolderDestination {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    async fn prepare(&self) -> Result<()> {
+        let root = self.root.clone();
+        let probe = tokio::task::spawn_blocking(move || -> io::Result<()> {
+            fs::create_dir_all(&root)?;
+            // Creating a file is the only honest test of "writable".
+            let probe = root.join(format!(".satchel-probe-{}", Uuid::new_v4()));
+            File::create(&probe)?;
+            fs::remove_file(&probe)
+        });
+        match probe.await {
+            Ok(result) => result.map_err(|e| self.unwritable(e)),
+            Err(join) => Err(self.unwritable(io::Error::other(join))),
+        }
+    }
+
+    async fn upload(&self, item: &UploadItem, progress: Arc<dyn Progress>) -> Result<Landed> {
+        let root = self.root.clone();
+        let item = item.clone();
+        let task = tokio::task::spawn_blocking(move || copy_into(&root, &item, progress.as_ref()));
+        match task.await {
+            Ok(result) => result,
+            Err(join) => Err(self.unwritable(io::Error::other(join))),
+        }
+    }
+}
+
+fn copy_into(root: &Path, item: &UploadItem, progress: &dyn Progress) -> Result<Landed> {
+    let copy_failed = |source| Error::CopyFailed {
+        name: item.filename.clone(),
+        dest: root.to_path_buf(),
+        source,
+    };
+    let mut input = File::open(&item.path).map_err(|e| Error::reading(&item.path, e))?;
+    let temp = root.join(format!(
+        ".{}.satchel-{}.part",
+        item.filename,
+        Uuid::new_v4()
+    ));
+    let result = write_temp(&mut input, &temp, &item.path, progress)
+        .and_then(|()| link_unclobbered(&temp, root, &item.filename).map_err(copy_failed));
+    // The temporary name goes in every case: linked (the final name keeps the
+    // data) or failed (nothing partial is left behind).
+    let _ = fs::remove_file(&temp);
+    result.map(|path| Landed {
+        url: path.display().to_string(),
+    })
+}
+
+fn write_temp(input: &mut File, temp: &Path, source: &Path, progress: &dyn Progress) -> Result<()> {
+    let dest = temp.parent().unwrap_or(temp).to_path_buf();
+    let write_failed = |source| Error::CopyFailed {
+        name: temp.display().to_string(),
+        dest: dest.clone(),
+        source,
+    };
+    let mut output = File::create_new(temp).map_err(write_failed)?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut transferred = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::reading(source, e)),
+        };
+        output.write_all(&buf[..n]).map_err(write_failed)?;
+        transferred += n as u64;
+        progress.advanced(transferred);
+    }
+    output.sync_all().map_err(write_failed)
+}
+
+/// Gives `temp` the first free name of `filename`'s sequence in `root`.
+fn link_unclobbered(temp: &Path, root: &Path, filename: &str) -> io::Result<PathBuf> {
+    for name in unclobbered_names(filename) {
+        let candidate = root.join(&name);
+        match fs::hard_link(temp, &candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("unclobbered_names never ends")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Last(AtomicU64);
+    impl Progress for Last {
+        fn advanced(&self, transferred: u64) {
+            self.0.store(transferred, Ordering::SeqCst);
+        }
+    }
+
+    fn item(path: &Path) -> UploadItem {
+        UploadItem {
+            path: path.to_path_buf(),
+            filename: path.file_name().unwrap().to_string_lossy().into_owned(),
+            mime: "application/octet-stream".into(),
+            size: fs::metadata(path).unwrap().len(),
+        }
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn copies_byte_identical_and_never_clobbers() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let path = src.path().join("data.bin");
+        // Larger than one chunk, and not a multiple of it.
+        let data: Vec<u8> = (0..(CHUNK * 2 + 123)).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &data).unwrap();
+        fs::write(dest.path().join("data.bin"), b"already here").unwrap();
+
+        let folder = FolderDestination::new(dest.path());
+        folder.prepare().await.unwrap();
+        let progress = Arc::new(Last(AtomicU64::new(0)));
+        let first = folder.upload(&item(&path), progress.clone()).await.unwrap();
+        let second = folder.upload(&item(&path), progress.clone()).await.unwrap();
+
+        assert_eq!(
+            first.url,
+            dest.path().join("data (1).bin").display().to_string()
+        );
+        assert_eq!(
+            second.url,
+            dest.path().join("data (2).bin").display().to_string()
+        );
+        assert_eq!(
+            fs::read(dest.path().join("data.bin")).unwrap(),
+            b"already here"
+        );
+        assert_eq!(fs::read(&first.url).unwrap(), data);
+        assert_eq!(progress.0.load(Ordering::SeqCst), data.len() as u64);
+        // No temporary files are left behind.
+        assert_eq!(
+            entries(dest.path()),
+            ["data (1).bin", "data (2).bin", "data.bin"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_destination_under_a_file_is_unwritable() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("file"), b"x").unwrap();
+        let folder = FolderDestination::new(dir.path().join("file/sub"));
+        let err = folder.prepare().await.unwrap_err();
+        assert_eq!(err.kind(), "destinationUnwritable");
+        assert!(err.to_string().contains("file/sub"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_vanished_source_fails_cleanly() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let path = src.path().join("gone.txt");
+        fs::write(&path, b"x").unwrap();
+        let it = item(&path);
+        fs::remove_file(&path).unwrap();
+        let folder = FolderDestination::new(dest.path());
+        let err = folder
+            .upload(&it, Arc::new(Last(AtomicU64::new(0))))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "notFound");
+        assert!(entries(dest.path()).is_empty());
+    }
+}

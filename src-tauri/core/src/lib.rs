@@ -1,0 +1,43 @@
+//! Satchel's core: everything the picker does that is not drawing a window.
+//!
+//! The queue of chosen files, MIME detection, the destinations files are
+//! uploaded to and the pipeline that drives them all live here, free of any
+//! Tauri type, so they can be tested (and later driven headless) without a
+//! display. The desktop app is a thin adapter over [`Picker`].
+//!
+//! ```no_run
+//! # async fn demo() -> satchel_core::Result<()> {
+//! use std::sync::Arc;
+//! use satchel_core::{FolderDestination, Picker, NoEvents};
+//!
+//! let picker = Picker::new(Arc::new(FolderDestination::new("/tmp/out")), Arc::new(NoEvents));
+//! picker.add_paths(&["/etc/hostname".into()], satchel_core::LOCAL_SOURCE);
+//! let done = picker.upload().await?;
+//! println!("{}", serde_json::to_string(&done).unwrap());
+//! # Ok(()) }
+//! ```
+
+mod destination;
+mod error;
+mod events;
+mod mime;
+mod naming;
+mod paths;
+mod picker;
+mod queue;
+mod record;
+mod result;
+mod scan;
+
+pub use destination::{
+    folder::FolderDestination, parse as parse_destination, Destination, Landed, Progress,
+    UploadItem,
+};
+pub use error::{Error, ErrorInfo, Result};
+pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};
+pub use mime::{detect as detect_mime, sniff as sniff_mime};
+pub use naming::unclobbered_names;
+pub use paths::default_upload_dir;
+pub use picker::{AddOutcome, Picker};
+pub use record::{FileRecord, FileStatus, LOCAL_SOURCE};
+pub use result::{FailedFile, UploadDone, UploadedFile};

@@ -1,0 +1,66 @@
+//! The record Satchel keeps for every file in the queue.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::ErrorInfo;
+
+/// Filestack's name for files that come from the local disk.
+pub const LOCAL_SOURCE: &str = "local_file_system";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FileStatus {
+    Queued,
+    Uploading,
+    Done,
+    Failed,
+}
+
+/// One file in the queue. Rust owns it; the UI only ever renders copies.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    pub uuid: Uuid,
+    pub filename: String,
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub mime: String,
+    pub size: u64,
+    pub source: String,
+    pub status: FileStatus,
+    /// Bytes of this file the destination has taken so far.
+    pub transferred: u64,
+    /// Where the file landed, once it is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorInfo>,
+    /// The file on disk the bytes come from; never sent to the UI.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+impl FileRecord {
+    pub fn new(path: PathBuf, filename: String, mime: String, size: u64, source: &str) -> Self {
+        FileRecord {
+            uuid: Uuid::new_v4(),
+            display_name: filename.clone(),
+            filename,
+            mime,
+            size,
+            source: source.to_owned(),
+            status: FileStatus::Queued,
+            transferred: 0,
+            url: None,
+            error: None,
+            path,
+        }
+    }
+
+    /// Whether the next upload should (re)send this file.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.status, FileStatus::Queued | FileStatus::Failed)
+    }
+}

@@ -1,0 +1,60 @@
+//! Errors that cross the IPC boundary, always as `{kind, message}`.
+
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Core(#[from] satchel_core::Error),
+
+    #[error("{0:?} is not a valid file id")]
+    InvalidId(String),
+
+    #[error("the file dialog could not be shown: {0}")]
+    Dialog(String),
+
+    #[error(transparent)]
+    Tauri(#[from] tauri::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.kind(),
+            Error::InvalidId(_) => "invalidId",
+            Error::Dialog(_) => "dialog",
+            Error::Tauri(_) => "internal",
+        }
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        satchel_core::ErrorInfo {
+            kind: self.kind().to_owned(),
+            message: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crosses_the_ipc_as_kind_and_message() {
+        let json = serde_json::to_value(Error::InvalidId("x".into())).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "invalidId", "message": "\"x\" is not a valid file id"})
+        );
+        let core = Error::from(satchel_core::Error::UploadRunning);
+        assert_eq!(
+            serde_json::to_value(core).unwrap(),
+            serde_json::json!({"kind": "uploadRunning", "message": "an upload is already running"})
+        );
+    }
+}

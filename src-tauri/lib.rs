@@ -1,0 +1,82 @@
+//! The Satchel desktop app: command line, window and the Tauri commands that
+//! adapt `satchel-core` to the webview.
+
+mod cli;
+mod commands;
+mod dialog;
+mod display;
+mod error;
+mod state;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use satchel_core::{default_upload_dir, parse_destination, Destination, Picker, LOCAL_SOURCE};
+use tauri::{Manager, RunEvent};
+
+use crate::cli::Cli;
+use crate::state::{AppState, WebviewEvents};
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match try_main(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("satchel: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> Result<ExitCode, String> {
+    let destination: Arc<dyn Destination> = match &cli.to {
+        Some(spec) => parse_destination(spec).map_err(|e| e.to_string())?,
+        None => Arc::new(satchel_core::FolderDestination::new(default_upload_dir())),
+    };
+    display::ensure_available().map_err(|e| e.to_string())?;
+
+    let json = cli.json;
+    let preload = cli.files;
+    let app = tauri::Builder::default()
+        .setup(move |app| {
+            let events = Arc::new(WebviewEvents(app.handle().clone()));
+            let picker = Arc::new(Picker::new(destination, events));
+            if !preload.is_empty() {
+                // Errors (a missing file, say) become notices in the window.
+                picker.add_paths(&preload, LOCAL_SOURCE);
+            }
+            app.manage(AppState { picker, json });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::files::get_state,
+            commands::files::choose_files,
+            commands::files::choose_folder,
+            commands::files::add_paths,
+            commands::files::remove_file,
+            commands::files::dismiss_notice,
+            commands::upload::start_upload,
+            commands::upload::finish,
+        ])
+        .build(tauri::generate_context!())
+        .map_err(|e| format!("cannot start the picker: {e}"))?;
+
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            print_result(app);
+        }
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_result(app: &tauri::AppHandle) {
+    let state = app.state::<AppState>();
+    if !state.json {
+        return;
+    }
+    match serde_json::to_string(&state.picker.result()) {
+        Ok(json) => println!("{json}"),
+        Err(e) => eprintln!("satchel: cannot write the JSON result: {e}"),
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real Satchel window under Xvfb, driven through
+//! WebDriver (tauri-driver + WebKitWebDriver). Needs what `./x setup` installs.
+
+mod harness;
+mod picker;
