@@ -8,6 +8,13 @@ fn main() {
         "add_paths",
         "remove_file",
         "dismiss_notice",
+        "list_sources",
+        "sidebar_sources",
+        "source_loaded",
+        "source_failed",
+        "source_view",
+        "source_action",
+        "source_chunk",
         "start_upload",
         "finish",
     ]);

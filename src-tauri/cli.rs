@@ -22,6 +22,30 @@ pub struct Cli {
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
 
+    /// A custom source to offer: an ES module whose default export is a
+    /// Filestack custom source object. Repeatable.
+    #[arg(long = "source", value_name = "FILE.js")]
+    pub sources: Vec<PathBuf>,
+
+    /// An origin (scheme://host[:port]) the --source files may connect to
+    /// from their own code. Repeatable; without it they may connect nowhere.
+    #[arg(long = "source-connect", value_name = "ORIGIN")]
+    pub source_connect: Vec<String>,
+
+    /// Sources in the sidebar, in order: local_file_system and custom
+    /// sources by their name, comma-separated (Filestack's fromSources).
+    #[arg(long = "from-sources", value_name = "LIST", value_delimiter = ',')]
+    pub from_sources: Option<Vec<String>>,
+
+    /// The most files the picker takes (Filestack's maxFiles). Satchel's
+    /// default is 1000, not Filestack's 1: desktop pickers choose many files.
+    #[arg(long = "max-files", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_files: Option<u32>,
+
+    /// Start uploading files as soon as they are added (uploadInBackground).
+    #[arg(long = "upload-in-background")]
+    pub upload_in_background: bool,
+
     /// When the window closes, print the result on stdout as JSON shaped like
     /// Filestack's onUploadDone payload: {"filesUploaded":[…],"filesFailed":[…]}.
     #[arg(long)]

@@ -10,6 +10,9 @@ pub enum Error {
     #[error("{0:?} is not a valid file id")]
     InvalidId(String),
 
+    #[error("bad chunk: {0}")]
+    BadChunk(String),
+
     #[error("the file dialog could not be shown: {0}")]
     Dialog(String),
 
@@ -25,6 +28,7 @@ impl Error {
             Error::Core(e) => e.kind(),
             Error::InvalidId(_) => "invalidId",
             Error::Dialog(_) => "dialog",
+            Error::BadChunk(_) => "badChunk",
             Error::Tauri(_) => "internal",
         }
     }

@@ -1,9 +1,9 @@
 //! What the app keeps between commands, and the bridge from core events to
 //! the webview.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use satchel_core::{EventSink, Picker, Snapshot};
+use satchel_core::{EventSink, Picker, Snapshot, SourceRegistry};
 use tauri::{AppHandle, Emitter};
 
 /// The event the UI listens to; its payload is a whole [`Snapshot`].
@@ -11,8 +11,22 @@ pub const STATE_EVENT: &str = "satchel://state";
 
 pub struct AppState {
     pub picker: Arc<Picker>,
+    pub sources: Mutex<SourceRegistry>,
     /// Print the result as JSON on stdout when the app exits.
     pub json: bool,
+}
+
+impl AppState {
+    pub fn lock_sources(&self) -> MutexGuard<'_, SourceRegistry> {
+        self.sources
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The name the source in frame `id` acts as, if it loaded cleanly.
+    pub fn source_name(&self, id: u32) -> satchel_core::Result<String> {
+        self.lock_sources().name(id).map(str::to_owned)
+    }
 }
 
 /// Forwards every core state change to the webview.

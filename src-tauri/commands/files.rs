@@ -54,5 +54,6 @@ async fn add(state: &AppState, paths: Vec<PathBuf>) -> Result<Snapshot> {
         picker.snapshot()
     })
     .await?;
+    crate::commands::upload::after_add(state);
     Ok(snapshot)
 }

@@ -1,4 +1,5 @@
 //! Tauri commands: a few lines each over `satchel-core`, grouped by area.
 
 pub mod files;
+pub mod sources;
 pub mod upload;

@@ -34,6 +34,45 @@ pub enum Error {
     #[error("unsupported destination {spec:?}: {reason}")]
     BadDestination { spec: String, reason: String },
 
+    #[error("cannot write to the spool at {}: {source}", path.display())]
+    Spool { path: PathBuf, source: io::Error },
+
+    #[error("bad chunk: {0}")]
+    BadChunk(String),
+
+    #[error("too large: {size} bytes is over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+
+    #[error("too many files: the picker takes at most {max} (maxFiles)")]
+    TooManyFiles { max: usize },
+
+    #[error("invalid URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+
+    #[error("invalid header: {0}")]
+    BadHeader(String),
+
+    #[error("{url} answered HTTP {status}")]
+    HttpStatus { url: String, status: u16 },
+
+    #[error("fetching {url} failed: {message}")]
+    Fetch { url: String, message: String },
+
+    #[error("invalid request: {0}")]
+    BadRequest(String),
+
+    #[error("missing required field {0:?}")]
+    MissingField(&'static str),
+
+    #[error("unknown source {0:?}")]
+    UnknownSource(String),
+
+    #[error("invalid source {file}: {reason}")]
+    BadSource { file: String, reason: String },
+
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+
     #[error("no file with id {0} in the queue")]
     UnknownFile(Uuid),
 
@@ -54,6 +93,19 @@ impl Error {
             Error::DestinationUnwritable { .. } => "destinationUnwritable",
             Error::CopyFailed { .. } => "copyFailed",
             Error::BadDestination { .. } => "badDestination",
+            Error::Spool { .. } => "spool",
+            Error::BadChunk(_) => "badChunk",
+            Error::TooLarge { .. } => "tooLarge",
+            Error::TooManyFiles { .. } => "tooManyFiles",
+            Error::BadUrl { .. } => "badUrl",
+            Error::BadHeader(_) => "badHeader",
+            Error::HttpStatus { .. } => "httpStatus",
+            Error::Fetch { .. } => "fetch",
+            Error::BadRequest(_) => "badRequest",
+            Error::MissingField(_) => "missingField",
+            Error::UnknownSource(_) => "unknownSource",
+            Error::BadSource { .. } => "badSource",
+            Error::Config { .. } => "config",
             Error::UnknownFile(_) => "unknownFile",
             Error::UploadRunning => "uploadRunning",
             Error::NothingToUpload => "nothingToUpload",

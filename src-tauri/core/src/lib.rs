@@ -17,27 +17,40 @@
 //! # Ok(()) }
 //! ```
 
+pub mod actions;
+mod config;
 mod destination;
 mod error;
 mod events;
+mod fetch;
+mod headers;
 mod mime;
 mod naming;
+mod options;
 mod paths;
 mod picker;
 mod queue;
 mod record;
 mod result;
 mod scan;
+mod source_api;
+mod sources;
+mod spool;
 
+pub use config::{user_config_path, UserConfig};
 pub use destination::{
     folder::FolderDestination, parse as parse_destination, Destination, Landed, Progress,
     UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
 pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};
+pub use fetch::{check_url, clean_filename, Metadata};
 pub use mime::{detect as detect_mime, sniff as sniff_mime};
 pub use naming::unclobbered_names;
-pub use paths::default_upload_dir;
+pub use options::PickerOptions;
+pub use paths::{default_upload_dir, spool_dir, state_dir};
 pub use picker::{AddOutcome, Picker};
-pub use record::{FileRecord, FileStatus, LOCAL_SOURCE};
+pub use record::{FileRecord, FileStatus, Headers, Origin, LOCAL_SOURCE};
 pub use result::{FailedFile, UploadDone, UploadedFile};
+pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
+pub use sources::{parse_origin, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry};

@@ -3,33 +3,53 @@
 //! Every change ends with a [`Snapshot`] sent to the [`EventSink`], so
 //! whoever draws the picker only ever renders what is here.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
 use crate::destination::{Destination, Progress, UploadItem};
 use crate::events::{EventSink, Notice, Snapshot, Totals};
+use crate::fetch::Fetcher;
+use crate::options::PickerOptions;
 use crate::queue::Queue;
-use crate::{mime, scan, Error, ErrorInfo, FileRecord, FileStatus, Result, UploadDone};
+use crate::spool::{Spool, SpoolWriter};
+use crate::{
+    mime, paths, scan, Error, ErrorInfo, FileRecord, FileStatus, Origin, Result, UploadDone,
+};
 
 /// Progress snapshots are sent at most this often; a UI cannot show more.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 pub struct Picker {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     destination: Arc<dyn Destination>,
+    pub(crate) options: PickerOptions,
+    pub(crate) spool: Spool,
+    fetcher: OnceLock<Fetcher>,
+    /// Raw files being streamed in from sources, by spool id.
+    pub(crate) raw: Mutex<HashMap<Uuid, RawUpload>>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     state: Mutex<State>,
     sink: Arc<dyn EventSink>,
 }
 
+/// A raw file on its way into the spool, and the source sending it.
+pub(crate) struct RawUpload {
+    pub source: String,
+    pub name: String,
+    pub mime: Option<String>,
+    pub size: u64,
+    pub writer: SpoolWriter,
+}
+
 #[derive(Default)]
-struct State {
-    queue: Queue,
+pub(crate) struct State {
+    pub(crate) queue: Queue,
     notices: Vec<Notice>,
     next_notice: u64,
     run: Option<Run>,
@@ -60,7 +80,57 @@ impl Picker {
                 sink,
             }),
             destination,
+            options: PickerOptions::default(),
+            spool: Spool::new(paths::spool_dir()),
+            fetcher: OnceLock::new(),
+            raw: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn with_options(mut self, options: PickerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn with_spool_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.spool = Spool::new(dir);
+        self
+    }
+
+    pub fn options(&self) -> &PickerOptions {
+        &self.options
+    }
+
+    pub(crate) fn fetcher(&self) -> Result<&Fetcher> {
+        if let Some(fetcher) = self.fetcher.get() {
+            return Ok(fetcher);
+        }
+        let fetcher = Fetcher::new()?;
+        Ok(self.fetcher.get_or_init(|| fetcher))
+    }
+
+    /// Adds records all together or not at all, within `maxFiles`.
+    pub(crate) fn admit(&self, records: Vec<FileRecord>) -> Result<()> {
+        self.update(|state| {
+            let max = self.options.max_files;
+            if state.queue.files().len() + records.len() > max {
+                return Err(Error::TooManyFiles { max });
+            }
+            for record in records {
+                state.queue.push(record);
+            }
+            state.finished = false;
+            Ok(())
+        })
+    }
+
+    /// Whether one more file would fit under `maxFiles`.
+    pub(crate) fn has_room(&self) -> Result<()> {
+        let max = self.options.max_files;
+        if self.shared.lock().queue.files().len() >= max {
+            return Err(Error::TooManyFiles { max });
+        }
+        Ok(())
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -79,22 +149,30 @@ impl Picker {
                 Err(e) => outcome.errors.push(e.info()),
             }
         }
-        self.update(|state| {
-            for record in &outcome.added {
-                state.queue.push(record.clone());
+        if !outcome.added.is_empty() {
+            if let Err(e) = self.admit(outcome.added.clone()) {
+                // Nothing is half-added: past maxFiles, none of them go in.
+                outcome.added.clear();
+                outcome.errors.push(e.info());
             }
+        }
+        self.update(|state| {
             for error in &outcome.errors {
                 state.notify(error.clone());
-            }
-            if !outcome.added.is_empty() {
-                state.finished = false;
             }
         });
         outcome
     }
 
     pub fn remove(&self, uuid: Uuid) -> Result<FileRecord> {
-        self.update(|state| state.queue.remove(uuid))
+        let removed = self.update(|state| state.queue.remove(uuid))?;
+        discard_spooled(&removed);
+        Ok(removed)
+    }
+
+    /// Shows an error that belongs to no one file (a broken config, say).
+    pub fn notify(&self, error: ErrorInfo) {
+        self.update(|state| state.notify(error));
     }
 
     pub fn dismiss_notice(&self, id: u64) {
@@ -133,14 +211,27 @@ impl Picker {
             });
             return Err(e);
         }
-        for file in pending {
-            self.upload_one(file).await;
+        let mut batch = pending;
+        loop {
+            for file in batch {
+                self.upload_one(file).await;
+            }
+            // Files added while this run went on (uploadInBackground) join
+            // it; the check and the end of the run are one step, so a file
+            // added meanwhile is never left behind.
+            batch = self.update(|state| {
+                let next = state.queue.pending_not_failed();
+                if next.is_empty() {
+                    state.run = None;
+                    state.finished = state.queue.pending().is_empty();
+                }
+                next
+            });
+            if batch.is_empty() {
+                break;
+            }
         }
-        Ok(self.update(|state| {
-            state.run = None;
-            state.finished = state.queue.pending().is_empty();
-            UploadDone::from_files(state.queue.files())
-        }))
+        Ok(UploadDone::from_files(self.shared.lock().queue.files()))
     }
 
     async fn upload_one(&self, file: FileRecord) {
@@ -154,8 +245,20 @@ impl Picker {
         if started.is_err() {
             return; // removed from the queue since the upload began
         }
+        let path = match self.materialize(&file).await {
+            Ok(path) => path,
+            Err(e) => {
+                self.update(|state| {
+                    if let Ok(record) = state.queue.get_mut(file.uuid) {
+                        record.status = FileStatus::Failed;
+                        record.error = Some(e.info());
+                    }
+                });
+                return;
+            }
+        };
         let item = UploadItem {
-            path: file.path.clone(),
+            path,
             filename: file.filename.clone(),
             mime: file.mime.clone(),
             size: file.size,
@@ -174,7 +277,9 @@ impl Picker {
                 Ok(landed) => {
                     record.status = FileStatus::Done;
                     record.transferred = record.size;
-                    record.url = Some(landed.url);
+                    record.landed = Some(landed.url);
+                    // Uploaded bytes need no spool copy any more.
+                    discard_spooled(record);
                 }
                 Err(e) => {
                     record.status = FileStatus::Failed;
@@ -185,7 +290,7 @@ impl Picker {
     }
 
     /// Applies a change and tells the sink.
-    fn update<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+    pub(crate) fn update<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
         let (value, snapshot) = {
             let mut state = self.shared.lock();
             let value = change(&mut state);
@@ -197,6 +302,13 @@ impl Picker {
         };
         self.shared.sink.state_changed(&snapshot);
         value
+    }
+}
+
+/// Removes Satchel's own copy of a file's bytes, never a person's file.
+fn discard_spooled(record: &FileRecord) {
+    if record.origin != Origin::Local && !record.path.as_os_str().is_empty() {
+        let _ = std::fs::remove_file(&record.path);
     }
 }
 
@@ -228,7 +340,7 @@ impl State {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not take the picker down with it: the state
         // is plain data and stays usable.
         self.state

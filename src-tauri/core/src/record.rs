@@ -1,5 +1,6 @@
 //! The record Satchel keeps for every file in the queue.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -10,6 +11,9 @@ use crate::ErrorInfo;
 /// Filestack's name for files that come from the local disk.
 pub const LOCAL_SOURCE: &str = "local_file_system";
 
+/// Extra request headers a source attached to a link, by name.
+pub type Headers = BTreeMap<String, String>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FileStatus {
@@ -17,6 +21,18 @@ pub enum FileStatus {
     Uploading,
     Done,
     Failed,
+}
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file the person chose on this machine; never modified or removed.
+    Local,
+    /// Bytes Satchel copied into its spool (raw files, fetched URLs); the
+    /// spool file is Satchel's and goes when the file leaves the queue.
+    Spooled,
+    /// A link fetched only when it is uploaded, with the source's headers.
+    Link { headers: Headers },
 }
 
 /// One file in the queue. Rust owns it; the UI only ever renders copies.
@@ -32,14 +48,22 @@ pub struct FileRecord {
     pub status: FileStatus,
     /// Bytes of this file the destination has taken so far.
     pub transferred: u64,
+    /// The URL a link or fetched file came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
     /// Where the file landed, once it is done.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub landed: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
-    /// The file on disk the bytes come from; never sent to the UI.
+    /// The file on disk the bytes come from (empty for a link not yet
+    /// fetched); never sent to the UI.
     #[serde(skip)]
     pub path: PathBuf,
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 impl FileRecord {
@@ -53,9 +77,12 @@ impl FileRecord {
             source: source.to_owned(),
             status: FileStatus::Queued,
             transferred: 0,
-            url: None,
+            link: None,
+            thumbnail: None,
+            landed: None,
             error: None,
             path,
+            origin: Origin::Local,
         }
     }
 

@@ -52,7 +52,7 @@ impl UploadDone {
                     mimetype: file.mime.clone(),
                     size: file.size,
                     source: file.source.clone(),
-                    url: file.url.clone().unwrap_or_default(),
+                    url: file.landed.clone().unwrap_or_default(),
                     status: "Stored",
                     original_path,
                 }),
@@ -87,7 +87,7 @@ mod tests {
             "local_file_system",
         );
         file.status = FileStatus::Done;
-        file.url = Some("/dest/a.png".into());
+        file.landed = Some("/dest/a.png".into());
         let json = serde_json::to_value(UploadDone::from_files([&file])).unwrap();
         assert_eq!(
             json,

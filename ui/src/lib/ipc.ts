@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { ErrorInfo, Snapshot } from "./types";
+import type { ActionReply, ErrorInfo, SidebarItem, Snapshot, SourceEntry, SourceSlot, SourceView } from "./types";
 
 const STATE_EVENT = "satchel://state";
 
@@ -15,6 +15,22 @@ export const removeFile = (uuid: string) => invoke<Snapshot>("remove_file", { uu
 export const dismissNotice = (id: number) => invoke<Snapshot>("dismiss_notice", { id });
 export const startUpload = () => invoke<void>("start_upload");
 export const finish = () => invoke<void>("finish");
+
+export const listSources = () => invoke<SourceSlot[]>("list_sources");
+export const sidebarSources = () => invoke<SidebarItem[]>("sidebar_sources");
+export const sourceLoaded = (source: number, descriptor: string) =>
+  invoke<SourceEntry>("source_loaded", { source, descriptor });
+export const sourceFailed = (source: number, message: string) => invoke<void>("source_failed", { source, message });
+export const sourceView = (source: number) => invoke<SourceView>("source_view", { source });
+export const sourceAction = (source: number, request: string) =>
+  invoke<ActionReply>("source_action", { source, request });
+
+/** A raw-file chunk goes as the request body, not as JSON. */
+export function sourceChunk(source: number, spool: string, offset: number, data: ArrayBuffer): Promise<void> {
+  return invoke<void>("source_chunk", new Uint8Array(data), {
+    headers: { "satchel-source": String(source), "satchel-spool": spool, "satchel-offset": String(offset) },
+  });
+}
 
 export function onState(handler: (snapshot: Snapshot) => void): Promise<UnlistenFn> {
   return listen<Snapshot>(STATE_EVENT, (event) => handler(event.payload));

@@ -17,7 +17,9 @@ export interface FileRecord {
   source: string;
   status: FileStatus;
   transferred: number;
-  url?: string;
+  link?: string;
+  thumbnail?: string;
+  landed?: string;
   error?: ErrorInfo;
 }
 
@@ -42,3 +44,34 @@ export interface Snapshot {
   destination: string;
   notices: Notice[];
 }
+
+/** A custom source as Rust knows it (satchel-core's SourceEntry). */
+export interface SourceEntry {
+  id: number;
+  file: string;
+  name?: string;
+  label?: string;
+  icon?: string;
+  error?: string;
+}
+
+export interface SourceSlot extends SourceEntry {
+  frameUrl: string;
+}
+
+/** The synchronous `actions` properties pushed into a source's frame. */
+export interface SourceView {
+  fileList: unknown[];
+  count: number;
+  config: Record<string, unknown>;
+}
+
+export type Effect = "showSummary" | "startUpload";
+
+export interface ActionReply {
+  value: unknown;
+  effect?: Effect;
+  view: SourceView;
+}
+
+export type SidebarItem = { kind: "builtin"; name: string } | ({ kind: "custom" } & SourceEntry);

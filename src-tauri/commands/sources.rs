@@ -1,0 +1,124 @@
+//! Custom sources: the host page reports what each frame says and forwards
+//! each frame's requests, naming the frame by the id it gave it. Rust decides
+//! which source that is; nothing a message claims is believed.
+
+use satchel_core::actions::{self, Effect};
+use satchel_core::{SidebarItem, SourceEntry, SourceView};
+use serde::Serialize;
+use tauri::ipc::{InvokeBody, Request};
+use tauri::State;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::frame;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceSlot {
+    #[serde(flatten)]
+    pub entry: SourceEntry,
+    pub frame_url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionReply {
+    value: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effect: Option<Effect>,
+    view: SourceView,
+}
+
+/// Every custom source, loaded or not, for the frames to be created.
+#[tauri::command]
+pub fn list_sources(state: State<'_, AppState>) -> Vec<SourceSlot> {
+    let registry = state.lock_sources();
+    registry
+        .entries()
+        .iter()
+        .map(|entry| SourceSlot {
+            entry: entry.clone(),
+            frame_url: frame::frame_url(entry.id),
+        })
+        .collect()
+}
+
+/// The sidebar, in `fromSources` order.
+#[tauri::command]
+pub fn sidebar_sources(state: State<'_, AppState>) -> Vec<SidebarItem> {
+    state
+        .lock_sources()
+        .sidebar(&state.picker.options().from_sources)
+}
+
+#[tauri::command]
+pub fn source_loaded(
+    source: u32,
+    descriptor: String,
+    state: State<'_, AppState>,
+) -> Result<SourceEntry> {
+    Ok(state.lock_sources().loaded(source, &descriptor)?)
+}
+
+#[tauri::command]
+pub fn source_failed(source: u32, message: String, state: State<'_, AppState>) -> Result<()> {
+    Ok(state.lock_sources().failed(source, &message)?)
+}
+
+#[tauri::command]
+pub fn source_view(source: u32, state: State<'_, AppState>) -> Result<SourceView> {
+    let name = state.source_name(source)?;
+    Ok(state.picker.source_view(&name))
+}
+
+#[tauri::command]
+pub async fn source_action(
+    source: u32,
+    request: String,
+    state: State<'_, AppState>,
+) -> Result<ActionReply> {
+    let name = state.source_name(source)?;
+    let reply = actions::perform(&state.picker, &name, &request).await?;
+    if reply.effect == Some(Effect::StartUpload) {
+        crate::commands::upload::spawn_upload(&state);
+    } else if reply.value.get("uuid").is_some() {
+        crate::commands::upload::after_add(&state);
+    }
+    Ok(ActionReply {
+        value: reply.value,
+        effect: reply.effect,
+        view: state.picker.source_view(&name),
+    })
+}
+
+/// One chunk of a raw file: the bytes are the body, the rest are headers.
+#[tauri::command]
+pub async fn source_chunk(request: Request<'_>, state: State<'_, AppState>) -> Result<()> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::BadChunk(format!("missing {name} header")))
+    };
+    let source: u32 = header("satchel-source")?
+        .parse()
+        .map_err(|_| Error::BadChunk("bad satchel-source header".into()))?;
+    let spool = Uuid::parse_str(&header("satchel-spool")?)
+        .map_err(|_| Error::BadChunk("bad satchel-spool header".into()))?;
+    let offset: u64 = header("satchel-offset")?
+        .parse()
+        .map_err(|_| Error::BadChunk("bad satchel-offset header".into()))?;
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(Error::BadChunk(
+            "the chunk must be sent as raw bytes".into(),
+        ));
+    };
+    let name = state.source_name(source)?;
+    let picker = state.picker.clone();
+    let bytes = bytes.clone();
+    tauri::async_runtime::spawn_blocking(move || picker.raw_chunk(&name, spool, offset, &bytes))
+        .await??;
+    Ok(())
+}

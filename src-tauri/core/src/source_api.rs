@@ -1,0 +1,320 @@
+//! The picker as custom sources see it: what each action does to the queue.
+//! A source sees and touches only its own files.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::actions::{CustomFile, RawBegin};
+use crate::fetch::{check_url, clean_filename, Metadata};
+use crate::picker::RawUpload;
+use crate::{headers, mime, Error, FileRecord, Headers, Origin, Picker, PickerOptions, Result};
+
+/// Raw files arrive in chunks of at most this many bytes.
+pub const RAW_CHUNK: usize = 4 << 20;
+
+/// A file as `getFile` and `fileList` show it, in the seed's shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFileView {
+    pub url: String,
+    #[serde(rename = "type")]
+    pub mime: String,
+    pub filename: String,
+    pub display_name: String,
+    pub thumbnail: String,
+    pub size: u64,
+    pub headers: Headers,
+    pub uuid: Uuid,
+}
+
+/// The synchronous properties of `actions`, pushed into the source's frame.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceView {
+    pub file_list: Vec<SourceFileView>,
+    pub count: usize,
+    pub config: PickerOptions,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawStarted {
+    pub spool: Uuid,
+    pub chunk: usize,
+}
+
+impl SourceFileView {
+    fn of(record: &FileRecord) -> Self {
+        let headers = match &record.origin {
+            Origin::Link { headers } => headers.clone(),
+            _ => Headers::new(),
+        };
+        SourceFileView {
+            url: record
+                .link
+                .clone()
+                .or_else(|| record.landed.clone())
+                .unwrap_or_default(),
+            mime: record.mime.clone(),
+            filename: record.filename.clone(),
+            display_name: record.display_name.clone(),
+            thumbnail: record.thumbnail.clone().unwrap_or_default(),
+            size: record.size,
+            headers,
+            uuid: record.uuid,
+        }
+    }
+}
+
+impl Picker {
+    pub fn source_view(&self, source: &str) -> SourceView {
+        let state = self.shared.lock();
+        let file_list: Vec<_> = state
+            .queue
+            .files()
+            .iter()
+            .filter(|f| f.source == source)
+            .map(SourceFileView::of)
+            .collect();
+        SourceView {
+            count: file_list.len(),
+            file_list,
+            config: self.options.clone(),
+        }
+    }
+
+    pub fn source_file(&self, source: &str, uuid: Uuid) -> Result<SourceFileView> {
+        let state = self.shared.lock();
+        state
+            .queue
+            .files()
+            .iter()
+            .find(|f| f.uuid == uuid && f.source == source)
+            .map(SourceFileView::of)
+            // Another source's file is reported as unknown: its existence is
+            // none of this source's business.
+            .ok_or(Error::UnknownFile(uuid))
+    }
+
+    pub fn remove_for_source(&self, source: &str, uuid: Uuid) -> Result<()> {
+        self.source_file(source, uuid)?;
+        self.remove(uuid).map(drop)
+    }
+
+    pub fn raw_begin(&self, source: &str, begin: RawBegin) -> Result<RawStarted> {
+        self.has_room()?;
+        if let Some(limit) = self.options.max_size {
+            if begin.size > limit {
+                return Err(Error::TooLarge {
+                    size: begin.size,
+                    limit,
+                });
+            }
+        }
+        let writer = self.spool.create(begin.size)?;
+        let spool = writer.id;
+        let upload = RawUpload {
+            source: source.to_owned(),
+            name: clean_filename(begin.name.as_deref().unwrap_or("")),
+            mime: begin.mime.filter(|m| is_mime(m)),
+            size: begin.size,
+            writer,
+        };
+        self.raw_uploads().insert(spool, upload);
+        Ok(RawStarted {
+            spool,
+            chunk: RAW_CHUNK,
+        })
+    }
+
+    /// Appends one chunk of a raw file. Blocking (a disk write).
+    pub fn raw_chunk(&self, source: &str, spool: Uuid, offset: u64, bytes: &[u8]) -> Result<()> {
+        if bytes.len() > RAW_CHUNK {
+            return Err(Error::BadChunk(format!(
+                "{} bytes, at most {RAW_CHUNK}",
+                bytes.len()
+            )));
+        }
+        let mut uploads = self.raw_uploads();
+        let upload = uploads
+            .get_mut(&spool)
+            .filter(|u| u.source == source)
+            .ok_or_else(|| Error::BadChunk(format!("no raw file {spool} from this source")))?;
+        let written = upload.writer.write_at(offset, bytes);
+        if written.is_err() {
+            if let Some(upload) = uploads.remove(&spool) {
+                upload.writer.abort();
+            }
+        }
+        written
+    }
+
+    pub fn raw_finish(&self, source: &str, spool: Uuid) -> Result<SourceFileView> {
+        let upload = {
+            let mut uploads = self.raw_uploads();
+            match uploads.get(&spool) {
+                Some(u) if u.source == source => uploads.remove(&spool),
+                _ => None,
+            }
+        }
+        .ok_or_else(|| Error::BadChunk(format!("no raw file {spool} from this source")))?;
+        if upload.writer.written() != upload.size {
+            let message = format!("got {} of {} bytes", upload.writer.written(), upload.size);
+            upload.writer.abort();
+            return Err(Error::BadChunk(message));
+        }
+        let path = upload.writer.finish()?;
+        let mime = match upload.mime {
+            Some(mime) => mime,
+            None => sniff_or_default(&path, &upload.name),
+        };
+        let mut record = FileRecord::new(path, upload.name, mime, upload.size, source);
+        record.origin = Origin::Spooled;
+        self.admit_owned(record)
+    }
+
+    pub fn raw_abort(&self, source: &str, spool: Uuid) {
+        let mut uploads = self.raw_uploads();
+        if uploads.get(&spool).is_some_and(|u| u.source == source) {
+            if let Some(upload) = uploads.remove(&spool) {
+                upload.writer.abort();
+            }
+        }
+    }
+
+    /// `fetchAndAddUrl`: streams the URL into the spool now and queues it.
+    pub async fn fetch_and_add(
+        &self,
+        source: &str,
+        url: &str,
+        headers: &Headers,
+    ) -> Result<SourceFileView> {
+        self.has_room()?;
+        headers::validate(headers)?;
+        let limit = self.options.max_size.unwrap_or(u64::MAX);
+        let mut writer = self.spool.create(limit)?;
+        let fetched = match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                writer.abort();
+                return Err(e);
+            }
+        };
+        let path = writer.finish()?;
+        let mut record =
+            FileRecord::new(path, fetched.filename, fetched.mime, fetched.size, source);
+        record.origin = Origin::Spooled;
+        record.link = Some(url.to_owned());
+        if record.mime.starts_with("image/") {
+            record.thumbnail = Some(url.to_owned());
+        }
+        self.admit_owned(record)
+    }
+
+    /// `addCustomUrl`: queues a link, fetched with its headers at upload time.
+    pub fn add_custom_url(&self, source: &str, file: CustomFile) -> Result<SourceFileView> {
+        let url = file.url.ok_or(Error::MissingField("url"))?;
+        let mime = file.mime.ok_or(Error::MissingField("type"))?;
+        let filename = file.filename.ok_or(Error::MissingField("filename"))?;
+        check_url(&url)?;
+        if !is_mime(&mime) {
+            return Err(Error::BadRequest(format!(
+                "type {mime:?} is not a MIME type"
+            )));
+        }
+        let headers = file.headers.unwrap_or_default();
+        headers::validate(&headers)?;
+        let filename = clean_filename(&filename);
+        let mut record = FileRecord::new(PathBuf::new(), filename, mime, 0, source);
+        if let Some(display_name) = file.display_name.filter(|d| !d.trim().is_empty()) {
+            record.display_name = display_name
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(255)
+                .collect();
+        }
+        record.thumbnail = file
+            .thumbnail
+            .filter(|t| check_url(t).is_ok() || t.starts_with("data:image/"));
+        record.link = Some(url);
+        record.origin = Origin::Link { headers };
+        self.admit_owned(record)
+    }
+
+    /// `metadata`: what the URL says about the file behind it.
+    pub async fn metadata(&self, url: &str, headers: &Headers) -> Result<Metadata> {
+        self.fetcher()?.metadata(url, headers).await
+    }
+
+    /// A link's bytes, fetched into the spool on first need.
+    pub(crate) async fn materialize(&self, file: &FileRecord) -> Result<PathBuf> {
+        let Origin::Link { headers } = &file.origin else {
+            return Ok(file.path.clone());
+        };
+        if !file.path.as_os_str().is_empty() && file.path.exists() {
+            return Ok(file.path.clone());
+        }
+        let url = file.link.clone().unwrap_or_default();
+        let limit = self.options.max_size.unwrap_or(u64::MAX);
+        let mut writer = self.spool.create(limit)?;
+        let fetched = match self.fetcher()?.fetch_into(&url, headers, &mut writer).await {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                writer.abort();
+                return Err(e);
+            }
+        };
+        let path = writer.finish()?;
+        self.update(|state| {
+            if let Ok(record) = state.queue.get_mut(file.uuid) {
+                record.path = path.clone();
+                record.size = fetched.size;
+            }
+        });
+        Ok(path)
+    }
+
+    fn admit_owned(&self, record: FileRecord) -> Result<SourceFileView> {
+        let view = SourceFileView::of(&record);
+        let path = record.path.clone();
+        let spooled = record.origin == Origin::Spooled;
+        if let Err(e) = self.admit(vec![record]) {
+            if spooled {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e);
+        }
+        Ok(view)
+    }
+
+    fn raw_uploads(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, RawUpload>> {
+        self.raw
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn is_mime(s: &str) -> bool {
+    let mut parts = s.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+    };
+    ok(parts.next())
+        && ok(parts.next().map(|p| p.split(';').next().unwrap_or(p)))
+        && parts.next().is_none()
+}
+
+fn sniff_or_default(path: &Path, name: &str) -> String {
+    let head = std::fs::read(path)
+        .map(|mut b| {
+            b.truncate(8192);
+            b
+        })
+        .unwrap_or_default();
+    mime::detect(&head, Path::new(name))
+}

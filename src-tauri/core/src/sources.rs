@@ -1,0 +1,433 @@
+//! Custom sources: what Satchel knows of each (its file, the origins it may
+//! call) and the checks on what its code says about itself.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result, LOCAL_SOURCE};
+
+/// Names Satchel's own sources use; a custom source cannot take them.
+const RESERVED: &[&str] = &[LOCAL_SOURCE, "url", "local"];
+const MAX_LABEL: usize = 64;
+const MAX_NAME: usize = 64;
+const MAX_ICON: usize = 64 * 1024;
+
+/// A source file to load, and what it may reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Origins (scheme://host[:port]) the source's own code may connect to.
+    pub connect: Vec<String>,
+}
+
+/// What a source's code declares about itself once loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptor {
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub icon: Option<String>,
+}
+
+impl Descriptor {
+    /// Checks the seed's rules: `name` a unique key without spaces or special
+    /// characters, `label` a short string, `icon` an SVG string.
+    pub fn validate(&self, file: &str) -> Result<()> {
+        let bad = |reason: String| Error::BadSource {
+            file: file.to_owned(),
+            reason,
+        };
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= MAX_NAME
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !name_ok {
+            return Err(bad(format!(
+                "name {:?} must be 1-{MAX_NAME} letters, digits, '_' or '-'",
+                self.name
+            )));
+        }
+        if RESERVED.contains(&self.name.as_str()) {
+            return Err(bad(format!(
+                "name {:?} is reserved for a built-in source",
+                self.name
+            )));
+        }
+        if self.label.trim().is_empty() || self.label.chars().count() > MAX_LABEL {
+            return Err(bad(format!("label must be 1-{MAX_LABEL} characters")));
+        }
+        if let Some(icon) = &self.icon {
+            if icon.len() > MAX_ICON {
+                return Err(bad(format!("icon is over {MAX_ICON} bytes")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The icon when it is an inline SVG; anything else (a file name, a URL)
+    /// cannot be shown safely and is dropped for the default icon.
+    pub fn svg_icon(&self) -> Option<&str> {
+        self.icon
+            .as_deref()
+            .filter(|i| i.trim_start().starts_with("<svg") || i.trim_start().starts_with("<?xml"))
+    }
+}
+
+/// Checks an origin a source may connect to: `scheme://host[:port]`, http(s).
+pub fn parse_origin(raw: &str) -> Result<String> {
+    let bad = |reason: &str| Error::BadUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("an origin must be http or https"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an origin is scheme://host[:port], without a path"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(name: &str, label: &str) -> Descriptor {
+        Descriptor {
+            name: name.into(),
+            label: label.into(),
+            icon: None,
+        }
+    }
+
+    #[test]
+    fn names_follow_the_seed() {
+        assert!(desc("customSource", "My source").validate("s.js").is_ok());
+        for bad in ["", "with space", "ünï", "a/b", "local_file_system"] {
+            let err = desc(bad, "L").validate("s.js").unwrap_err();
+            assert_eq!(err.kind(), "badSource", "{bad}");
+            assert!(err.to_string().contains("s.js"));
+        }
+        assert!(desc("ok", " ").validate("s.js").is_err());
+    }
+
+    #[test]
+    fn only_inline_svg_icons_are_shown() {
+        let mut d = desc("a", "A");
+        d.icon = Some("<svg viewBox='0 0 1 1'/>".into());
+        assert!(d.svg_icon().is_some());
+        d.icon = Some("ICON.svg".into());
+        assert!(d.svg_icon().is_none());
+    }
+
+    #[test]
+    fn origins_are_bare() {
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            parse_origin("https://api.example.com/").unwrap(),
+            "https://api.example.com"
+        );
+        assert!(parse_origin("https://a.com/path").is_err());
+        assert!(parse_origin("file:///x").is_err());
+        assert!(parse_origin("*").is_err());
+    }
+}
+
+/// What the sidebar shows for one custom source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceEntry {
+    pub id: u32,
+    /// The file the source was loaded from, for error messages.
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One row of the sidebar: a built-in source or a custom one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SidebarItem {
+    Builtin { name: String },
+    Custom(SourceEntry),
+}
+
+/// Satchel's own sources, in their default order.
+const BUILTIN: &[&str] = &[LOCAL_SOURCE];
+
+/// The custom sources of this picker, by the id their frame was given.
+/// Names are unique: the first source to claim one keeps it.
+#[derive(Debug, Default)]
+pub struct SourceRegistry {
+    files: Vec<SourceFile>,
+    entries: Vec<SourceEntry>,
+}
+
+/// Longest error text a frame may report about itself.
+const MAX_ERROR: usize = 2000;
+
+impl SourceRegistry {
+    pub fn new(files: Vec<SourceFile>) -> Self {
+        let entries = files
+            .iter()
+            .enumerate()
+            .map(|(id, f)| SourceEntry {
+                id: id as u32,
+                file: f.path.display().to_string(),
+                name: None,
+                label: None,
+                icon: None,
+                error: None,
+            })
+            .collect();
+        SourceRegistry { files, entries }
+    }
+
+    pub fn file(&self, id: u32) -> Result<&SourceFile> {
+        self.files
+            .get(id as usize)
+            .ok_or_else(|| Error::UnknownSource(id.to_string()))
+    }
+
+    /// Records what a frame's code said about itself, once.
+    pub fn loaded(&mut self, id: u32, descriptor_json: &str) -> Result<SourceEntry> {
+        let entry = self.entry(id)?.clone();
+        if entry.name.is_some() || entry.error.is_some() {
+            return Err(Error::BadRequest(format!("source {id} already reported")));
+        }
+        let outcome = self.check(&entry.file, descriptor_json);
+        let slot = &mut self.entries[id as usize];
+        match outcome {
+            Ok(d) => {
+                slot.icon = d.svg_icon().map(str::to_owned);
+                slot.name = Some(d.name);
+                slot.label = Some(d.label);
+                Ok(slot.clone())
+            }
+            Err(e) => {
+                slot.error = Some(e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// Records that a frame could not load or mount its source.
+    pub fn failed(&mut self, id: u32, message: &str) -> Result<()> {
+        let file = self.entry(id)?.file.clone();
+        let message: String = message
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_ERROR)
+            .collect();
+        self.entries[id as usize].error = Some(format!("{file}: {message}"));
+        Ok(())
+    }
+
+    /// The name a loaded source acts as; refused for sources that failed.
+    pub fn name(&self, id: u32) -> Result<&str> {
+        let entry = self.entry(id)?;
+        match (&entry.name, &entry.error) {
+            (Some(name), None) => Ok(name),
+            _ => Err(Error::UnknownSource(entry.file.clone())),
+        }
+    }
+
+    /// Entries in `from_sources` order: loaded sources the list names, then
+    /// sources still loading or broken (so their errors are seen). An empty
+    /// list shows every source in load order.
+    pub fn ordered(&self, from_sources: &[String]) -> Vec<SourceEntry> {
+        if from_sources.is_empty() {
+            return self.entries.clone();
+        }
+        let mut shown: Vec<SourceEntry> = from_sources
+            .iter()
+            .filter_map(|n| {
+                self.entries
+                    .iter()
+                    .find(|e| e.name.as_ref() == Some(n) && e.error.is_none())
+            })
+            .cloned()
+            .collect();
+        shown.extend(
+            self.entries
+                .iter()
+                .filter(|e| e.name.is_none() || e.error.is_some())
+                .cloned(),
+        );
+        shown
+    }
+
+    /// The whole sidebar in `from_sources` order (empty: built-ins, then
+    /// every custom source), with broken or loading sources at the end.
+    pub fn sidebar(&self, from_sources: &[String]) -> Vec<SidebarItem> {
+        let builtin = |name: &str| SidebarItem::Builtin {
+            name: name.to_owned(),
+        };
+        let mut items: Vec<SidebarItem> = if from_sources.is_empty() {
+            BUILTIN.iter().map(|n| builtin(n)).collect()
+        } else {
+            from_sources
+                .iter()
+                .filter(|n| BUILTIN.contains(&n.as_str()) || self.entries.iter().any(|e| e.name.as_ref() == Some(n)))
+                .map(|n| match self.entries.iter().find(|e| e.name.as_ref() == Some(n) && e.error.is_none()) {
+                    Some(entry) => SidebarItem::Custom(entry.clone()),
+                    None => builtin(n),
+                })
+                .filter(|item| !matches!(item, SidebarItem::Builtin { name } if !BUILTIN.contains(&name.as_str())))
+                .collect()
+        };
+        let customs = self
+            .ordered(from_sources)
+            .into_iter()
+            .map(SidebarItem::Custom);
+        for item in customs {
+            if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+        items
+    }
+
+    pub fn entries(&self) -> &[SourceEntry] {
+        &self.entries
+    }
+
+    fn entry(&self, id: u32) -> Result<&SourceEntry> {
+        self.entries
+            .get(id as usize)
+            .ok_or_else(|| Error::UnknownSource(id.to_string()))
+    }
+
+    fn check(&self, file: &str, descriptor_json: &str) -> Result<Descriptor> {
+        if descriptor_json.len() > MAX_ICON + 4096 {
+            return Err(Error::BadSource {
+                file: file.to_owned(),
+                reason: "its description is too large".into(),
+            });
+        }
+        let d: Descriptor =
+            serde_json::from_str(descriptor_json).map_err(|e| Error::BadSource {
+                file: file.to_owned(),
+                reason: e.to_string(),
+            })?;
+        d.validate(file)?;
+        if self
+            .entries
+            .iter()
+            .any(|e| e.name.as_deref() == Some(&d.name))
+        {
+            return Err(Error::BadSource {
+                file: file.to_owned(),
+                reason: format!("another source is already named {:?}", d.name),
+            });
+        }
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    fn registry(n: usize) -> SourceRegistry {
+        SourceRegistry::new(
+            (0..n)
+                .map(|i| SourceFile {
+                    path: format!("/s/{i}.js").into(),
+                    connect: vec![],
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn names_are_unique_and_reported_once() {
+        let mut r = registry(3);
+        r.loaded(0, r#"{"name":"a","label":"A"}"#).unwrap();
+        let dup = r.loaded(1, r#"{"name":"a","label":"A2"}"#).unwrap_err();
+        assert!(dup.to_string().contains("/s/1.js") && dup.to_string().contains("already named"));
+        assert!(r.loaded(0, r#"{"name":"b","label":"B"}"#).is_err());
+        assert_eq!(r.name(0).unwrap(), "a");
+        assert!(r.name(1).is_err());
+        assert!(r.name(2).is_err(), "not loaded yet");
+        assert!(r.loaded(9, "{}").is_err());
+    }
+
+    #[test]
+    fn order_follows_from_sources_and_keeps_broken_ones_visible() {
+        let mut r = registry(3);
+        r.loaded(0, r#"{"name":"a","label":"A"}"#).unwrap();
+        r.loaded(1, r#"{"name":"b","label":"B"}"#).unwrap();
+        r.failed(2, "SyntaxError: Unexpected token").unwrap();
+        let order: Vec<_> = r
+            .ordered(&["b".into(), "local_file_system".into(), "a".into()])
+            .into_iter()
+            .map(|e| e.name.unwrap_or(e.file))
+            .collect();
+        assert_eq!(order, ["b", "a", "/s/2.js"]);
+        let hidden = r.ordered(&["a".into()]);
+        assert_eq!(
+            hidden.len(),
+            2,
+            "b is not listed; the broken one still shows"
+        );
+        assert!(r.entries()[2]
+            .error
+            .as_ref()
+            .unwrap()
+            .starts_with("/s/2.js: SyntaxError"));
+        assert_eq!(
+            r.ordered(&[]).len(),
+            3,
+            "no list: everything, in load order"
+        );
+        let names = |items: Vec<SidebarItem>| -> Vec<String> {
+            items
+                .into_iter()
+                .map(|i| match i {
+                    SidebarItem::Builtin { name } => name,
+                    SidebarItem::Custom(e) => e.name.unwrap_or(e.file),
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(r.sidebar(&[])),
+            ["local_file_system", "a", "b", "/s/2.js"]
+        );
+        let list = [
+            "b".to_string(),
+            "local_file_system".to_string(),
+            "nope".to_string(),
+        ];
+        assert_eq!(
+            names(r.sidebar(&list)),
+            ["b", "local_file_system", "/s/2.js"]
+        );
+    }
+
+    #[test]
+    fn descriptors_are_checked() {
+        let mut r = registry(2);
+        let err = r
+            .loaded(0, r#"{"name":"a","label":"A","extra":1}"#)
+            .unwrap_err();
+        assert_eq!(err.kind(), "badSource");
+        let err = r.loaded(1, r#"{"name":"a b","label":"A"}"#).unwrap_err();
+        assert!(err.to_string().contains("letters, digits"), "{err}");
+    }
+}

@@ -1,0 +1,353 @@
+//! Each custom-source action against a real HTTP server on loopback.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Cursor;
+use std::sync::Arc;
+use std::thread;
+
+use satchel_core::actions::perform;
+use satchel_core::{FolderDestination, NoEvents, Picker, PickerOptions};
+use serde_json::{json, Value};
+use tiny_http::{Header, Response, Server};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+
+/// A small server with the responses the actions meet in the wild.
+struct TestServer {
+    base: String,
+}
+
+fn header(k: &str, v: &str) -> Header {
+    Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap()
+}
+
+fn start_server() -> TestServer {
+    let server = Server::http("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", server.server_addr().to_ip().unwrap());
+    thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let url = request.url().to_owned();
+            let method = request.method().as_str().to_owned();
+            let auth = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Authorization"))
+                .map(|h| h.value.as_str().to_owned());
+            let range = request.headers().iter().any(|h| h.field.equiv("Range"));
+            let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+            let response = match url.as_str() {
+                "/pic.png" => Response::new(
+                    200.into(),
+                    vec![header("Content-Type", "image/png")],
+                    Cursor::new(PNG.to_vec()),
+                    Some(PNG.len()),
+                    None,
+                ),
+                "/report" => Response::new(
+                    200.into(),
+                    vec![
+                        header(
+                            "Content-Disposition",
+                            "attachment; filename=\"../quarterly report.pdf\"",
+                        ),
+                        header("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
+                    ],
+                    Cursor::new(b"%PDF-1.7\n...".to_vec()),
+                    Some(12),
+                    None,
+                ),
+                "/secret.bin" if auth.as_deref() == Some("Bearer s3cret") => Response::new(
+                    200.into(),
+                    vec![],
+                    Cursor::new(data.clone()),
+                    Some(data.len()),
+                    None,
+                ),
+                "/secret.bin" => {
+                    Response::new(401.into(), vec![], Cursor::new(vec![]), Some(0), None)
+                }
+                "/nohead.gif" if method == "HEAD" => {
+                    Response::new(405.into(), vec![], Cursor::new(vec![]), Some(0), None)
+                }
+                "/nohead.gif" if range => Response::new(
+                    206.into(),
+                    vec![header("Content-Range", "bytes 0-5/4096")],
+                    Cursor::new(b"GIF89a".to_vec()),
+                    Some(6),
+                    None,
+                ),
+                _ => Response::new(404.into(), vec![], Cursor::new(vec![]), Some(0), None),
+            };
+            let _ = request.respond(response);
+        }
+    });
+    TestServer { base }
+}
+
+fn picker(dest: &std::path::Path, spool: &std::path::Path, max_files: usize) -> Picker {
+    Picker::new(Arc::new(FolderDestination::new(dest)), Arc::new(NoEvents))
+        .with_spool_dir(spool)
+        .with_options(PickerOptions {
+            max_files,
+            ..PickerOptions::default()
+        })
+}
+
+async fn act(picker: &Picker, source: &str, request: Value) -> Result<Value, String> {
+    perform(picker, source, &request.to_string())
+        .await
+        .map(|r| r.value)
+        .map_err(|e| format!("{}: {e}", e.kind()))
+}
+
+#[tokio::test]
+async fn metadata_reads_head_and_falls_back_to_a_ranged_get() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let meta = act(
+        &p,
+        "src",
+        json!({"action": "metadata", "args": {"url": format!("{}/report", server.base)}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(meta["filename"], "quarterly report.pdf");
+    assert_eq!(meta["display_name"], "quarterly report.pdf");
+    assert_eq!(meta["type"], "application/pdf");
+    assert_eq!(meta["size"], 12);
+    assert_eq!(meta["modified"], "Wed, 21 Oct 2015 07:28:00 GMT");
+    assert_eq!(meta["link_path"], format!("{}/report", server.base));
+    assert_eq!(meta["thumbnail"], "");
+
+    let meta = act(
+        &p,
+        "src",
+        json!({"action": "metadata", "args": {"url": format!("{}/nohead.gif", server.base)}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        meta["type"], "image/gif",
+        "sniffed from the first bytes: {meta}"
+    );
+    assert_eq!(meta["size"], 4096, "from Content-Range: {meta}");
+    assert_eq!(meta["thumbnail"], format!("{}/nohead.gif", server.base));
+}
+
+#[tokio::test]
+async fn fetch_and_add_streams_into_the_spool_with_headers() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let url = format!("{}/secret.bin", server.base);
+
+    let refused = act(
+        &p,
+        "src",
+        json!({"action": "fetchAndAddUrl", "args": {"url": url}}),
+    )
+    .await;
+    assert!(
+        refused.unwrap_err().starts_with("httpStatus:"),
+        "401 without the header"
+    );
+    assert_eq!(p.source_view("src").count, 0);
+
+    let file = act(
+        &p,
+        "src",
+        json!({"action": "fetchAndAddUrl", "args": {"url": url, "headers": {"Authorization": "Bearer s3cret"}}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(file["filename"], "secret.bin");
+    assert_eq!(file["size"], 300_000);
+    assert_eq!(file["url"], url);
+    let view = p.source_view("src");
+    assert_eq!(view.count, 1);
+
+    let done = p.upload().await.unwrap();
+    let landed = &done.files_uploaded[0].url;
+    let expected: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    assert_eq!(fs::read(landed).unwrap(), expected);
+    // The spool copy goes once the file is uploaded.
+    assert_eq!(fs::read_dir(dir.path().join("s")).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn custom_urls_need_type_and_filename_and_are_fetched_at_upload() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let url = format!("{}/pic.png", server.base);
+
+    let missing = act(
+        &p,
+        "src",
+        json!({"action": "addCustomUrl", "args": {"url": url, "filename": "a.png"}}),
+    )
+    .await;
+    assert_eq!(
+        missing.unwrap_err(),
+        "missingField: missing required field \"type\""
+    );
+    let missing = act(
+        &p,
+        "src",
+        json!({"action": "addCustomUrl", "args": {"url": url, "type": "image/png"}}),
+    )
+    .await;
+    assert_eq!(
+        missing.unwrap_err(),
+        "missingField: missing required field \"filename\""
+    );
+
+    let file = act(
+        &p,
+        "src",
+        json!({"action": "addCustomUrl", "args": {
+            "url": url, "type": "image/png", "filename": "pic.png", "display_name": "A picture",
+            "thumbnail": url, "headers": {"X-Token": "t"}
+        }}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(file["display_name"], "A picture");
+    assert_eq!(file["headers"], json!({"X-Token": "t"}));
+    let uuid = file["uuid"].as_str().unwrap().to_owned();
+    let got = act(
+        &p,
+        "src",
+        json!({"action": "getFile", "args": {"uuid": uuid}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, file);
+    // Nothing was fetched yet: a link is fetched when it is uploaded.
+    assert!(
+        !dir.path().join("s").exists() || fs::read_dir(dir.path().join("s")).unwrap().count() == 0
+    );
+
+    let done = p.upload().await.unwrap();
+    assert_eq!(fs::read(&done.files_uploaded[0].url).unwrap(), PNG);
+    assert_eq!(done.files_uploaded[0].mimetype, "image/png");
+}
+
+#[tokio::test]
+async fn sources_see_only_their_own_files_and_max_files_holds() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 2);
+    let link = |name: &str| json!({"action": "addCustomUrl", "args": {"url": format!("{}/pic.png", server.base), "type": "image/png", "filename": name}});
+    let mine = act(&p, "a", link("1.png")).await.unwrap();
+    let uuid = mine["uuid"].as_str().unwrap().to_owned();
+    act(&p, "b", link("2.png")).await.unwrap();
+
+    let over = act(&p, "a", link("3.png")).await.unwrap_err();
+    assert!(over.starts_with("tooManyFiles:"), "{over}");
+    assert_eq!(p.snapshot().files.len(), 2, "nothing half-added");
+
+    let theirs = act(
+        &p,
+        "b",
+        json!({"action": "getFile", "args": {"uuid": uuid}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(theirs.starts_with("unknownFile:"), "{theirs}");
+    let theirs = act(
+        &p,
+        "b",
+        json!({"action": "removeFile", "args": {"uuid": uuid}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(theirs.starts_with("unknownFile:"), "{theirs}");
+    assert_eq!(p.source_view("a").count, 1);
+    assert_eq!(p.source_view("b").file_list.len(), 1);
+
+    act(
+        &p,
+        "a",
+        json!({"action": "removeFile", "args": {"uuid": uuid}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.source_view("a").count, 0);
+}
+
+#[tokio::test]
+async fn raw_files_arrive_in_order_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let started = act(
+        &p,
+        "src",
+        json!({"action": "addRawBegin", "args": {"name": "../blob.txt", "size": 6}}),
+    )
+    .await
+    .unwrap();
+    let spool = uuid::Uuid::parse_str(started["spool"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        p.raw_chunk("other", spool, 0, b"abc").unwrap_err().kind(),
+        "badChunk"
+    );
+    p.raw_chunk("src", spool, 0, b"abc").unwrap();
+    p.raw_chunk("src", spool, 3, b"def").unwrap();
+    let file = act(
+        &p,
+        "src",
+        json!({"action": "addRawFinish", "args": {"spool": spool}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(file["filename"], "blob.txt");
+    assert_eq!(file["type"], "text/plain");
+    assert_eq!(file["size"], 6);
+
+    let short = act(
+        &p,
+        "src",
+        json!({"action": "addRawBegin", "args": {"size": 10}}),
+    )
+    .await
+    .unwrap();
+    let spool = short["spool"].as_str().unwrap();
+    p.raw_chunk("src", uuid::Uuid::parse_str(spool).unwrap(), 0, b"abc")
+        .unwrap();
+    let err = act(
+        &p,
+        "src",
+        json!({"action": "addRawFinish", "args": {"spool": spool}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("got 3 of 10 bytes"), "{err}");
+    assert_eq!(p.source_view("src").count, 1);
+}
+
+#[tokio::test]
+async fn hostile_urls_and_headers_are_refused_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let err = act(
+        &p,
+        "s",
+        json!({"action": "fetchAndAddUrl", "args": {"url": "file:///etc/passwd"}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("only http and https"), "{err}");
+    let mut headers = BTreeMap::new();
+    headers.insert("X-A", "v\r\nHost: evil");
+    let err = act(
+        &p,
+        "s",
+        json!({"action": "metadata", "args": {"url": "http://127.0.0.1:1/", "headers": headers}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.starts_with("badHeader:"), "{err}");
+}

@@ -1,0 +1,133 @@
+//! The documents custom sources run in: one sandboxed frame per source,
+//! served from the `satchel-source` scheme, each on its own host
+//! (`satchel-source://s<id>/`), with a strict Content-Security-Policy.
+//!
+//! The source's module is embedded as JSON text and imported from a blob:
+//! URL by the shim, so no script is fetched across origins (the sandboxed
+//! frame's origin is opaque) and nothing but the shim's nonce and the frame's
+//! own blobs may run.
+
+use satchel_core::{SourceFile, SourceRegistry};
+
+pub const SCHEME: &str = "satchel-source";
+const SHIM: &str = include_str!("shim.js");
+
+/// The URL a source's frame is loaded from.
+pub fn frame_url(id: u32) -> String {
+    if cfg!(windows) {
+        format!("http://{SCHEME}.s{id}/")
+    } else {
+        format!("{SCHEME}://s{id}/")
+    }
+}
+
+/// Which source a request to the scheme is for.
+pub fn source_id(host: &str) -> Option<u32> {
+    let host = host.strip_prefix(&format!("{SCHEME}.")).unwrap_or(host);
+    host.strip_prefix('s')?.parse().ok()
+}
+
+/// The frame's policy: its nonce-bearing shim and its own blobs may run;
+/// it may connect to the origins it declared and nowhere else.
+pub fn content_security_policy(nonce: &str, file: &SourceFile) -> String {
+    let connect = if file.connect.is_empty() {
+        "'none'".to_owned()
+    } else {
+        file.connect.join(" ")
+    };
+    let media = format!("data: blob: {}", file.connect.join(" "));
+    format!(
+        "default-src 'none'; script-src 'nonce-{nonce}' blob:; style-src 'unsafe-inline'; \
+         img-src {media}; media-src {media}; font-src data:; connect-src {connect}; \
+         frame-src 'none'; child-src 'none'; worker-src 'none'; object-src 'none'; \
+         form-action 'none'; base-uri 'none'"
+    )
+}
+
+/// The frame document for source `id`, or why there is none.
+pub fn document(
+    registry: &SourceRegistry,
+    id: u32,
+    nonce: &str,
+) -> Result<(String, String), String> {
+    let file = registry.file(id).map_err(|e| e.to_string())?;
+    let code = std::fs::read_to_string(&file.path)
+        .map_err(|e| format!("cannot read {}: {e}", file.path.display()))?;
+    let csp = content_security_policy(nonce, file);
+    // JSON inside <script type=application/json>: "</" must not end the element.
+    let embedded = serde_json::to_string(&code)
+        .map_err(|e| e.to_string())?
+        .replace("</", "<\\/");
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <style>html,body{{margin:0;font-family:system-ui,sans-serif;color-scheme:light dark}}\
+         #satchel-mount{{padding:1rem}}</style></head>\
+         <body><div id=\"satchel-mount\"></div>\
+         <script type=\"application/json\" id=\"satchel-source\">{embedded}</script>\
+         <script nonce=\"{nonce}\">{SHIM}</script></body></html>"
+    );
+    Ok((html, csp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_ids_round_trip() {
+        assert_eq!(source_id("s7"), Some(7));
+        assert_eq!(source_id("satchel-source.s3"), Some(3));
+        assert_eq!(source_id("localhost"), None);
+        assert_eq!(source_id("s-1"), None);
+        if !cfg!(windows) {
+            assert_eq!(frame_url(2), "satchel-source://s2/");
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_only_declared_origins() {
+        let file = SourceFile {
+            path: "/x.js".into(),
+            connect: vec!["https://api.example.com".into()],
+        };
+        let csp = content_security_policy("abc", &file);
+        assert!(
+            csp.contains("connect-src https://api.example.com;"),
+            "{csp}"
+        );
+        assert!(csp.contains("script-src 'nonce-abc' blob:;"), "{csp}");
+        assert!(!csp.contains("'unsafe-eval'"));
+        let closed = content_security_policy(
+            "n",
+            &SourceFile {
+                path: "/x.js".into(),
+                connect: vec![],
+            },
+        );
+        assert!(closed.contains("connect-src 'none'"), "{closed}");
+    }
+
+    #[test]
+    fn source_code_cannot_close_its_script_element() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evil.js");
+        std::fs::write(
+            &path,
+            "export default {}; // </script><script>alert(1)</script>",
+        )
+        .unwrap();
+        let registry = SourceRegistry::new(vec![SourceFile {
+            path,
+            connect: vec![],
+        }]);
+        let (html, _) = document(&registry, 0, "n").unwrap();
+        assert_eq!(
+            html.matches("</script>").count(),
+            2,
+            "only our own two script elements close"
+        );
+        assert!(document(&registry, 5, "n").is_err());
+    }
+}
