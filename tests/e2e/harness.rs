@@ -194,6 +194,13 @@ impl Env {
         Ok(script)
     }
 
+    /// Keeps a file with the test's other artifacts (for people to read).
+    pub fn save(&self, name: &str, contents: &str) -> Result<PathBuf> {
+        let path = self.artifacts.join(name);
+        fs::write(&path, contents)?;
+        Ok(path)
+    }
+
     /// What the app printed on stdout.
     pub fn app_output(&self) -> String {
         fs::read_to_string(self.artifacts.join("app.stdout")).unwrap_or_default()

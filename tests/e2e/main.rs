@@ -3,3 +3,5 @@
 
 mod harness;
 mod picker;
+mod server;
+mod sources;

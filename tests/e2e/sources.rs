@@ -1,0 +1,396 @@
+//! Custom sources in the real window: real frames, a real HTTP server.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use fantoccini::Locator;
+use serde_json::Value;
+
+use crate::harness::{e2e, text, Env};
+use crate::server::{self, FileServer};
+
+/// Writes `tests/sources/<name>` into the test's folder, pointed at `base`.
+fn source(env: &Env, name: &str, base: &str) -> Result<String> {
+    let template = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sources")
+        .join(name);
+    let code =
+        fs::read_to_string(&template).with_context(|| format!("reading {}", template.display()))?;
+    let path = env.path(name);
+    fs::write(&path, code.replace("__BASE__", base))?;
+    Ok(path.to_str().context("utf-8 path")?.to_owned())
+}
+
+/// Clicks a sidebar source and enters its frame.
+async fn open_source(env: &Env, name: &str, frame: u32) -> Result<()> {
+    env.find(&format!("[data-testid=source-{name}]"))
+        .await?
+        .click()
+        .await?;
+    let iframe = env.find(&format!("[data-testid=frame-{frame}]")).await?;
+    iframe
+        .enter_frame()
+        .await
+        .context("entering the source's frame")?;
+    Ok(())
+}
+
+async fn leave_frame(env: &Env) -> Result<()> {
+    env.client()?.enter_parent_frame().await?;
+    Ok(())
+}
+
+/// Waits until the JSON in `css` (inside the current frame) says done.
+async fn results(env: &Env, css: &str) -> Result<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(el) = env.client()?.find(Locator::Css(css)).await {
+            let json = text(&el).await?;
+            if let Ok(value) = serde_json::from_str::<Value>(&json) {
+                if value["done"] == true {
+                    return Ok(value);
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("{css} never reported done");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[test]
+fn a_tutorial_style_source_adds_links_fetched_with_headers_at_upload() {
+    e2e("source_links", async |env| {
+        let server = FileServer::start()?;
+        let links = source(env, "links.js", &server.base)?;
+        let dest = env.path("dest");
+        env.launch(&["--source", &links, "--to", dest.to_str().context("utf-8")?])
+            .await?;
+        let entry = env.find("[data-testid=source-teamFiles]").await?;
+        ensure!(text(&entry).await? == "Team files");
+
+        open_source(env, "teamFiles", 0).await?;
+        let client = env.client()?;
+        for (file, count) in [("mountains.png", 1), ("notes.txt", 2)] {
+            let button = client
+                .find(Locator::Css(&format!("button[data-file='{file}']")))
+                .await?;
+            button.click().await?;
+            // The source reads actions.count right after the promise resolves.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let label = text(&button).await?;
+                if label.ends_with(&format!("✓ ({count})")) {
+                    break;
+                }
+                ensure!(
+                    Instant::now() < deadline,
+                    "button says {label:?}, count {count} expected"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        ensure!(
+            server.seen("/files/notes.txt").is_empty(),
+            "links are fetched at upload, not before"
+        );
+        client
+            .find(Locator::Css("#view-summary"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.find("[data-testid=summary-view]").await?;
+        let names = env
+            .wait_for_count("[data-testid=summary-view] [data-testid=file]", 2)
+            .await?;
+        ensure!(text(&names[0]).await?.contains("Mountains"));
+
+        env.find("[data-testid=summary-view] [data-testid=upload]")
+            .await?
+            .click()
+            .await?;
+        env.find("[data-testid=upload-finished]").await?;
+        ensure!(fs::read(dest.join("mountains.png"))? == server::png());
+        ensure!(fs::read_to_string(dest.join("notes.txt"))? == server::NOTES);
+        for path in ["/files/mountains.png", "/files/notes.txt"] {
+            let seen = server.seen(path);
+            ensure!(seen.len() == 1, "{path} fetched {} times", seen.len());
+            ensure!(
+                seen[0].header("Authorization") == Some("Bearer team-token"),
+                "{seen:?}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn every_action_works_with_the_seed_shapes() {
+    e2e("source_every_action", async |env| {
+        let server = FileServer::start()?;
+        let every = source(env, "every_action.js", &server.base)?;
+        let dest = env.path("dest");
+        env.launch(&[
+            "--source",
+            &every,
+            "--to",
+            dest.to_str().context("utf-8")?,
+            "--max-files",
+            "5",
+        ])
+        .await?;
+        open_source(env, "everyAction", 0).await?;
+        let r = results(env, "#results").await?;
+        let ok = |key: &str| -> Result<&Value> {
+            ensure!(r[key]["ok"] == true, "{key} failed: {}", r[key]);
+            Ok(&r[key]["value"])
+        };
+        let config = ok("config")?;
+        ensure!(
+            config["maxFiles"] == 5 && config["uploadInBackground"] == false,
+            "config: {config}"
+        );
+        ensure!(ok("countBefore")? == 0);
+
+        let raw = ok("addRawFile")?;
+        ensure!(raw["countAfter"] == 1, "{raw}");
+        ensure!(
+            raw["file"]["filename"] == "generated.bin"
+                && raw["file"]["size"] == 10 * 1024 * 1024 + 7,
+            "{raw}"
+        );
+        ensure!(
+            raw["file"]["uuid"]
+                .as_str()
+                .is_some_and(|u| uuid::Uuid::parse_str(u).is_ok()),
+            "{raw}"
+        );
+
+        let fetched = ok("fetchAndAddUrl")?;
+        ensure!(fetched["countAfter"] == 2, "{fetched}");
+        ensure!(
+            fetched["file"]["type"] == "application/pdf"
+                && fetched["file"]["filename"] == "report.pdf",
+            "{fetched}"
+        );
+        let refused = &r["fetchRefused"];
+        ensure!(refused["ok"] == false, "{refused}");
+        ensure!(
+            refused["error"].as_str().is_some_and(|e| e.contains("401")),
+            "{refused}"
+        );
+
+        let meta = ok("metadata")?;
+        let keys: Vec<_> = meta
+            .as_object()
+            .context("metadata object")?
+            .keys()
+            .cloned()
+            .collect();
+        ensure!(
+            keys == [
+                "display_name",
+                "filename",
+                "link_path",
+                "modified",
+                "size",
+                "thumbnail",
+                "type"
+            ],
+            "metadata keys: {keys:?}"
+        );
+        ensure!(
+            meta["filename"] == "mountains.png" && meta["type"] == "image/png",
+            "{meta}"
+        );
+        ensure!(meta["size"] == server::png().len(), "{meta}");
+
+        let missing = &r["addCustomUrlMissingType"];
+        ensure!(missing["ok"] == false, "{missing}");
+        ensure!(
+            missing["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("\"type\"")),
+            "{missing}"
+        );
+
+        let custom = ok("addCustomUrl")?;
+        ensure!(custom["countAfter"] == 3, "{custom}");
+        let got = ok("getFile")?;
+        let keys: Vec<_> = got
+            .as_object()
+            .context("getFile object")?
+            .keys()
+            .cloned()
+            .collect();
+        ensure!(
+            keys == [
+                "display_name",
+                "filename",
+                "headers",
+                "size",
+                "thumbnail",
+                "type",
+                "url",
+                "uuid"
+            ],
+            "getFile keys: {keys:?}"
+        );
+        ensure!(
+            got["display_name"] == "Team notes" && got["headers"]["X-Team"] == "blue",
+            "{got}"
+        );
+        ensure!(
+            got["url"] == format!("{}/files/notes.txt", server.base),
+            "{got}"
+        );
+        ensure!(
+            r["getFileUnknown"]["ok"] == false,
+            "{}",
+            r["getFileUnknown"]
+        );
+        ensure!(
+            ok("fileList")? == &serde_json::json!(["generated.bin", "report.pdf", "notes.txt"])
+        );
+        let removed = ok("removeFile")?;
+        ensure!(removed["countAfter"] == 2, "{removed}");
+        ensure!(
+            removed["list"] == serde_json::json!(["generated.bin", "notes.txt"]),
+            "{removed}"
+        );
+
+        env.client()?
+            .find(Locator::Css("#start-uploading"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.find("[data-testid=upload-finished]").await?;
+        let expected: Vec<u8> = (0..10 * 1024 * 1024 + 7usize)
+            .map(|i| ((i * 31 + (i >> 11)) & 255) as u8)
+            .collect();
+        ensure!(
+            fs::read(dest.join("generated.bin"))? == expected,
+            "generated.bin differs"
+        );
+        ensure!(fs::read_to_string(dest.join("notes.txt"))? == server::NOTES);
+        ensure!(
+            !dest.join("report.pdf").exists(),
+            "a removed file was uploaded"
+        );
+        let seen = server.seen("/files/notes.txt");
+        ensure!(
+            seen.iter()
+                .any(|s| s.method == "GET" && s.header("X-Team") == Some("blue")),
+            "{seen:?}"
+        );
+
+        // showSummaryView switches the window to the summary.
+        let iframe = env.find("[data-testid=frame-0]").await?;
+        iframe.enter_frame().await?;
+        env.client()?
+            .find(Locator::Css("#show-summary"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.find("[data-testid=summary-view]").await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn broken_sources_say_what_is_wrong_and_the_others_keep_working() {
+    e2e("source_broken", async |env| {
+        let server = FileServer::start()?;
+        let links = source(env, "links.js", &server.base)?;
+        let mut args = vec!["--source".to_owned(), links];
+        let broken = [
+            ("broken_syntax.js", "SyntaxError"),
+            ("broken_fields.js", "\"name\" must be a string"),
+            ("broken_types.js", "letters, digits"),
+            ("broken_mount.js", "the API key is missing"),
+        ];
+        for (file, _) in broken {
+            args.push("--source".into());
+            args.push(source(env, file, &server.base)?);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        env.launch(&args).await?;
+
+        for (i, (file, problem)) in broken.iter().enumerate() {
+            let id = i + 1;
+            let selector = if *file == "broken_mount.js" {
+                "[data-testid=source-throwsOnMount]".to_owned()
+            } else {
+                format!("[data-testid=source-custom-{id}]")
+            };
+            env.find(&selector).await?.click().await?;
+            let pane = format!("[data-testid=pane-custom-{id}] [data-testid=source-error]");
+            let message = text(&env.find(&pane).await?).await?;
+            ensure!(
+                message.contains(file) && message.contains(problem),
+                "{file}: the pane says {message:?}"
+            );
+        }
+
+        open_source(env, "teamFiles", 0).await?;
+        let client = env.client()?;
+        client
+            .find(Locator::Css("button[data-file='notes.txt']"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.wait_for_count("[data-testid=file]", 1).await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn an_adversarial_source_cannot_leave_its_frame() {
+    e2e("source_adversarial", async |env| {
+        let server = FileServer::start()?;
+        let adversary = source(env, "adversarial.js", &server.base)?;
+        let links = source(env, "links.js", &server.base)?;
+        env.launch(&["--source", &adversary, "--source", &links])
+            .await?;
+        let host_url = env.client()?.current_url().await?;
+
+        open_source(env, "adversary", 0).await?;
+        let r = results(env, "#escapes").await?;
+        leave_frame(env).await?;
+        env.save("escapes.json", &serde_json::to_string_pretty(&r)?)?;
+        let escapes = r.as_object().context("escapes object")?;
+        ensure!(escapes.len() > 15, "too few attempts reported: {r}");
+        let escaped: Vec<_> = escapes
+            .iter()
+            .filter(|(k, v)| *k != "done" && !v.as_str().is_some_and(|s| s.starts_with("blocked")))
+            .collect();
+        ensure!(escaped.is_empty(), "escapes that worked: {escaped:?}");
+
+        // The host is untouched and the other source still works.
+        ensure!(
+            env.client()?.current_url().await? == host_url,
+            "the top window navigated"
+        );
+        env.find("[data-testid=source-teamFiles]")
+            .await?
+            .click()
+            .await?;
+        let iframe = env.find("[data-testid=frame-1]").await?;
+        iframe.enter_frame().await?;
+        env.client()?
+            .find(Locator::Css("button[data-file='notes.txt']"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.wait_for_count("[data-testid=file]", 1).await?;
+        Ok(())
+    });
+}

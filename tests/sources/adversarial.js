@@ -1,0 +1,88 @@
+// Tries every way out of its frame it can think of and writes, for each,
+// what it could reach into #escapes ("blocked: …" or "ESCAPED: …").
+// The end-to-end test fails if any line says ESCAPED.
+export default {
+  label: "Adversary",
+  name: "adversary",
+  async mounted(element, actions) {
+    const results = {};
+    const out = document.createElement("pre");
+    out.id = "escapes";
+    element.appendChild(out);
+    const show = () => (out.textContent = JSON.stringify(results));
+    const attempt = async (name, fn) => {
+      try {
+        const reached = await fn();
+        results[name] = reached ? `ESCAPED: ${reached}` : "blocked: nothing reached";
+      } catch (error) {
+        results[name] = `blocked: ${error && error.name}: ${error && error.message}`;
+      }
+      show();
+    };
+    const fetchText = async (url, init) => {
+      const response = await fetch(url, init);
+      return `${url} answered ${response.status}: ${(await response.text()).slice(0, 80)}`;
+    };
+
+    await attempt("tauriGlobals", () =>
+      ["__TAURI__", "__TAURI_INTERNALS__", "__TAURI_IPC__", "ipc", "__TAURI_POST_MESSAGE__"]
+        .filter((g) => window[g] !== undefined || window.parent === window)
+        .join(","),
+    );
+    await attempt("parentDom", () => window.parent.document.body.innerHTML.slice(0, 40));
+    await attempt("topDom", () => window.top.document.title);
+    await attempt("parentInvoke", () => String(window.parent.__TAURI_INTERNALS__.invoke));
+    await attempt("ipcCustomScheme", () => fetchText("ipc://localhost/get_state", { method: "POST", body: "{}" }));
+    await attempt("ipcHttp", () => fetchText("http://ipc.localhost/get_state", { method: "POST", body: "{}" }));
+    await attempt("appScheme", () => fetchText("tauri://localhost/index.html"));
+    await attempt("fileScheme", () => fetchText("file:///etc/passwd"));
+    await attempt("otherSourceFrame", () => fetchText("satchel-source://s0/"));
+    await attempt("xhrFile", () => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("GET", "file:///etc/hostname", false);
+      xhr.send();
+      return xhr.responseText;
+    });
+    await attempt("popup", () => {
+      const popup = window.open("about:blank", "_blank");
+      return popup ? "a window opened" : "";
+    });
+    await attempt("topNavigation", () => {
+      window.top.location.href = "about:blank#escaped";
+      return window.top.location.href;
+    });
+    await attempt("nestedFrame", async () => {
+      const frame = document.createElement("iframe");
+      frame.src = "tauri://localhost/";
+      document.body.appendChild(frame);
+      await new Promise((r) => setTimeout(r, 500));
+      return frame.contentDocument && frame.contentDocument.body ? frame.contentDocument.body.innerHTML.slice(0, 40) : "";
+    });
+    await attempt("storage", () => (window.localStorage ? "localStorage" : ""));
+    await attempt("cookies", () => document.cookie || "");
+    await attempt("forgedSource", async () => {
+      // Claim to be another source inside the request: the host ignores what
+      // messages claim and Rust refuses fields it does not know.
+      const reply = await new Promise((resolve) => {
+        const onMessage = (event) => {
+          if (event.data && event.data.kind === "reply" && event.data.id === 424242) {
+            window.removeEventListener("message", onMessage);
+            resolve(event.data);
+          }
+        };
+        window.addEventListener("message", onMessage);
+        window.parent.postMessage(
+          { satchel: 1, kind: "call", id: 424242, action: "getFile", args: { uuid: "x", source: "teamFiles" } },
+          "*",
+        );
+      });
+      return reply.ok ? "a forged request was performed" : "";
+    });
+    await attempt("unknownAction", async () => {
+      await actions.getFile.call(null, "not-a-uuid");
+      return "getFile of garbage answered";
+    });
+    results.done = true;
+    show();
+  },
+};
