@@ -87,8 +87,11 @@ impl Drop for FileServer {
 
 fn respond(seen: &Seen) -> Response<Cursor<Vec<u8>>> {
     let typed = |body: Vec<u8>, mime: &str| {
-        let header = Header::from_bytes("Content-Type", mime).expect("a valid header");
-        Response::from_data(body).with_header(header)
+        let header = |k: &str, v: &str| Header::from_bytes(k, v).expect("a valid header");
+        // Public files, readable cross-origin as a real file API's are.
+        Response::from_data(body)
+            .with_header(header("Content-Type", mime))
+            .with_header(header("Access-Control-Allow-Origin", "*"))
     };
     match seen.path.as_str() {
         "/files/mountains.png" => typed(png(), "image/png"),

@@ -394,3 +394,90 @@ fn an_adversarial_source_cannot_leave_its_frame() {
         Ok(())
     });
 }
+
+#[test]
+fn config_sources_order_background_upload_and_declared_origins() {
+    e2e("source_options", async |env| {
+        let server = FileServer::start()?;
+        let links = source(env, "links.js", &server.base)?;
+        // The source comes from the user's config, with the origin it calls.
+        let config_dir = env.path("xdg/config/satchel");
+        fs::create_dir_all(&config_dir)?;
+        fs::write(
+            config_dir.join("config.toml"),
+            format!(
+                "sources = [{{ path = {links:?}, connect = [{:?}] }}]\n",
+                server.base
+            ),
+        )?;
+        let dest = env.path("dest");
+        let dest_arg = dest.to_str().context("utf-8")?;
+        env.launch(&[
+            "--from-sources",
+            "teamFiles,local_file_system",
+            "--upload-in-background",
+            "--to",
+            dest_arg,
+            "--json",
+        ])
+        .await?;
+        // Wait for the source to load, then read the sidebar's order.
+        env.find("[data-testid=source-teamFiles]").await?;
+        let mut order = vec![];
+        for el in env.find_all("nav [data-testid^=source-]").await? {
+            order.push(el.attr("data-testid").await?.unwrap_or_default());
+        }
+        ensure!(
+            order == ["source-teamFiles", "source-local_file_system"],
+            "sidebar order: {order:?}"
+        );
+
+        open_source(env, "teamFiles", 0).await?;
+        let client = env.client()?;
+        let direct = client.find(Locator::Css("#direct-fetch")).await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while text(&direct).await?.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let said = text(&direct).await?;
+        ensure!(
+            said == format!("fetched: {}", server::NOTES.trim()),
+            "declared origin: {said}"
+        );
+        client
+            .find(Locator::Css("button[data-file='notes.txt']"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        // No Upload click: uploadInBackground starts it.
+        env.find("[data-testid=upload-finished]").await?;
+        ensure!(fs::read_to_string(dest.join("notes.txt"))? == server::NOTES);
+        let finish = env.find("[data-testid=finish]").await?;
+        let _ = finish.click().await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let line = loop {
+            if let Some(line) = env
+                .app_output()
+                .lines()
+                .find(|l| l.starts_with('{'))
+                .map(str::to_owned)
+            {
+                break line;
+            }
+            ensure!(Instant::now() < deadline, "no --json result");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let result: Value = serde_json::from_str(&line)?;
+        let file = &result["filesUploaded"][0];
+        ensure!(
+            file["source"] == "teamFiles" && file["filename"] == "notes.txt",
+            "{result}"
+        );
+        ensure!(
+            file["mimetype"] == "text/plain" && file["size"] == server::NOTES.len(),
+            "{result}"
+        );
+        Ok(())
+    });
+}

@@ -1,6 +1,8 @@
 // Tries every way out of its frame it can think of and writes, for each,
 // what it could reach into #escapes ("blocked: …" or "ESCAPED: …").
 // The end-to-end test fails if any line says ESCAPED.
+const BASE = "__BASE__";
+
 export default {
   label: "Adversary",
   name: "adversary",
@@ -35,6 +37,7 @@ export default {
     await attempt("ipcCustomScheme", () => fetchText("ipc://localhost/get_state", { method: "POST", body: "{}" }));
     await attempt("ipcHttp", () => fetchText("http://ipc.localhost/get_state", { method: "POST", body: "{}" }));
     await attempt("appScheme", () => fetchText("tauri://localhost/index.html"));
+    await attempt("undeclaredOrigin", () => fetchText(`${BASE}/files/notes.txt`));
     await attempt("fileScheme", () => fetchText("file:///etc/passwd"));
     await attempt("otherSourceFrame", () => fetchText("satchel-source://s0/"));
     await attempt("xhrFile", () => {

@@ -32,6 +32,16 @@ export default {
       li.appendChild(button);
       list.appendChild(li);
     }
+    // A source may call origins it declared (--source-connect or config);
+    // the frame's policy refuses every other.
+    const direct = document.createElement("p");
+    direct.id = "direct-fetch";
+    fetch(`${BASE}/files/notes.txt`)
+      .then((r) => r.text())
+      .then((t) => (direct.textContent = `fetched: ${t.trim()}`))
+      .catch((e) => (direct.textContent = `refused: ${e.message}`));
+    element.appendChild(direct);
+
     const done = document.createElement("button");
     done.id = "view-summary";
     done.textContent = "View selected";
