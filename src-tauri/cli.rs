@@ -1,26 +1,86 @@
 //! The command line: what programs and the OS hand to Satchel.
+//!
+//! Options are named after Filestack's picker options. Where Satchel's
+//! default differs from Filestack's, the help says so and why.
+//! This file holds only the clap definition (no app code), so that the
+//! build can include it to generate the man page.
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "satchel",
     version,
     about = "A desktop file picker and uploader",
-    long_about = "Satchel opens a picker window: choose files from this machine, review them, \
-                  and upload them to a destination (by default the folder \
-                  $XDG_DATA_HOME/satchel/uploads)."
+    long_about = "Satchel opens a picker window: choose files from this machine or from custom \
+                  sources, review them, and upload them to a destination (by default the folder \
+                  $XDG_DATA_HOME/satchel/uploads).\n\n\
+                  Settings come from built-in defaults, the system policy \
+                  /etc/satchel/policy.toml, the user's $XDG_CONFIG_HOME/satchel/config.toml and \
+                  the command line, each overriding the one before, except keys the policy locks.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// Files or folders to preload into the picker (folders are added recursively).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Files or folders to preload into the picker (folders are added
+    /// recursively), or one satchel:// URL with picker options.
     #[arg(value_name = "FILES")]
     pub files: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub picker: PickerArgs,
+
+    /// When the window closes, print the result on stdout as JSON shaped like
+    /// Filestack's onUploadDone payload: {"filesUploaded":[…],"filesFailed":[…]}.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Start uploading at once and close the window when done.
+    #[arg(long = "upload-now")]
+    pub upload_now: bool,
+}
+
+/// Picker options shared by the window and headless uploads.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PickerArgs {
     /// Where uploads go: a folder path or file:// URL.
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
+
+    /// The most files the picker takes (maxFiles). Satchel's default is
+    /// 1000, not Filestack's 1: on a desktop people choose many files.
+    #[arg(long = "max-files", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_files: Option<u32>,
+
+    /// The fewest files an upload needs (minFiles; default 0, Filestack's 1:
+    /// an empty upload is simply not offered).
+    #[arg(long = "min-files", value_name = "N")]
+    pub min_files: Option<u32>,
+
+    /// The largest file accepted (maxSize), in bytes or with units: 10MB, 1.5GiB.
+    #[arg(long = "max-size", value_name = "BYTES")]
+    pub max_size: Option<String>,
+
+    /// Accepted types (accept), comma-separated: MIME types (image/png),
+    /// wildcards (image/*) and extensions (.pdf). Default: anything.
+    #[arg(long = "accept", value_name = "TYPES", value_delimiter = ',')]
+    pub accept: Option<Vec<String>>,
+
+    /// Sources in the sidebar, in order: local_file_system and custom
+    /// sources by their name, comma-separated (fromSources).
+    #[arg(long = "from-sources", value_name = "LIST", value_delimiter = ',')]
+    pub from_sources: Option<Vec<String>>,
+
+    /// Start uploading files as soon as they are added (uploadInBackground;
+    /// default false, as in Filestack). `--upload-in-background=false` turns
+    /// it off where the config turned it on.
+    #[arg(long = "upload-in-background", value_name = "BOOL", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true")]
+    pub upload_in_background: Option<bool>,
 
     /// A custom source to offer: an ES module whose default export is a
     /// Filestack custom source object. Repeatable.
@@ -32,22 +92,23 @@ pub struct Cli {
     #[arg(long = "source-connect", value_name = "ORIGIN")]
     pub source_connect: Vec<String>,
 
-    /// Sources in the sidebar, in order: local_file_system and custom
-    /// sources by their name, comma-separated (Filestack's fromSources).
-    #[arg(long = "from-sources", value_name = "LIST", value_delimiter = ',')]
-    pub from_sources: Option<Vec<String>>,
+    /// The interface language (e.g. en, de); default: the system's.
+    #[arg(long = "lang", value_name = "LANG")]
+    pub lang: Option<String>,
+}
 
-    /// The most files the picker takes (Filestack's maxFiles). Satchel's
-    /// default is 1000, not Filestack's 1: desktop pickers choose many files.
-    #[arg(long = "max-files", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_files: Option<u32>,
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
 
-    /// Start uploading files as soon as they are added (uploadInBackground).
-    #[arg(long = "upload-in-background")]
-    pub upload_in_background: bool,
-
-    /// When the window closes, print the result on stdout as JSON shaped like
-    /// Filestack's onUploadDone payload: {"filesUploaded":[…],"filesFailed":[…]}.
-    #[arg(long)]
-    pub json: bool,
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration and where each value came from.
+    Show {
+        #[command(flatten)]
+        picker: PickerArgs,
+    },
 }

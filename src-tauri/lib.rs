@@ -3,24 +3,27 @@
 
 mod cli;
 mod commands;
+mod deep_link;
 mod dialog;
 mod display;
 mod error;
 mod frame;
+mod settings;
 mod state;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use satchel_core::{
-    default_upload_dir, parse_destination, parse_origin, user_config_path, Destination, ErrorInfo,
-    Picker, PickerOptions, SourceFile, SourceRegistry, UserConfig, LOCAL_SOURCE,
+    default_upload_dir, parse_destination, Destination, Effective, Picker, SourceRegistry,
+    LOCAL_SOURCE,
 };
 use tauri::http::{header, Response, StatusCode};
-use tauri::{Manager, RunEvent, UriSchemeContext};
+use tauri::{AppHandle, Manager, RunEvent, UriSchemeContext};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command, ConfigCommand, PickerArgs};
 use crate::state::{AppState, WebviewEvents};
 
 pub fn main() -> ExitCode {
@@ -34,18 +37,69 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn try_main(cli: Cli) -> Result<ExitCode, String> {
-    let destination: Arc<dyn Destination> = match &cli.to {
+fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
+    if let Some(Command::Config(ConfigCommand::Show { picker })) = &cli.command {
+        let effective = settings::load(picker)?;
+        for notice in &effective.notices {
+            eprintln!("satchel: warning: {}", notice.message);
+        }
+        print!("{}", effective.show());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let from_link = take_deep_link(&mut cli)?;
+    let effective = settings::load(&cli.picker)?;
+    if from_link && cli.picker.to.is_some() && effective.destinations.is_empty() {
+        return Err(
+            "a satchel:// link may choose a destination only from the policy's `destinations`"
+                .into(),
+        );
+    }
+    let destination: Arc<dyn Destination> = match &effective.destination {
         Some(spec) => parse_destination(spec).map_err(|e| e.to_string())?,
         None => Arc::new(satchel_core::FolderDestination::new(default_upload_dir())),
     };
-    let (source_files, mut startup_errors) = source_files(&cli)?;
-    let options = picker_options(&cli);
     display::ensure_available().map_err(|e| e.to_string())?;
+    run_window(cli, effective, destination)
+}
 
+/// A lone satchel:// argument becomes picker options, checked like any
+/// other command-line options (locks included).
+fn take_deep_link(cli: &mut Cli) -> Result<bool, String> {
+    let link = match cli.files.as_slice() {
+        [only] if deep_link::is_link(&only.to_string_lossy()) => {
+            only.to_string_lossy().into_owned()
+        }
+        _ => return Ok(false),
+    };
+    let from_link = deep_link::parse(&link)?;
+    cli.files.clear();
+    cli.picker = PickerArgs {
+        sources: cli.picker.sources.clone(),
+        source_connect: cli.picker.source_connect.clone(),
+        ..from_link
+    };
+    Ok(true)
+}
+
+fn run_window(
+    cli: Cli,
+    effective: Effective,
+    destination: Arc<dyn Destination>,
+) -> Result<ExitCode, String> {
     let json = cli.json;
+    let upload_now = cli.upload_now;
     let preload = cli.files;
+    let Effective {
+        options,
+        sources,
+        mut notices,
+        ..
+    } = effective;
     let app = tauri::Builder::default()
+        // First, so a second launch hands its files over before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            forward_second_launch(app, argv, cwd);
+        }))
         .register_asynchronous_uri_scheme_protocol(frame::SCHEME, |ctx, request, responder| {
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
@@ -56,15 +110,18 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
                 // Errors (a missing file, say) become notices in the window.
                 picker.add_paths(&preload, LOCAL_SOURCE);
             }
-            for error in startup_errors.drain(..) {
-                picker.notify(error);
+            for notice in notices.drain(..) {
+                picker.notify(notice);
             }
-            let sources = std::sync::Mutex::new(SourceRegistry::new(source_files));
+            let sources = Mutex::new(SourceRegistry::new(sources));
             app.manage(AppState {
                 picker,
                 sources,
                 json,
             });
+            if upload_now {
+                upload_then_exit(app.handle().clone());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -95,46 +152,44 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Custom sources from the command line and the user's config file. A broken
-/// config file is reported in the window, never fatal.
-fn source_files(cli: &Cli) -> Result<(Vec<SourceFile>, Vec<ErrorInfo>), String> {
-    let connect = cli
-        .source_connect
-        .iter()
-        .map(|o| parse_origin(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("--source-connect: {e}"))?;
-    let mut files: Vec<SourceFile> = cli
-        .sources
-        .iter()
-        .map(|path| SourceFile {
-            path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
-            connect: connect.clone(),
-        })
-        .collect();
-    let mut errors = vec![];
-    let config_path = user_config_path();
-    match UserConfig::load(&config_path).and_then(|c| c.source_files(&config_path)) {
-        Ok(from_config) => files.extend(from_config),
-        Err(e) => errors.push(e.info()),
+/// A second `satchel FILE…` while this one runs: its files join this window.
+fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
     }
-    Ok((files, errors))
+    let Ok(second) = Cli::try_parse_from(&argv) else {
+        return;
+    };
+    let paths: Vec<PathBuf> = second
+        .files
+        .iter()
+        .filter(|f| !deep_link::is_link(&f.to_string_lossy()))
+        .map(|f| PathBuf::from(&cwd).join(f))
+        .collect();
+    if paths.is_empty() {
+        return;
+    }
+    let state = app.state::<AppState>();
+    let picker = state.picker.clone();
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        picker.add_paths(&paths, LOCAL_SOURCE);
+        commands::upload::after_add(&handle.state::<AppState>());
+    });
 }
 
-fn picker_options(cli: &Cli) -> PickerOptions {
-    let mut options = PickerOptions::default();
-    if let Some(order) = &cli.from_sources {
-        options.from_sources = order
-            .iter()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
-    }
-    if let Some(max) = cli.max_files {
-        options.max_files = max as usize;
-    }
-    options.upload_in_background = cli.upload_in_background;
-    options
+/// `--upload-now`: upload what was given, then close (exit 1 if any failed).
+fn upload_then_exit(app: AppHandle) {
+    let picker = app.state::<AppState>().picker.clone();
+    tauri::async_runtime::spawn(async move {
+        let code = match picker.upload().await {
+            Ok(done) if done.files_failed.is_empty() => 0,
+            _ => 1,
+        };
+        app.exit(code);
+    });
 }
 
 /// Answers `satchel-source://s<id>/` with that source's frame document.
@@ -159,7 +214,7 @@ fn serve_frame<R: tauri::Runtime>(ctx: &UriSchemeContext<'_, R>, host: &str) -> 
     built.unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
-fn print_result(app: &tauri::AppHandle) {
+fn print_result(app: &AppHandle) {
     let state = app.state::<AppState>();
     if !state.json {
         return;

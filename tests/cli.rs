@@ -48,3 +48,160 @@ fn a_bad_destination_is_refused_before_anything_opens() {
     let err = text(&out.stderr);
     assert!(err.contains("gopher:// scheme is not supported"), "{err}");
 }
+
+/// Runs satchel with its own config folder and policy file.
+fn satchel_with(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_satchel"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("SATCHEL_POLICY_FILE", dir.join("policy.toml"))
+        .output()
+        .expect("the satchel binary runs")
+}
+
+#[test]
+fn config_show_says_where_each_value_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config/satchel")).unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "maxSize = \"10MB\"\nlocked = [\"maxSize\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config/satchel/config.toml"),
+        "maxFiles = 7\naccept = [\"image/*\"]\n",
+    )
+    .unwrap();
+    let out = satchel_with(dir.path(), &["config", "show", "--min-files", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let policy = dir.path().join("policy.toml").display().to_string();
+    let user = dir
+        .path()
+        .join("config/satchel/config.toml")
+        .display()
+        .to_string();
+    for line in [
+        format!("maxSize = 10000000  # {policy} (locked)"),
+        format!("maxFiles = 7  # {user}"),
+        format!("accept = [\"image/*\"]  # {user}"),
+        "minFiles = 2  # command line".to_string(),
+        "uploadInBackground = false  # default".to_string(),
+    ] {
+        assert!(
+            shown.lines().any(|l| l == line),
+            "no line {line:?} in:\n{shown}"
+        );
+    }
+}
+
+#[test]
+fn a_locked_key_holds_against_the_command_line_and_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config/satchel")).unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "maxFiles = 2\nlocked = [\"maxFiles\"]\n",
+    )
+    .unwrap();
+    let out = satchel_with(dir.path(), &["--max-files", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    let policy = dir.path().join("policy.toml").display().to_string();
+    assert_eq!(
+        err.trim(),
+        format!("satchel: maxFiles is locked by {policy}")
+    );
+
+    std::fs::write(
+        dir.path().join("config/satchel/config.toml"),
+        "maxFiles = 9\n",
+    )
+    .unwrap();
+    let out = satchel_with(dir.path(), &["config", "show"]);
+    assert!(text(&out.stdout).contains(&format!("maxFiles = 2  # {policy} (locked)")));
+    assert!(
+        text(&out.stderr).contains("maxFiles is locked by"),
+        "the user is told"
+    );
+}
+
+#[test]
+fn a_broken_policy_stops_satchel_and_a_broken_user_config_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config/satchel")).unwrap();
+    std::fs::write(
+        dir.path().join("config/satchel/config.toml"),
+        "maxFiles = \"many\"\n",
+    )
+    .unwrap();
+    let out = satchel_with(dir.path(), &["config", "show"]);
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("config.toml") && err.contains("line 1") && err.contains("ignored"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "maxFiles = 3\nshinyKey = true\n",
+    )
+    .unwrap();
+    let out = satchel_with(dir.path(), &["config", "show"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("policy.toml") && err.contains("line 2") && err.contains("shinyKey"),
+        "{err}"
+    );
+}
+
+#[test]
+fn satchel_links_take_known_options_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = satchel_with(dir.path(), &["satchel://open?source=/tmp/evil.js"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("\"source\" is not supported"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = satchel_with(dir.path(), &["satchel://open?destination=/tmp/anywhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("only from the policy"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "maxFiles = 2\nlocked = [\"maxFiles\"]\n",
+    )
+    .unwrap();
+    let out = satchel_with(dir.path(), &["satchel://open?maxFiles=9"]);
+    assert!(
+        text(&out.stderr).contains("maxFiles is locked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn sizes_with_units_and_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = satchel_with(dir.path(), &["config", "show", "--max-size", "1.5GB"]);
+    assert!(text(&out.stdout).contains("maxSize = 1500000000  # command line"));
+    let out = satchel_with(dir.path(), &["config", "show", "--max-size", "huge"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--max-size"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -93,6 +93,40 @@ impl Env {
         self.dir.path().join(name)
     }
 
+    /// The system policy the app reads (absent unless a test writes it).
+    pub fn policy_path(&self) -> PathBuf {
+        self.path("policy.toml")
+    }
+
+    /// The environment a second `satchel` started by a test needs.
+    pub fn app_env(&self) -> Result<Vec<(String, String)>> {
+        let xdg = self.path("xdg");
+        Ok(vec![
+            ("DISPLAY".into(), self.display()?),
+            (
+                "XDG_DATA_HOME".into(),
+                xdg.join("data").display().to_string(),
+            ),
+            (
+                "XDG_CONFIG_HOME".into(),
+                xdg.join("config").display().to_string(),
+            ),
+            (
+                "XDG_STATE_HOME".into(),
+                xdg.join("state").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                xdg.join("cache").display().to_string(),
+            ),
+            (
+                "SATCHEL_POLICY_FILE".into(),
+                self.policy_path().display().to_string(),
+            ),
+            ("NO_AT_BRIDGE".into(), "1".into()),
+        ])
+    }
+
     /// Where the app keeps its data (`XDG_DATA_HOME`).
     pub fn data_home(&self) -> PathBuf {
         self.path("xdg/data")
@@ -118,6 +152,8 @@ impl Env {
             .env("XDG_CONFIG_HOME", xdg.join("config"))
             .env("XDG_STATE_HOME", xdg.join("state"))
             .env("XDG_CACHE_HOME", xdg.join("cache"))
+            // Debug builds read the system policy from here instead of /etc.
+            .env("SATCHEL_POLICY_FILE", self.policy_path())
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .stdin(Stdio::null())

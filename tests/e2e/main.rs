@@ -1,6 +1,7 @@
 //! End-to-end tests: the real Satchel window under Xvfb, driven through
 //! WebDriver (tauri-driver + WebKitWebDriver). Needs what `./x setup` installs.
 
+mod desktop;
 mod harness;
 mod picker;
 mod server;

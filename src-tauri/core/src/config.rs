@@ -1,30 +1,94 @@
-//! The user's configuration file, `$XDG_CONFIG_HOME/satchel/config.toml`.
+//! Satchel's configuration files, and how they add up.
+//!
+//! Layers, lowest first: built-in defaults < the system policy
+//! (`/etc/satchel/policy.toml`) < the user's config
+//! (`$XDG_CONFIG_HOME/satchel/config.toml`) < the command line. The policy
+//! may also `lock` keys: a locked key keeps the policy's value, and trying to
+//! change it says which key and which file locked it.
 //!
 //! ```toml
-//! sources = [
-//!   "/home/me/sources/photos.js",
-//!   { path = "/home/me/sources/api.js", connect = ["https://api.example.com"] },
-//! ]
+//! # /etc/satchel/policy.toml
+//! maxFiles = 20
+//! maxSize = "500MB"
+//! destinations = ["/srv/uploads", "tus+https://uploads.corp.example/files/"]
+//! userSources = false
+//! allowedSources = ["/usr/share/satchel/sources/intranet.js"]
+//! networkAllow = ["10.20.0.0/16", "files.corp.example"]
+//! locked = ["maxFiles", "destinations", "userSources"]
 //! ```
 //!
-//! A broken file never stops Satchel: the error is reported and the file is
-//! treated as empty.
+//! A broken user config never stops Satchel (it is reported, and ignored); a
+//! broken policy does (fail closed).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::sources::{parse_origin, SourceFile};
-use crate::{Error, Result};
+use crate::{Error, ErrorInfo, PickerOptions, Result};
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserConfig {
-    #[serde(default)]
-    pub sources: Vec<SourceSpec>,
+pub const POLICY_PATH: &str = "/etc/satchel/policy.toml";
+
+/// Every key a config file, the policy or the command line may set.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigFile {
+    pub max_files: Option<usize>,
+    pub min_files: Option<usize>,
+    pub max_size: Option<Size>,
+    pub accept: Option<Vec<String>>,
+    pub from_sources: Option<Vec<String>>,
+    pub upload_in_background: Option<bool>,
+    pub lang: Option<String>,
+    /// Where uploads go by default.
+    pub destination: Option<String>,
+    /// Destinations that may be chosen at all (policy).
+    pub destinations: Option<Vec<String>>,
+    /// Custom source files to load.
+    pub sources: Option<Vec<SourceSpec>>,
+    /// Custom sources (paths) users may add when `userSources` is false.
+    pub allowed_sources: Option<Vec<PathBuf>>,
+    /// Whether users may add custom sources of their own.
+    pub user_sources: Option<bool>,
+    /// Which built-in sources are offered.
+    pub builtin_sources: Option<Vec<String>>,
+    /// Whether `satchel upload` / `satchel resume` may run.
+    pub headless: Option<bool>,
+    /// Hosts and address ranges fetching may reach despite the SSRF guard.
+    pub network_allow: Option<Vec<String>>,
+    pub network_deny: Option<Vec<String>>,
+    /// Keys no later layer may change (policy only).
+    pub locked: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A byte size: a number, or a string with units ("10MB", "1.5 GiB").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(n) => Ok(Size(n)),
+            Raw::Text(t) => parse_size(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Parses "10MB", "1.5 GiB", "123" into bytes.
+pub fn parse_size(text: &str) -> std::result::Result<Size, String> {
+    parse_size::parse_size(text.trim())
+        .map(Size)
+        .map_err(|e| format!("{text:?} is not a size ({e}); write e.g. 10MB or 1.5GiB"))
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum SourceSpec {
     Path(PathBuf),
@@ -35,19 +99,39 @@ pub enum SourceSpec {
     },
 }
 
-pub fn user_config_path() -> PathBuf {
-    dirs::config_dir()
-        .unwrap_or_else(|| PathBuf::from(".config"))
-        .join("satchel")
-        .join("config.toml")
+/// Where an effective value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "layer", content = "file", rename_all = "camelCase")]
+pub enum Origin {
+    Default,
+    Policy(PathBuf),
+    User(PathBuf),
+    CommandLine,
 }
 
-impl UserConfig {
-    /// Reads the file; a missing file is an empty configuration.
-    pub fn load(path: &Path) -> Result<Self> {
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Default => write!(f, "default"),
+            Origin::Policy(p) | Origin::User(p) => write!(f, "{}", p.display()),
+            Origin::CommandLine => write!(f, "command line"),
+        }
+    }
+}
+
+/// A configuration file as read, with where it lives.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+}
+
+impl Layer {
+    /// Reads a layer; a missing file is none.
+    pub fn load(path: &Path) -> Result<Option<Layer>> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(Error::Config {
                     path: path.into(),
@@ -55,68 +139,523 @@ impl UserConfig {
                 })
             }
         };
-        toml::from_str(&text).map_err(|e| Error::Config {
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| Error::Config {
             path: path.into(),
             message: e.to_string().trim().replace('\n', " "),
-        })
+        })?;
+        Ok(Some(Layer {
+            path: path.into(),
+            file,
+        }))
+    }
+}
+
+/// The configuration in force, and where each value came from.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub options: PickerOptions,
+    pub destination: Option<String>,
+    pub destinations: Vec<String>,
+    pub sources: Vec<SourceFile>,
+    pub builtin_sources: Vec<String>,
+    pub headless: bool,
+    pub user_sources: bool,
+    pub allowed_sources: Vec<PathBuf>,
+    pub network_allow: Vec<String>,
+    pub network_deny: Vec<String>,
+    pub lang: Option<String>,
+    pub origins: BTreeMap<&'static str, Origin>,
+    pub locked: Vec<String>,
+    /// Things worth telling the person that did not stop Satchel.
+    pub notices: Vec<ErrorInfo>,
+}
+
+/// Adds the layers up. `cli` is what the command line set; refusing a
+/// locked key there is an error (the program asked for something it cannot
+/// have), while the user's file only earns a notice.
+pub fn resolve(
+    policy: Option<&Layer>,
+    user: Option<&Layer>,
+    cli: &ConfigFile,
+) -> Result<Effective> {
+    let empty = ConfigFile::default();
+    let locked: Vec<String> = policy
+        .and_then(|p| p.file.locked.clone())
+        .unwrap_or_default();
+    if let Some(policy) = policy {
+        for key in &locked {
+            if !KEYS.contains(&key.as_str()) {
+                return Err(Error::Config {
+                    path: policy.path.clone(),
+                    message: format!(
+                        "locked names an unknown key {key:?} (known: {})",
+                        KEYS.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    let policy_file = policy.map(|p| &p.file).unwrap_or(&empty);
+    let user_file = user.map(|u| &u.file).unwrap_or(&empty);
+    let policy_path = policy
+        .map(|p| p.path.clone())
+        .unwrap_or_else(|| POLICY_PATH.into());
+    let user_path = user.map(|u| u.path.clone()).unwrap_or_default();
+    let mut merged = ConfigFile::default();
+    let mut origins = BTreeMap::new();
+    let mut notices = vec![];
+    let is_locked = |key: &str| locked.iter().any(|k| k == key);
+    let locked_error = |key: &str| Error::Locked {
+        key: key.to_owned(),
+        path: policy_path.clone(),
+    };
+
+    macro_rules! layer {
+        ($field:ident, $key:literal) => {
+            if let Some(v) = &policy_file.$field {
+                merged.$field = Some(v.clone());
+                origins.insert($key, Origin::Policy(policy_path.clone()));
+            }
+            if let Some(v) = &user_file.$field {
+                if is_locked($key) {
+                    notices.push(locked_error($key).info());
+                } else {
+                    merged.$field = Some(v.clone());
+                    origins.insert($key, Origin::User(user_path.clone()));
+                }
+            }
+            if let Some(v) = &cli.$field {
+                if is_locked($key) {
+                    return Err(locked_error($key));
+                }
+                merged.$field = Some(v.clone());
+                origins.insert($key, Origin::CommandLine);
+            }
+        };
+    }
+    layer!(max_files, "maxFiles");
+    layer!(min_files, "minFiles");
+    layer!(max_size, "maxSize");
+    layer!(accept, "accept");
+    layer!(from_sources, "fromSources");
+    layer!(upload_in_background, "uploadInBackground");
+    layer!(lang, "lang");
+    layer!(destination, "destination");
+    layer!(builtin_sources, "builtinSources");
+    layer!(headless, "headless");
+    layer!(user_sources, "userSources");
+    layer!(network_allow, "networkAllow");
+    layer!(network_deny, "networkDeny");
+    // Only the policy decides what is allowed at all.
+    for (key, set) in [
+        (
+            "destinations",
+            user_file.destinations.is_some() || cli.destinations.is_some(),
+        ),
+        (
+            "allowedSources",
+            user_file.allowed_sources.is_some() || cli.allowed_sources.is_some(),
+        ),
+        ("locked", user_file.locked.is_some() || cli.locked.is_some()),
+    ] {
+        if set {
+            notices.push(
+                Error::Config {
+                    path: user_path.clone(),
+                    message: format!(
+                        "{key} can only be set in the system policy ({})",
+                        policy_path.display()
+                    ),
+                }
+                .info(),
+            );
+        }
+    }
+    for (key, set) in [
+        ("destinations", policy_file.destinations.is_some()),
+        ("allowedSources", policy_file.allowed_sources.is_some()),
+        (
+            "sources",
+            policy_file.sources.is_some() || user_file.sources.is_some() || cli.sources.is_some(),
+        ),
+    ] {
+        if set {
+            let origin = if key == "sources" && cli.sources.is_some() {
+                Origin::CommandLine
+            } else if key == "sources" && user_file.sources.is_some() {
+                Origin::User(user_path.clone())
+            } else {
+                Origin::Policy(policy_path.clone())
+            };
+            origins.insert(key, origin);
+        }
     }
 
-    /// The source files it lists, relative paths taken from the file's folder.
-    pub fn source_files(&self, path: &Path) -> Result<Vec<SourceFile>> {
-        let base = path.parent().unwrap_or(Path::new("."));
-        self.sources
-            .iter()
-            .map(|spec| {
-                let (file, connect) = match spec {
-                    SourceSpec::Path(p) => (p, &[][..]),
-                    SourceSpec::Detailed { path, connect } => (path, &connect[..]),
-                };
-                Ok(SourceFile {
-                    path: base.join(file),
-                    connect: connect
-                        .iter()
-                        .map(|o| parse_origin(o))
-                        .collect::<Result<_>>()?,
-                })
-            })
-            .collect()
+    let destinations = policy_file.destinations.clone().unwrap_or_default();
+    let destination = merged
+        .destination
+        .clone()
+        .or_else(|| destinations.first().cloned());
+    if let Some(dest) = &destination {
+        if !destinations.is_empty() && !destinations.contains(dest) {
+            return Err(Error::NotAllowed {
+                what: format!("destination {dest:?}"),
+                path: policy_path.clone(),
+            });
+        }
     }
+
+    let sources = collect_sources(
+        policy,
+        user,
+        cli,
+        &policy_path,
+        merged.user_sources.unwrap_or(true),
+        &mut notices,
+    )?;
+
+    let defaults = PickerOptions::default();
+    let options = PickerOptions {
+        from_sources: merged.from_sources.clone().unwrap_or(defaults.from_sources),
+        max_files: merged.max_files.unwrap_or(defaults.max_files),
+        min_files: merged.min_files.unwrap_or(defaults.min_files),
+        max_size: merged.max_size.map(|s| s.0).or(defaults.max_size),
+        accept: merged.accept.clone().unwrap_or(defaults.accept),
+        upload_in_background: merged
+            .upload_in_background
+            .unwrap_or(defaults.upload_in_background),
+    };
+    for key in KEYS {
+        origins.entry(key).or_insert(Origin::Default);
+    }
+    Ok(Effective {
+        options,
+        destination,
+        destinations,
+        sources,
+        builtin_sources: merged
+            .builtin_sources
+            .clone()
+            .unwrap_or_else(|| BUILTIN.iter().map(|s| s.to_string()).collect()),
+        headless: merged.headless.unwrap_or(true),
+        user_sources: merged.user_sources.unwrap_or(true),
+        allowed_sources: policy_file.allowed_sources.clone().unwrap_or_default(),
+        network_allow: merged.network_allow.clone().unwrap_or_default(),
+        network_deny: merged.network_deny.clone().unwrap_or_default(),
+        lang: merged.lang.clone(),
+        origins,
+        locked,
+        notices,
+    })
+}
+
+/// Keys `config show` lists and `locked` may name.
+pub const KEYS: &[&str] = &[
+    "maxFiles",
+    "minFiles",
+    "maxSize",
+    "accept",
+    "fromSources",
+    "uploadInBackground",
+    "lang",
+    "destination",
+    "destinations",
+    "sources",
+    "allowedSources",
+    "userSources",
+    "builtinSources",
+    "headless",
+    "networkAllow",
+    "networkDeny",
+];
+
+const BUILTIN: &[&str] = &[crate::LOCAL_SOURCE];
+
+/// Policy sources always load; the user's and the command line's only when
+/// `userSources` allows them or the policy lists them in `allowedSources`.
+fn collect_sources(
+    policy: Option<&Layer>,
+    user: Option<&Layer>,
+    cli: &ConfigFile,
+    policy_path: &Path,
+    user_sources: bool,
+    notices: &mut Vec<ErrorInfo>,
+) -> Result<Vec<SourceFile>> {
+    let allowed: Vec<PathBuf> = policy
+        .and_then(|p| p.file.allowed_sources.clone())
+        .unwrap_or_default();
+    let mut files = vec![];
+    if let Some(policy) = policy {
+        files.extend(source_files(&policy.file, &policy.path)?);
+    }
+    let mut personal = vec![];
+    if let Some(user) = user {
+        match source_files(&user.file, &user.path) {
+            Ok(found) => personal.extend(found),
+            Err(e) => notices.push(e.info()),
+        }
+    }
+    personal.extend(source_files(cli, Path::new(""))?);
+    for file in personal {
+        if user_sources || allowed.contains(&file.path) {
+            files.push(file);
+        } else {
+            let err = Error::NotAllowed {
+                what: format!("custom source {}", file.path.display()),
+                path: policy_path.to_owned(),
+            };
+            if cli.sources.is_some() {
+                return Err(err);
+            }
+            notices.push(err.info());
+        }
+    }
+    Ok(files)
+}
+
+/// The source files a layer lists, relative paths taken from its folder.
+fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    file.sources
+        .iter()
+        .flatten()
+        .map(|spec| {
+            let (source, connect) = match spec {
+                SourceSpec::Path(p) => (p, &[][..]),
+                SourceSpec::Detailed { path, connect } => (path, &connect[..]),
+            };
+            let joined = base.join(source);
+            Ok(SourceFile {
+                path: std::path::absolute(&joined).unwrap_or(joined),
+                connect: connect
+                    .iter()
+                    .map(|o| parse_origin(o))
+                    .collect::<Result<_>>()?,
+            })
+        })
+        .collect()
+}
+
+pub fn user_config_path() -> PathBuf {
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from(".config"))
+        .join("satchel")
+        .join("config.toml")
+}
+
+impl Effective {
+    /// `satchel config show`: one line per key, with where it came from.
+    pub fn show(&self) -> String {
+        let mut out = String::new();
+        for key in KEYS {
+            let value = self.value_of(key);
+            let origin = self.origins.get(key).cloned().unwrap_or(Origin::Default);
+            let lock = if self.locked.iter().any(|k| k == key) {
+                " (locked)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("{key} = {value}  # {origin}{lock}\n"));
+        }
+        out
+    }
+
+    fn value_of(&self, key: &str) -> String {
+        let list = |v: &[String]| toml_value(&v.to_vec());
+        match key {
+            "maxFiles" => self.options.max_files.to_string(),
+            "minFiles" => self.options.min_files.to_string(),
+            "maxSize" => self
+                .options
+                .max_size
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "\"unlimited\"".into()),
+            "accept" => list(&self.options.accept),
+            "fromSources" => list(&self.options.from_sources),
+            "uploadInBackground" => self.options.upload_in_background.to_string(),
+            "lang" => self
+                .lang
+                .as_deref()
+                .map(|l| toml_value(&l))
+                .unwrap_or_else(|| "\"system\"".into()),
+            "destination" => self
+                .destination
+                .as_deref()
+                .map(|d| toml_value(&d))
+                .unwrap_or_else(|| "\"default folder\"".into()),
+            "destinations" => list(&self.destinations),
+            "sources" => toml_value(
+                &self
+                    .sources
+                    .iter()
+                    .map(|s| s.path.display().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            "builtinSources" => list(&self.builtin_sources),
+            "headless" => self.headless.to_string(),
+            "userSources" => self.user_sources.to_string(),
+            "allowedSources" => toml_value(
+                &self
+                    .allowed_sources
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            "networkAllow" => list(&self.network_allow),
+            "networkDeny" => list(&self.network_deny),
+            _ => "\"\"".into(),
+        }
+    }
+}
+
+fn toml_value<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_plain_and_detailed_sources() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(
-            &path,
-            "sources = [\"a.js\", { path = \"/abs/b.js\", connect = [\"https://api.example.com\"] }]\n",
-        )
-        .unwrap();
-        let config = UserConfig::load(&path).unwrap();
-        let files = config.source_files(&path).unwrap();
-        assert_eq!(files[0].path, dir.path().join("a.js"));
-        assert_eq!(files[1].path, PathBuf::from("/abs/b.js"));
-        assert_eq!(files[1].connect, ["https://api.example.com"]);
+    fn layer(path: &str, toml_text: &str) -> Layer {
+        Layer {
+            path: path.into(),
+            file: toml::from_str(toml_text).unwrap(),
+        }
     }
 
     #[test]
-    fn errors_name_the_file_and_line() {
+    fn later_layers_win_unless_the_policy_locks_the_key() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "maxFiles = 5\nmaxSize = \"10MB\"\nlocked = [\"maxSize\"]\n",
+        );
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "maxFiles = 8\nmaxSize = 999\n",
+        );
+        let cli = ConfigFile {
+            min_files: Some(2),
+            ..Default::default()
+        };
+        let eff = resolve(Some(&policy), Some(&user), &cli).unwrap();
+        assert_eq!(eff.options.max_files, 8);
+        assert_eq!(eff.options.max_size, Some(10_000_000));
+        assert_eq!(eff.options.min_files, 2);
+        assert_eq!(
+            eff.origins["maxFiles"],
+            Origin::User("/home/u/.config/satchel/config.toml".into())
+        );
+        assert_eq!(
+            eff.origins["maxSize"],
+            Origin::Policy("/etc/satchel/policy.toml".into())
+        );
+        assert_eq!(eff.origins["minFiles"], Origin::CommandLine);
+        assert_eq!(eff.origins["accept"], Origin::Default);
+        // The user's try at a locked key is reported, not fatal.
+        assert_eq!(eff.notices.len(), 1);
+        assert!(
+            eff.notices[0].message.contains("maxSize")
+                && eff.notices[0].message.contains("/etc/satchel/policy.toml")
+        );
+
+        let cli = ConfigFile {
+            max_size: Some(Size(1)),
+            ..Default::default()
+        };
+        let err = resolve(Some(&policy), None, &cli).unwrap_err();
+        assert_eq!(err.kind(), "locked");
+        assert_eq!(
+            err.to_string(),
+            "maxSize is locked by /etc/satchel/policy.toml"
+        );
+    }
+
+    #[test]
+    fn destinations_and_sources_follow_the_policy() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "destinations = [\"/srv/a\", \"/srv/b\"]\nuserSources = false\nallowedSources = [\"/opt/ok.js\"]\nlocked = [\"userSources\"]\n",
+        );
+        let eff = resolve(Some(&policy), None, &ConfigFile::default()).unwrap();
+        assert_eq!(
+            eff.destination.as_deref(),
+            Some("/srv/a"),
+            "the first allowed is the default"
+        );
+        let cli = ConfigFile {
+            destination: Some("/tmp/elsewhere".into()),
+            ..Default::default()
+        };
+        let err = resolve(Some(&policy), None, &cli).unwrap_err();
+        assert!(
+            err.to_string().contains("/tmp/elsewhere") && err.to_string().contains("not allowed"),
+            "{err}"
+        );
+
+        let user = layer(
+            "/home/u/c.toml",
+            "sources = [\"/opt/ok.js\", \"/home/u/mine.js\"]\n",
+        );
+        let eff = resolve(Some(&policy), Some(&user), &ConfigFile::default()).unwrap();
+        let paths: Vec<_> = eff
+            .sources
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect();
+        assert_eq!(paths, ["/opt/ok.js"]);
+        assert!(eff
+            .notices
+            .iter()
+            .any(|n| n.message.contains("/home/u/mine.js")));
+    }
+
+    #[test]
+    fn files_report_unknown_keys_and_wrong_types_with_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "sources = []\ncolour = \"blue\"\n").unwrap();
-        let err = UserConfig::load(&path).unwrap_err();
-        let text = err.to_string();
+        std::fs::write(&path, "maxFiles = 3\ncolour = \"blue\"\n").unwrap();
+        let text = Layer::load(&path).unwrap_err().to_string();
         assert!(
             text.contains("config.toml") && text.contains("line 2") && text.contains("colour"),
             "{text}"
         );
-        assert!(UserConfig::load(&dir.path().join("missing.toml"))
+        std::fs::write(&path, "maxFiles = \"many\"\n").unwrap();
+        let text = Layer::load(&path).unwrap_err().to_string();
+        assert!(
+            text.contains("line 1") && text.contains("maxFiles"),
+            "{text}"
+        );
+        assert!(Layer::load(&dir.path().join("missing.toml"))
             .unwrap()
-            .sources
-            .is_empty());
+            .is_none());
+    }
+
+    #[test]
+    fn relative_sources_are_relative_to_their_file_and_show_lists_every_key() {
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "sources = [\"a.js\", { path = \"/b.js\", connect = [\"https://api.example.com\"] }]\n",
+        );
+        let eff = resolve(None, Some(&user), &ConfigFile::default()).unwrap();
+        assert_eq!(
+            eff.sources[0].path,
+            PathBuf::from("/home/u/.config/satchel/a.js")
+        );
+        assert_eq!(eff.sources[1].connect, ["https://api.example.com"]);
+        let shown = eff.show();
+        for key in KEYS {
+            assert!(
+                shown.contains(&format!("{key} = ")),
+                "{key} missing from:\n{shown}"
+            );
+        }
+        assert!(shown.contains("maxFiles = 1000  # default"), "{shown}");
+    }
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("10MB").unwrap(), Size(10_000_000));
+        assert_eq!(parse_size("1.5 GiB").unwrap(), Size(1_610_612_736));
+        assert!(parse_size("lots").unwrap_err().contains("10MB"));
     }
 }

@@ -73,6 +73,18 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
 
+    #[error("{name} was not added: {reason}")]
+    Rejected { name: String, reason: String },
+
+    #[error("at least {min} files are needed to upload (minFiles)")]
+    TooFewFiles { min: usize },
+
+    #[error("{key} is locked by {}", path.display())]
+    Locked { key: String, path: PathBuf },
+
+    #[error("{what} is not allowed by {}", path.display())]
+    NotAllowed { what: String, path: PathBuf },
+
     #[error("no file with id {0} in the queue")]
     UnknownFile(Uuid),
 
@@ -106,6 +118,10 @@ impl Error {
             Error::UnknownSource(_) => "unknownSource",
             Error::BadSource { .. } => "badSource",
             Error::Config { .. } => "config",
+            Error::Rejected { .. } => "rejected",
+            Error::TooFewFiles { .. } => "tooFewFiles",
+            Error::Locked { .. } => "locked",
+            Error::NotAllowed { .. } => "notAllowed",
             Error::UnknownFile(_) => "unknownFile",
             Error::UploadRunning => "uploadRunning",
             Error::NothingToUpload => "nothingToUpload",

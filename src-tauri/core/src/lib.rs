@@ -18,7 +18,7 @@
 //! ```
 
 pub mod actions;
-mod config;
+pub mod config;
 mod destination;
 mod error;
 mod events;
@@ -31,13 +31,17 @@ mod paths;
 mod picker;
 mod queue;
 mod record;
+mod restrictions;
 mod result;
 mod scan;
 mod source_api;
 mod sources;
 mod spool;
 
-pub use config::{user_config_path, UserConfig};
+pub use config::{
+    parse_size, resolve as resolve_config, user_config_path, ConfigFile, Effective, Layer,
+    Origin as ConfigOrigin, Size, SourceSpec, POLICY_PATH,
+};
 pub use destination::{
     folder::FolderDestination, parse as parse_destination, Destination, Landed, Progress,
     UploadItem,

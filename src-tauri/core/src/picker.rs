@@ -17,7 +17,8 @@ use crate::options::PickerOptions;
 use crate::queue::Queue;
 use crate::spool::{Spool, SpoolWriter};
 use crate::{
-    mime, paths, scan, Error, ErrorInfo, FileRecord, FileStatus, Origin, Result, UploadDone,
+    mime, paths, restrictions, scan, Error, ErrorInfo, FileRecord, FileStatus, Origin, Result,
+    UploadDone,
 };
 
 /// Progress snapshots are sent at most this often; a UI cannot show more.
@@ -144,7 +145,18 @@ impl Picker {
     pub fn add_paths(&self, paths: &[PathBuf], source: &str) -> AddOutcome {
         let mut outcome = AddOutcome::default();
         for found in paths.iter().flat_map(|p| scan::files_at(p)) {
-            match found.and_then(|path| describe_file(path, source)) {
+            let described = found
+                .and_then(|path| describe_file(path, source))
+                .and_then(|record| {
+                    restrictions::check(
+                        &self.options,
+                        &record.filename,
+                        &record.mime,
+                        Some(record.size),
+                    )?;
+                    Ok(record)
+                });
+            match described {
                 Ok(record) => outcome.added.push(record),
                 Err(e) => outcome.errors.push(e.info()),
             }
@@ -196,6 +208,10 @@ impl Picker {
             let pending = state.queue.pending();
             if pending.is_empty() {
                 return Err(Error::NothingToUpload);
+            }
+            let min = self.options.min_files;
+            if state.queue.files().len() < min {
+                return Err(Error::TooFewFiles { min });
             }
             state.run = Some(Run {
                 started: Instant::now(),

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use crate::actions::{CustomFile, RawBegin};
 use crate::fetch::{check_url, clean_filename, Metadata};
 use crate::picker::RawUpload;
-use crate::{headers, mime, Error, FileRecord, Headers, Origin, Picker, PickerOptions, Result};
+use crate::{
+    headers, mime, restrictions, Error, FileRecord, Headers, Origin, Picker, PickerOptions, Result,
+};
 
 /// Raw files arrive in chunks of at most this many bytes.
 pub const RAW_CHUNK: usize = 4 << 20;
@@ -112,11 +114,13 @@ impl Picker {
                 });
             }
         }
+        let name = clean_filename(begin.name.as_deref().unwrap_or(""));
+        size_only(&self.options, &name, begin.size)?;
         let writer = self.spool.create(begin.size)?;
         let spool = writer.id;
         let upload = RawUpload {
             source: source.to_owned(),
-            name: clean_filename(begin.name.as_deref().unwrap_or("")),
+            name,
             mime: begin.mime.filter(|m| is_mime(m)),
             size: begin.size,
             writer,
@@ -169,6 +173,10 @@ impl Picker {
             Some(mime) => mime,
             None => sniff_or_default(&path, &upload.name),
         };
+        if let Err(e) = restrictions::check(&self.options, &upload.name, &mime, Some(upload.size)) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         let mut record = FileRecord::new(path, upload.name, mime, upload.size, source);
         record.origin = Origin::Spooled;
         self.admit_owned(record)
@@ -226,6 +234,7 @@ impl Picker {
         let headers = file.headers.unwrap_or_default();
         headers::validate(&headers)?;
         let filename = clean_filename(&filename);
+        restrictions::check(&self.options, &filename, &mime, None)?;
         let mut record = FileRecord::new(PathBuf::new(), filename, mime, 0, source);
         if let Some(display_name) = file.display_name.filter(|d| !d.trim().is_empty()) {
             record.display_name = display_name
@@ -293,6 +302,15 @@ impl Picker {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Before a raw file's bytes arrive only its size can be judged.
+fn size_only(options: &PickerOptions, name: &str, size: u64) -> Result<()> {
+    let unrestricted = PickerOptions {
+        accept: vec![],
+        ..options.clone()
+    };
+    restrictions::check(&unrestricted, name, "", Some(size))
 }
 
 fn is_mime(s: &str) -> bool {

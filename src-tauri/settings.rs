@@ -1,0 +1,78 @@
+//! From command line and files to the configuration in force.
+
+use std::path::PathBuf;
+
+use satchel_core::{
+    parse_origin, parse_size, resolve_config, user_config_path, ConfigFile, Effective, Layer,
+    SourceSpec, POLICY_PATH,
+};
+
+use crate::cli::PickerArgs;
+
+/// The system policy's path. Debug builds (the test suite) may point it
+/// elsewhere with SATCHEL_POLICY_FILE; release builds never do, so a user
+/// cannot step around an admin's policy.
+pub fn policy_path() -> PathBuf {
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os("SATCHEL_POLICY_FILE") {
+        return path.into();
+    }
+    PathBuf::from(POLICY_PATH)
+}
+
+/// Reads the policy (fatal when broken) and the user's config (reported
+/// when broken), and adds the command line on top.
+pub fn load(args: &PickerArgs) -> Result<Effective, String> {
+    let policy = Layer::load(&policy_path())
+        .map_err(|e| format!("{e} (the system policy must be valid)"))?;
+    let mut broken_user = None;
+    let user = Layer::load(&user_config_path()).unwrap_or_else(|e| {
+        broken_user = Some(e.info());
+        None
+    });
+    let cli = from_args(args)?;
+    let mut effective =
+        resolve_config(policy.as_ref(), user.as_ref(), &cli).map_err(|e| e.to_string())?;
+    if let Some(mut error) = broken_user {
+        error.message = format!("{} (ignored; using the policy and defaults)", error.message);
+        effective.notices.insert(0, error);
+    }
+    Ok(effective)
+}
+
+fn from_args(args: &PickerArgs) -> Result<ConfigFile, String> {
+    let connect = args
+        .source_connect
+        .iter()
+        .map(|o| parse_origin(o).map_err(|e| format!("--source-connect: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let max_size = match &args.max_size {
+        Some(text) => Some(parse_size(text).map_err(|e| format!("--max-size: {e}"))?),
+        None => None,
+    };
+    let sources: Vec<SourceSpec> = args
+        .sources
+        .iter()
+        .map(|path| SourceSpec::Detailed {
+            path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+            connect: connect.clone(),
+        })
+        .collect();
+    Ok(ConfigFile {
+        max_files: args.max_files.map(|n| n as usize),
+        min_files: args.min_files.map(|n| n as usize),
+        max_size,
+        accept: args.accept.clone(),
+        from_sources: args.from_sources.as_ref().map(|list| {
+            list.iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        }),
+        upload_in_background: args.upload_in_background,
+        lang: args.lang.clone(),
+        destination: args.to.clone(),
+        sources: (!sources.is_empty()).then_some(sources),
+        ..ConfigFile::default()
+    })
+}

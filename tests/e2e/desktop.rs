@@ -1,0 +1,137 @@
+//! How the OS and other programs hand files to Satchel.
+
+use std::fs;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use serde_json::Value;
+
+use crate::harness::{e2e, text, Env};
+
+async fn notices(env: &Env) -> Result<Vec<String>> {
+    let mut all = vec![];
+    for el in env.find_all("[data-testid=notice]").await? {
+        all.push(text(&el).await?);
+    }
+    Ok(all)
+}
+
+#[test]
+fn a_second_launch_hands_its_files_to_the_running_window_and_exits() {
+    e2e("single_instance", async |env| {
+        let first = env.path("first.txt");
+        let second = env.path("second.txt");
+        fs::write(&first, "one")?;
+        fs::write(&second, "two")?;
+        env.launch(&[first.to_str().context("utf-8")?]).await?;
+        env.wait_for_count("[data-testid=file]", 1).await?;
+
+        // A relative path: the running window resolves it in the caller's folder.
+        let mut again = Command::new(env!("CARGO_BIN_EXE_satchel"));
+        again
+            .arg("second.txt")
+            .current_dir(env.dir.path())
+            .envs(env.app_env()?)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = again.spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                anyhow::bail!("the second satchel did not exit: it opened a window of its own");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        ensure!(status.success(), "the second launch exited with {status}");
+        let files = env.wait_for_count("[data-testid=file]", 2).await?;
+        let name = text(&files[1]).await?;
+        ensure!(name.contains("second.txt"), "second file shows as {name:?}");
+        Ok(())
+    });
+}
+
+#[test]
+fn upload_now_uploads_and_closes_by_itself() {
+    e2e("upload_now", async |env| {
+        let file = env.path("now.txt");
+        fs::write(&file, "right now")?;
+        let dest = env.path("dest");
+        env.launch(&[
+            file.to_str().context("utf-8")?,
+            "--upload-now",
+            "--json",
+            "--to",
+            dest.to_str().context("utf-8")?,
+        ])
+        .await
+        .ok(); // the window may already be closing while the session starts
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let line = loop {
+            if let Some(line) = env
+                .app_output()
+                .lines()
+                .find(|l| l.starts_with('{'))
+                .map(str::to_owned)
+            {
+                break line;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "no result: the window did not close by itself"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let result: Value = serde_json::from_str(&line)?;
+        ensure!(
+            result["filesUploaded"][0]["filename"] == "now.txt",
+            "{result}"
+        );
+        ensure!(fs::read_to_string(dest.join("now.txt"))? == "right now");
+        Ok(())
+    });
+}
+
+#[test]
+fn restrictions_reject_files_with_the_reason() {
+    e2e("restrictions", async |env| {
+        let picture = env.path("pic.png");
+        fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/icons/32x32.png"),
+            &picture,
+        )?;
+        let notes = env.path("notes.txt");
+        fs::write(&notes, "text")?;
+        let big = env.path("big.png");
+        fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/icons/icon.png"), &big)?;
+        env.launch(&[
+            picture.to_str().context("utf-8")?,
+            notes.to_str().context("utf-8")?,
+            big.to_str().context("utf-8")?,
+            "--accept",
+            "image/*",
+            "--max-size",
+            "2KB",
+        ])
+        .await?;
+        env.wait_for_count("[data-testid=file]", 1).await?;
+        env.wait_for_count("[data-testid=notice]", 2).await?;
+        let said = notices(env).await?;
+        ensure!(
+            said.iter()
+                .any(|n| n.contains("notes.txt") && n.contains("not accepted (accept: image/*)")),
+            "{said:?}"
+        );
+        ensure!(
+            said.iter()
+                .any(|n| n.contains("big.png") && n.contains("over the maxSize")),
+            "{said:?}"
+        );
+        Ok(())
+    });
+}
