@@ -4,6 +4,7 @@
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
@@ -42,6 +43,28 @@ pub enum Error {
 
     #[error("nothing to upload: the queue is empty")]
     NothingToUpload,
+
+    /// The server answered with an error status. Only 5xx, 408 and 429 are
+    /// retried; this is what is left once retrying stopped (or was pointless).
+    #[error("{url} answered {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
+    HttpStatus {
+        url: String,
+        status: u16,
+        body: String,
+        /// The server's `Retry-After`, honoured by the retry loop.
+        retry_after: Option<Duration>,
+    },
+
+    /// The connection failed or dropped: always worth another try.
+    #[error("cannot talk to {url}: {reason}")]
+    Network { url: String, reason: String },
+
+    /// The server answered, but not as its protocol says it must.
+    #[error("{url} broke the protocol: {reason}")]
+    Protocol { url: String, reason: String },
+
+    #[error("the upload of {name} was cancelled")]
+    Cancelled { name: String },
 }
 
 impl Error {
@@ -57,6 +80,45 @@ impl Error {
             Error::UnknownFile(_) => "unknownFile",
             Error::UploadRunning => "uploadRunning",
             Error::NothingToUpload => "nothingToUpload",
+            Error::HttpStatus { .. } => "httpStatus",
+            Error::Network { .. } => "network",
+            Error::Protocol { .. } => "protocol",
+            Error::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// Whether trying the same request again may succeed: dropped or refused
+    /// connections, server errors, timeouts and rate limits. Other 4xx are the
+    /// request's own fault and fail at once.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Network { .. } => true,
+            Error::HttpStatus { status, .. } => matches!(status, 408 | 429 | 500..=599),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked us to wait before the next try.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::HttpStatus { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A failed request, with the whole chain of causes: reqwest's own
+    /// message alone ("error sending request") does not say what went wrong.
+    pub(crate) fn network(url: impl ToString, error: &reqwest::Error) -> Self {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Network {
+            url: url.to_string(),
+            reason,
         }
     }
 
@@ -109,6 +171,25 @@ mod tests {
                 "message": "cannot write to destination /nope: Permission denied"
             })
         );
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let status = |status| Error::HttpStatus {
+            url: "http://x/".into(),
+            status,
+            body: String::new(),
+            retry_after: None,
+        };
+        for code in [408, 429, 500, 502, 503] {
+            assert!(status(code).is_retryable(), "{code}");
+        }
+        for code in [400, 401, 403, 404, 409, 410, 413] {
+            assert!(!status(code).is_retryable(), "{code}");
+        }
+        assert_eq!(status(404).kind(), "httpStatus");
+        assert_eq!(status(404).to_string(), "http://x/ answered 404");
+        assert!(!Error::Cancelled { name: "a".into() }.is_retryable());
     }
 
     #[test]

@@ -27,11 +27,13 @@ mod picker;
 mod queue;
 mod record;
 mod result;
+mod retry;
 mod scan;
+mod transfer;
 
 pub use destination::{
-    folder::FolderDestination, parse as parse_destination, Destination, Landed, Progress,
-    UploadItem,
+    folder::FolderDestination, parse as parse_destination, tus::TusDestination, Destination,
+    Landed, MemorySlot, Progress, ResumeSlot, UploadContext, UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
 pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};
@@ -41,3 +43,5 @@ pub use paths::default_upload_dir;
 pub use picker::{AddOutcome, Picker};
 pub use record::{FileRecord, FileStatus, LOCAL_SOURCE};
 pub use result::{FailedFile, UploadDone, UploadedFile};
+pub use retry::RetryPolicy;
+pub use tokio_util::sync::CancellationToken;

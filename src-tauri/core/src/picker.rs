@@ -3,13 +3,16 @@
 //! Every change ends with a [`Snapshot`] sent to the [`EventSink`], so
 //! whoever draws the picker only ever renders what is here.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::destination::{Destination, Progress, UploadItem};
+use crate::destination::{Destination, Progress, ResumeSlot, UploadContext, UploadItem};
 use crate::events::{EventSink, Notice, Snapshot, Totals};
 use crate::queue::Queue;
 use crate::{mime, scan, Error, ErrorInfo, FileRecord, FileStatus, Result, UploadDone};
@@ -17,9 +20,14 @@ use crate::{mime, scan, Error, ErrorInfo, FileRecord, FileStatus, Result, Upload
 /// Progress snapshots are sent at most this often; a UI cannot show more.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Files sent at once unless told otherwise: enough to hide one file's
+/// round trips behind another's, few enough not to swamp a home uplink.
+pub const DEFAULT_CONCURRENCY: usize = 3;
+
 pub struct Picker {
     shared: Arc<Shared>,
     destination: Arc<dyn Destination>,
+    concurrency: usize,
 }
 
 struct Shared {
@@ -36,6 +44,8 @@ struct State {
     finished: bool,
     last_progress: Option<Instant>,
     revision: u64,
+    /// One token per file of the running upload; cancelling it stops that file.
+    cancels: HashMap<Uuid, CancellationToken>,
 }
 
 /// The upload that is running.
@@ -60,6 +70,34 @@ impl Picker {
                 sink,
             }),
             destination,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// How many files are sent at the same time (at least one).
+    pub fn with_concurrency(mut self, files: usize) -> Self {
+        self.concurrency = files.max(1);
+        self
+    }
+
+    /// Stops one file of the running upload (or keeps it from starting). The
+    /// destination cleans up what it had begun; the file ends up failed with
+    /// a `cancelled` error and is sent again by the next upload.
+    pub fn cancel(&self, uuid: Uuid) -> Result<()> {
+        let state = self.shared.lock();
+        if !state.queue.files().iter().any(|f| f.uuid == uuid) {
+            return Err(Error::UnknownFile(uuid));
+        }
+        if let Some(token) = state.cancels.get(&uuid) {
+            token.cancel();
+        }
+        Ok(())
+    }
+
+    /// Stops every file of the running upload.
+    pub fn cancel_all(&self) {
+        for token in self.shared.lock().cancels.values() {
+            token.cancel();
         }
     }
 
@@ -106,10 +144,10 @@ impl Picker {
         UploadDone::from_files(self.shared.lock().queue.files())
     }
 
-    /// Sends every queued (or previously failed) file to the destination, one
-    /// after another. Files that fail are marked failed and the rest go on; a
-    /// destination that cannot be used at all fails the whole run up front
-    /// and leaves every file queued.
+    /// Sends every queued (or previously failed) file to the destination, a
+    /// few at a time (see [`Picker::with_concurrency`]). Files that fail are
+    /// marked failed and the rest go on; a destination that cannot be used
+    /// at all fails the whole run up front and leaves every file queued.
     pub async fn upload(&self) -> Result<UploadDone> {
         let pending = self.update(|state| {
             if state.run.is_some() {
@@ -123,27 +161,53 @@ impl Picker {
                 started: Instant::now(),
                 transferred_before: state.transferred(),
             });
+            state.cancels = pending
+                .iter()
+                .map(|f| (f.uuid, CancellationToken::new()))
+                .collect();
             Ok(pending)
         })?;
 
         if let Err(e) = self.destination.prepare().await {
             self.update(|state| {
                 state.run = None;
+                state.cancels.clear();
                 state.notify(e.info());
             });
             return Err(e);
         }
-        for file in pending {
-            self.upload_one(file).await;
-        }
+        let slots = Semaphore::new(self.concurrency);
+        let tokens = self.shared.lock().cancels.clone();
+        let runs = pending.into_iter().map(|file| {
+            let cancel = tokens.get(&file.uuid).cloned().unwrap_or_default();
+            let slots = &slots;
+            async move {
+                // A file cancelled while waiting for its turn never starts.
+                let permit = tokio::select! {
+                    permit = slots.acquire() => permit.ok(),
+                    () = cancel.cancelled() => None,
+                };
+                match permit {
+                    Some(_permit) => self.upload_one(file, cancel).await,
+                    None => self.finish_one(
+                        file.uuid,
+                        Err(Error::Cancelled {
+                            name: file.filename,
+                        }),
+                    ),
+                }
+            }
+        });
+        futures_util::future::join_all(runs).await;
         Ok(self.update(|state| {
             state.run = None;
+            state.cancels.clear();
             state.finished = state.queue.pending().is_empty();
             UploadDone::from_files(state.queue.files())
         }))
     }
 
-    async fn upload_one(&self, file: FileRecord) {
+    async fn upload_one(&self, file: FileRecord, cancel: CancellationToken) {
         let started = self.update(|state| {
             let record = state.queue.get_mut(file.uuid)?;
             record.status = FileStatus::Uploading;
@@ -160,21 +224,33 @@ impl Picker {
             mime: file.mime.clone(),
             size: file.size,
         };
-        let progress = Arc::new(FileProgress {
-            shared: self.shared.clone(),
-            uuid: file.uuid,
-            destination: self.destination.describe(),
-        });
-        let outcome = self.destination.upload(&item, progress).await;
+        let ctx = UploadContext {
+            progress: Arc::new(FileProgress {
+                shared: self.shared.clone(),
+                uuid: file.uuid,
+                destination: self.destination.describe(),
+            }),
+            resume: Arc::new(RecordSlot {
+                shared: self.shared.clone(),
+                uuid: file.uuid,
+            }),
+            cancel,
+        };
+        let outcome = self.destination.upload(&item, ctx).await;
+        self.finish_one(file.uuid, outcome.map(|landed| landed.url));
+    }
+
+    fn finish_one(&self, uuid: Uuid, outcome: Result<String>) {
         self.update(|state| {
-            let Ok(record) = state.queue.get_mut(file.uuid) else {
+            let Ok(record) = state.queue.get_mut(uuid) else {
                 return;
             };
             match outcome {
-                Ok(landed) => {
+                Ok(url) => {
                     record.status = FileStatus::Done;
                     record.transferred = record.size;
-                    record.url = Some(landed.url);
+                    record.url = Some(url);
+                    record.resume = None;
                 }
                 Err(e) => {
                     record.status = FileStatus::Failed;
@@ -265,6 +341,31 @@ impl Shared {
             destination: destination.to_owned(),
             notices: state.notices.clone(),
         }
+    }
+}
+
+/// Keeps a destination's resume state with the file's record.
+struct RecordSlot {
+    shared: Arc<Shared>,
+    uuid: Uuid,
+}
+
+impl RecordSlot {
+    fn with<T>(&self, f: impl FnOnce(&mut FileRecord) -> T) -> Option<T> {
+        let mut state = self.shared.lock();
+        state.queue.get_mut(self.uuid).ok().map(f)
+    }
+}
+
+impl ResumeSlot for RecordSlot {
+    fn load(&self) -> Option<serde_json::Value> {
+        self.with(|r| r.resume.clone()).flatten()
+    }
+    fn save(&self, value: serde_json::Value) {
+        self.with(|r| r.resume = Some(value));
+    }
+    fn clear(&self) {
+        self.with(|r| r.resume = None);
     }
 }
 
@@ -382,6 +483,72 @@ mod tests {
         picker.remove(added.added[0].uuid).unwrap();
         assert_eq!(picker.upload().await.unwrap_err().kind(), "nothingToUpload");
         assert!(!src.path().join("out").exists());
+    }
+
+    /// Holds every file until cancelled, counting how many it holds at once.
+    #[derive(Default)]
+    struct Gate {
+        inside: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Destination for Gate {
+        fn describe(&self) -> String {
+            "gate".into()
+        }
+        async fn prepare(&self) -> Result<()> {
+            Ok(())
+        }
+        async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<crate::Landed> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.inside.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            ctx.cancel.cancelled().await;
+            self.inside.fetch_sub(1, SeqCst);
+            Err(Error::Cancelled {
+                name: item.filename.clone(),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn files_go_a_few_at_a_time_and_can_be_cancelled() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let src = tempfile::tempdir().unwrap();
+        for i in 0..5 {
+            fs::write(src.path().join(format!("{i}.txt")), b"x").unwrap();
+        }
+        let gate = Arc::new(Gate::default());
+        let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
+        let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+        let running = tokio::spawn({
+            let picker = picker.clone();
+            async move { picker.upload().await }
+        });
+        while gate.inside.load(SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // One file alone first: the next one waiting takes its place.
+        picker.cancel(added.added[0].uuid).unwrap();
+        while picker.snapshot().files[0].status != FileStatus::Failed {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(gate.inside.load(SeqCst), 2);
+        picker.cancel_all();
+        let done = running.await.unwrap().unwrap();
+
+        assert_eq!(gate.most.load(SeqCst), 2);
+        assert_eq!(done.files_failed.len(), 5);
+        assert!(done
+            .files_failed
+            .iter()
+            .all(|f| f.error.as_ref().unwrap().kind == "cancelled"));
+        assert!(!picker.snapshot().uploading);
+        assert_eq!(
+            picker.cancel(Uuid::new_v4()).unwrap_err().kind(),
+            "unknownFile"
+        );
     }
 
     #[tokio::test]

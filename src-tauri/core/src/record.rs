@@ -40,6 +40,9 @@ pub struct FileRecord {
     /// The file on disk the bytes come from; never sent to the UI.
     #[serde(skip)]
     pub path: PathBuf,
+    /// What the destination saved to resume an interrupted upload.
+    #[serde(skip)]
+    pub resume: Option<serde_json::Value>,
 }
 
 impl FileRecord {
@@ -56,6 +59,7 @@ impl FileRecord {
             url: None,
             error: None,
             path,
+            resume: None,
         }
     }
 

@@ -1,12 +1,18 @@
 //! Where uploads go. Every destination implements [`Destination`]; the
 //! pipeline knows nothing else about them.
+//!
+//! A destination is handed one file at a time with an [`UploadContext`]: where
+//! to report progress, a slot to keep what it needs to resume (a tus URL, an
+//! S3 upload id) and a token that says the person cancelled.
 
 pub mod folder;
+pub mod tus;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
 
 use crate::{Error, Result};
 
@@ -31,6 +37,51 @@ pub trait Progress: Send + Sync {
     fn advanced(&self, transferred: u64);
 }
 
+/// Where a destination keeps what it needs to pick an interrupted upload up
+/// again. The pipeline stores it with the file (and on disk, so it outlives
+/// the process); the destination alone knows what is inside.
+pub trait ResumeSlot: Send + Sync {
+    fn load(&self) -> Option<serde_json::Value>;
+    fn save(&self, state: serde_json::Value);
+    fn clear(&self);
+}
+
+/// A resume slot that lives only as long as the upload.
+#[derive(Default)]
+pub struct MemorySlot(Mutex<Option<serde_json::Value>>);
+
+impl ResumeSlot for MemorySlot {
+    fn load(&self) -> Option<serde_json::Value> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    fn save(&self, state: serde_json::Value) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
+    }
+    fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// Everything an upload is told besides the file itself.
+#[derive(Clone)]
+pub struct UploadContext {
+    pub progress: Arc<dyn Progress>,
+    pub resume: Arc<dyn ResumeSlot>,
+    /// Cancelled when the person cancels this file (or all): the destination
+    /// stops and cleans up on the server (tus termination, S3 abort).
+    pub cancel: CancellationToken,
+}
+
+impl UploadContext {
+    pub fn new(progress: Arc<dyn Progress>) -> Self {
+        UploadContext {
+            progress,
+            resume: Arc::new(MemorySlot::default()),
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
 #[async_trait]
 pub trait Destination: Send + Sync {
     /// Shown to the person: where files will go.
@@ -40,16 +91,26 @@ pub trait Destination: Send + Sync {
     /// an unusable destination fails once and clearly rather than per file.
     async fn prepare(&self) -> Result<()>;
 
-    async fn upload(&self, item: &UploadItem, progress: Arc<dyn Progress>) -> Result<Landed>;
+    /// Sends one file. Returns [`Error::Cancelled`] once `ctx.cancel` fires,
+    /// after cleaning up what it started.
+    async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed>;
 }
 
 /// Turns what a person or program wrote after `--to` into a destination:
-/// a folder path (relative to the working directory) or a `file://` URL.
+/// a folder path (relative to the working directory), a `file://` URL or
+/// `tus+http(s)://host/files/`.
 pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
     let bad = |reason: &str| Error::BadDestination {
         spec: spec.to_owned(),
         reason: reason.to_owned(),
     };
+    if let Some(endpoint) = spec.strip_prefix("tus+") {
+        let url = url::Url::parse(endpoint).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("tus needs tus+http:// or tus+https://"));
+        }
+        return Ok(Arc::new(tus::TusDestination::new(url)));
+    }
     let path = match url::Url::parse(spec) {
         Ok(url) if url.scheme() == "file" => url
             .to_file_path()
@@ -57,9 +118,9 @@ pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
         // One-letter "schemes" are Windows drive letters, not URLs.
         Ok(url) if url.scheme().len() > 1 => {
             return Err(bad(&format!(
-                "the {}:// scheme is not supported; use a folder path or file:// URL",
-                url.scheme()
-            )))
+            "the {}:// scheme is not supported; use a folder path, file:// URL or tus+http(s)://",
+            url.scheme()
+        )))
         }
         _ if spec.trim().is_empty() => return Err(bad("it is empty")),
         _ => PathBuf::from(spec),
@@ -80,6 +141,25 @@ mod tests {
         assert!(
             relative.starts_with('/') && relative.ends_with("/out"),
             "{relative}"
+        );
+    }
+
+    #[test]
+    fn tus_endpoints_are_destinations() {
+        assert_eq!(
+            parse("tus+http://127.0.0.1:1080/files/")
+                .unwrap()
+                .describe(),
+            "tus http://127.0.0.1:1080/files/"
+        );
+        assert!(parse("tus+https://example.com/files/").is_ok());
+        assert_eq!(
+            parse("tus+ftp://x/").err().unwrap().kind(),
+            "badDestination"
+        );
+        assert_eq!(
+            parse("tus+nonsense").err().unwrap().kind(),
+            "badDestination"
         );
     }
 
