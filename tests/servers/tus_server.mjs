@@ -40,6 +40,12 @@ const server = http.createServer((req, res) => {
     req.on('end', () => res.writeHead(fault.status, headers).end(`injected ${fault.status}`));
     return;
   }
+  // Mounted under /files only, as a real deployment would be.
+  if (!url.pathname.startsWith('/files')) {
+    req.resume();
+    req.on('end', () => res.writeHead(404).end('not found'));
+    return;
+  }
   tus.handle(req, res);
 });
 
