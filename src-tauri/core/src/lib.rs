@@ -32,8 +32,9 @@ mod scan;
 mod transfer;
 
 pub use destination::{
-    folder::FolderDestination, parse as parse_destination, tus::TusDestination, Destination,
-    Landed, MemorySlot, Progress, ResumeSlot, UploadContext, UploadItem,
+    folder::FolderDestination, http_post::HttpPostDestination, parse as parse_destination,
+    parse_with as parse_destination_with, tus::TusDestination, Destination, Landed, MemorySlot,
+    Options as DestinationOptions, Progress, ResumeSlot, UploadContext, UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
 pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};

@@ -19,7 +19,13 @@ const READ_CHUNK: usize = 256 * 1024;
 
 /// One client per destination: connections are pooled and reused.
 pub(crate) fn client() -> reqwest::Client {
+    client_with(reqwest::header::HeaderMap::new())
+}
+
+/// A client that sends `headers` with every request.
+pub(crate) fn client_with(headers: reqwest::header::HeaderMap) -> reqwest::Client {
     reqwest::Client::builder()
+        .default_headers(headers)
         .connect_timeout(Duration::from_secs(15))
         // A server that stops reading or answering is a dropped connection,
         // to be retried, not a hang.

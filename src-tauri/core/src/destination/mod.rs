@@ -6,6 +6,7 @@
 //! S3 upload id) and a token that says the person cancelled.
 
 pub mod folder;
+pub mod http_post;
 pub mod tus;
 
 use std::path::PathBuf;
@@ -96,20 +97,74 @@ pub trait Destination: Send + Sync {
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed>;
 }
 
+/// How to reach a destination besides its address (command-line flags).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The form field files go in for `post+…` (default `file`).
+    pub post_field: Option<String>,
+    /// Extra headers for HTTP destinations, as `Name: value` lines.
+    pub headers: Vec<String>,
+}
+
+impl Options {
+    fn header_map(&self, spec: &str) -> Result<reqwest::header::HeaderMap> {
+        let bad = |reason: String| Error::BadDestination {
+            spec: spec.to_owned(),
+            reason,
+        };
+        let mut map = reqwest::header::HeaderMap::new();
+        for line in &self.headers {
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| bad(format!("header {line:?} is not of the form 'Name: value'")))?;
+            let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
+                .map_err(|e| bad(format!("header name {name:?}: {e}")))?;
+            let value = reqwest::header::HeaderValue::from_str(value.trim())
+                .map_err(|e| bad(format!("header {name}: {e}")))?;
+            map.append(name, value);
+        }
+        Ok(map)
+    }
+}
+
 /// Turns what a person or program wrote after `--to` into a destination:
-/// a folder path (relative to the working directory), a `file://` URL or
-/// `tus+http(s)://host/files/`.
+/// a folder path (relative to the working directory), a `file://` URL,
+/// `tus+http(s)://host/files/` or `post+http(s)://host/upload`.
 pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
+    parse_with(spec, &Options::default())
+}
+
+/// [`parse`], with the options that go with the address.
+pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>> {
     let bad = |reason: &str| Error::BadDestination {
         spec: spec.to_owned(),
         reason: reason.to_owned(),
     };
-    if let Some(endpoint) = spec.strip_prefix("tus+") {
-        let url = url::Url::parse(endpoint).map_err(|e| bad(&e.to_string()))?;
+    let http_url = |rest: &str, name: &str| -> Result<url::Url> {
+        let url = url::Url::parse(rest).map_err(|e| bad(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad("tus needs tus+http:// or tus+https://"));
+            return Err(bad(&format!("use {name}+http:// or {name}+https://")));
         }
-        return Ok(Arc::new(tus::TusDestination::new(url)));
+        Ok(url)
+    };
+    if let Some(endpoint) = spec.strip_prefix("tus+") {
+        let url = http_url(endpoint, "tus")?;
+        let tus = tus::TusDestination::new(url).with_headers(options.header_map(spec)?);
+        return Ok(Arc::new(tus));
+    }
+    if let Some(endpoint) = spec.strip_prefix("post+") {
+        let url = http_url(endpoint, "post")?;
+        let field = options
+            .post_field
+            .as_deref()
+            .unwrap_or(http_post::DEFAULT_FIELD);
+        if field.is_empty() {
+            return Err(bad("the form field name is empty"));
+        }
+        let headers = options.header_map(spec)?;
+        return Ok(Arc::new(http_post::HttpPostDestination::new(
+            url, field, headers,
+        )));
     }
     let path = match url::Url::parse(spec) {
         Ok(url) if url.scheme() == "file" => url
@@ -118,7 +173,7 @@ pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
         // One-letter "schemes" are Windows drive letters, not URLs.
         Ok(url) if url.scheme().len() > 1 => {
             return Err(bad(&format!(
-            "the {}:// scheme is not supported; use a folder path, file:// URL or tus+http(s)://",
+            "the {}:// scheme is not supported; use a folder path, file:// URL, tus+http(s):// or post+http(s)://",
             url.scheme()
         )))
         }

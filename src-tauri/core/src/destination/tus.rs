@@ -24,7 +24,7 @@ use url::Url;
 
 use super::{Destination, Landed, UploadContext, UploadItem};
 use crate::retry::RetryPolicy;
-use crate::transfer::{check, client, file_body, send};
+use crate::transfer::{check, client, client_with, file_body, send};
 use crate::{Error, Result};
 
 const TUS_VERSION: &str = "1.0.0";
@@ -73,6 +73,12 @@ impl TusDestination {
             retry: RetryPolicy::default(),
             server: OnceCell::new(),
         }
+    }
+
+    /// Sends `headers` with every request (authorization, say).
+    pub fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.client = client_with(headers);
+        self
     }
 
     /// Waits less between tries (for tests).

@@ -80,6 +80,20 @@ pub fn tus_server() -> ServerProcess {
     ServerProcess::start("node", &["tus_server.mjs"])
 }
 
+pub fn post_server() -> ServerProcess {
+    ServerProcess::start("node", &["post_server.mjs"])
+}
+
+/// Names in a server's storage folder, sorted.
+pub fn stored_names(server: &ServerProcess) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(server.storage.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Asks a test server to answer the next `count` `method` requests with `status`.
 pub async fn inject(
     server: &ServerProcess,
