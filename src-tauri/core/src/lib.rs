@@ -32,9 +32,13 @@ mod scan;
 mod transfer;
 
 pub use destination::{
-    folder::FolderDestination, http_post::HttpPostDestination, parse as parse_destination,
-    parse_with as parse_destination_with, tus::TusDestination, Destination, Landed, MemorySlot,
-    Options as DestinationOptions, Progress, ResumeSlot, UploadContext, UploadItem,
+    folder::FolderDestination,
+    http_post::HttpPostDestination,
+    parse as parse_destination, parse_with as parse_destination_with,
+    s3::{S3Config, S3Destination},
+    tus::TusDestination,
+    Destination, Landed, MemorySlot, Options as DestinationOptions, Progress, ResumeSlot,
+    UploadContext, UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
 pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};

@@ -80,6 +80,7 @@ async fn the_field_and_extra_headers_are_configurable() {
             "Authorization: Bearer s3cret".into(),
             "X-Tenant: acme".into(),
         ],
+        ..DestinationOptions::default()
     };
     let dest =
         satchel_core::parse_destination_with(&format!("post+{}/upload", server.base()), &options)

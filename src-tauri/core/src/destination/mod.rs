@@ -7,6 +7,7 @@
 
 pub mod folder;
 pub mod http_post;
+pub mod s3;
 pub mod tus;
 
 use std::path::PathBuf;
@@ -104,6 +105,8 @@ pub struct Options {
     pub post_field: Option<String>,
     /// Extra headers for HTTP destinations, as `Name: value` lines.
     pub headers: Vec<String>,
+    /// The S3 endpoint, over `AWS_ENDPOINT_URL`.
+    pub s3_endpoint: Option<String>,
 }
 
 impl Options {
@@ -129,7 +132,8 @@ impl Options {
 
 /// Turns what a person or program wrote after `--to` into a destination:
 /// a folder path (relative to the working directory), a `file://` URL,
-/// `tus+http(s)://host/files/` or `post+http(s)://host/upload`.
+/// `tus+http(s)://host/files/`, `post+http(s)://host/upload` or
+/// `s3://bucket/prefix/`.
 pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
     parse_with(spec, &Options::default())
 }
@@ -152,6 +156,10 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
         let tus = tus::TusDestination::new(url).with_headers(options.header_map(spec)?);
         return Ok(Arc::new(tus));
     }
+    if spec.starts_with("s3://") {
+        let config = s3::S3Config::from_env(spec, options.s3_endpoint.as_deref())?;
+        return Ok(Arc::new(s3::S3Destination::new(config)?));
+    }
     if let Some(endpoint) = spec.strip_prefix("post+") {
         let url = http_url(endpoint, "post")?;
         let field = options
@@ -173,7 +181,7 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
         // One-letter "schemes" are Windows drive letters, not URLs.
         Ok(url) if url.scheme().len() > 1 => {
             return Err(bad(&format!(
-            "the {}:// scheme is not supported; use a folder path, file:// URL, tus+http(s):// or post+http(s)://",
+            "the {}:// scheme is not supported; use a folder path, file:// URL, tus+http(s)://, post+http(s):// or s3://",
             url.scheme()
         )))
         }
@@ -216,6 +224,39 @@ mod tests {
             parse("tus+nonsense").err().unwrap().kind(),
             "badDestination"
         );
+    }
+
+    #[test]
+    fn post_endpoints_take_a_field_and_headers() {
+        assert_eq!(
+            parse("post+https://example.com/upload").unwrap().describe(),
+            "POST https://example.com/upload"
+        );
+        let options = Options {
+            post_field: Some("attachment".into()),
+            headers: vec!["Authorization: Bearer x".into(), "X-A:b".into()],
+            ..Options::default()
+        };
+        assert!(parse_with("post+http://h/upload", &options).is_ok());
+        for bad in ["no colon", "bad name: x", ": empty name"] {
+            let options = Options {
+                headers: vec![bad.into()],
+                ..Options::default()
+            };
+            let err = parse_with("post+http://h/u", &options).err().unwrap();
+            assert_eq!(err.kind(), "badDestination", "{bad}");
+        }
+        let empty_field = Options {
+            post_field: Some(String::new()),
+            ..Options::default()
+        };
+        assert!(parse_with("post+http://h/u", &empty_field).is_err());
+    }
+
+    #[test]
+    fn s3_needs_a_bucket() {
+        let err = parse("s3://").err().unwrap();
+        assert_eq!(err.kind(), "badDestination");
     }
 
     #[test]

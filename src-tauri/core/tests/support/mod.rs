@@ -80,6 +80,12 @@ pub fn tus_server() -> ServerProcess {
     ServerProcess::start("node", &["tus_server.mjs"])
 }
 
+/// moto in server mode, from the venv `./x setup` makes.
+pub fn s3_server() -> ServerProcess {
+    let python = servers_dir().join(".venv/bin/python");
+    ServerProcess::start(python.to_str().unwrap(), &["s3_server.py"])
+}
+
 pub fn post_server() -> ServerProcess {
     ServerProcess::start("node", &["post_server.mjs"])
 }
