@@ -65,6 +65,17 @@ pub enum Error {
 
     #[error("the upload of {name} was cancelled")]
     Cancelled { name: String },
+
+    #[error("cannot save the upload queue to {}: {source}", path.display())]
+    StateUnwritable { path: PathBuf, source: io::Error },
+
+    #[error("the saved upload queue {} is unreadable ({reason}){}", path.display(),
+        match moved_to { Some(p) => format!("; it was moved to {}", p.display()), None => String::new() })]
+    CorruptState {
+        path: PathBuf,
+        moved_to: Option<PathBuf>,
+        reason: String,
+    },
 }
 
 impl Error {
@@ -84,6 +95,8 @@ impl Error {
             Error::Network { .. } => "network",
             Error::Protocol { .. } => "protocol",
             Error::Cancelled { .. } => "cancelled",
+            Error::StateUnwritable { .. } => "stateUnwritable",
+            Error::CorruptState { .. } => "corruptState",
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::destination::{Destination, Progress, ResumeSlot, UploadContext, UploadItem};
 use crate::events::{EventSink, Notice, Snapshot, Totals};
+use crate::persist::{SavedQueue, Store};
 use crate::queue::Queue;
 use crate::{mime, scan, Error, ErrorInfo, FileRecord, FileStatus, Result, UploadDone};
 
@@ -33,6 +34,16 @@ pub struct Picker {
 struct Shared {
     state: Mutex<State>,
     sink: Arc<dyn EventSink>,
+    /// Where the queue is saved after every change, if anywhere.
+    store: OnceLock<Persist>,
+}
+
+struct Persist {
+    store: Store,
+    /// The destination as the person wrote it, for `satchel resume`.
+    destination: String,
+    /// Held across read-then-write so saves land in the order of changes.
+    writing: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -68,10 +79,34 @@ impl Picker {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 sink,
+                store: OnceLock::new(),
             }),
             destination,
             concurrency: DEFAULT_CONCURRENCY,
         }
+    }
+
+    /// Saves the queue, with every upload's resume state, to `store` after
+    /// each change, so that `satchel resume` can finish it after a crash.
+    /// `destination` is the `--to` the queue goes to.
+    pub fn with_store(self, store: Store, destination: impl Into<String>) -> Self {
+        let _ = self.shared.store.set(Persist {
+            store,
+            destination: destination.into(),
+            writing: Mutex::new(()),
+        });
+        self
+    }
+
+    /// Puts a saved queue back, as it was (files being sent when the
+    /// process died are queued again, with their resume state).
+    pub fn restore(&self, saved: SavedQueue) {
+        self.update(|state| {
+            for file in saved.files {
+                state.queue.push(file.into());
+            }
+            state.finished = false;
+        });
     }
 
     /// How many files are sent at the same time (at least one).
@@ -271,6 +306,7 @@ impl Picker {
                 self.shared.snapshot(&state, &self.destination.describe()),
             )
         };
+        self.shared.persist();
         self.shared.sink.state_changed(&snapshot);
         value
     }
@@ -304,6 +340,26 @@ impl State {
 }
 
 impl Shared {
+    /// Saves the queue if a store is set. A failed save becomes a notice:
+    /// the upload itself goes on, only its crash safety is lost.
+    fn persist(&self) {
+        let Some(persist) = self.store.get() else {
+            return;
+        };
+        let _order = persist
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let saved = SavedQueue::new(&persist.destination, self.lock().queue.files());
+        if let Err(e) = persist.store.save(&saved) {
+            let mut state = self.lock();
+            let known = state.notices.iter().any(|n| n.error.kind == e.kind());
+            if !known {
+                state.notify(e.info());
+            }
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not take the picker down with it: the state
         // is plain data and stays usable.
@@ -361,11 +417,15 @@ impl ResumeSlot for RecordSlot {
     fn load(&self) -> Option<serde_json::Value> {
         self.with(|r| r.resume.clone()).flatten()
     }
+    /// Saved to disk at once: the server may take bytes against this state
+    /// any moment now, and a crash must not lose it.
     fn save(&self, value: serde_json::Value) {
         self.with(|r| r.resume = Some(value));
+        self.shared.persist();
     }
     fn clear(&self) {
         self.with(|r| r.resume = None);
+        self.shared.persist();
     }
 }
 
@@ -549,6 +609,37 @@ mod tests {
             picker.cancel(Uuid::new_v4()).unwrap_err().kind(),
             "unknownFile"
         );
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_saved_and_can_be_restored() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        fs::write(src.path().join("a.txt"), b"a").unwrap();
+        let store = Store::new(state.path());
+        let picker = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        )
+        .with_store(store.clone(), "somewhere");
+        picker.add_paths(&[src.path().join("a.txt")], "local_file_system");
+        let saved = store.load().unwrap().unwrap();
+        assert_eq!(saved.destination, "somewhere");
+        assert_eq!(saved.files[0].status, FileStatus::Queued);
+
+        // A second picker (the next start) takes the queue over and sends it.
+        let again = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        )
+        .with_store(store.clone(), "somewhere");
+        again.restore(saved);
+        let done = again.upload().await.unwrap();
+        assert_eq!(done.files_uploaded.len(), 1);
+        let saved = store.load().unwrap().unwrap();
+        assert_eq!(saved.files[0].status, FileStatus::Done);
+        assert_eq!(saved.unfinished(), 0);
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ErrorInfo;
@@ -10,7 +10,7 @@ use crate::ErrorInfo;
 /// Filestack's name for files that come from the local disk.
 pub const LOCAL_SOURCE: &str = "local_file_system";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FileStatus {
     Queued,
