@@ -6,20 +6,36 @@ mod commands;
 mod dialog;
 mod display;
 mod error;
+mod headless;
 mod state;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use satchel_core::{default_upload_dir, parse_destination, Destination, Picker, LOCAL_SOURCE};
+use satchel_core::{default_upload_dir, parse_destination_with, Destination, Picker, LOCAL_SOURCE};
 use tauri::{Manager, RunEvent};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
 use crate::state::{AppState, WebviewEvents};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The headless commands never look for a display.
+    match &cli.command {
+        Some(Command::Upload {
+            files,
+            to,
+            reach,
+            run,
+        }) => return headless::upload(files, to.to.clone(), reach, run),
+        Some(Command::Resume {
+            reach,
+            run,
+            discard,
+        }) => return headless::resume(reach, run, *discard),
+        None => {}
+    }
     match try_main(cli) {
         Ok(code) => code,
         Err(message) => {
@@ -30,8 +46,10 @@ pub fn main() -> ExitCode {
 }
 
 fn try_main(cli: Cli) -> Result<ExitCode, String> {
-    let destination: Arc<dyn Destination> = match &cli.to {
-        Some(spec) => parse_destination(spec).map_err(|e| e.to_string())?,
+    let destination: Arc<dyn Destination> = match &cli.to.to {
+        Some(spec) => {
+            parse_destination_with(spec, &cli.reach.options()).map_err(|e| e.to_string())?
+        }
         None => Arc::new(satchel_core::FolderDestination::new(default_upload_dir())),
     };
     display::ensure_available().map_err(|e| e.to_string())?;

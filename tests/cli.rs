@@ -48,3 +48,19 @@ fn a_bad_destination_is_refused_before_anything_opens() {
     let err = text(&out.stderr);
     assert!(err.contains("gopher:// scheme is not supported"), "{err}");
 }
+
+#[test]
+fn a_path_named_like_a_command_is_a_file_when_written_as_one() {
+    // `./upload` is a file to preload: the picker wants a display.
+    let out = satchel(&["./upload"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("satchel: no display"));
+    // `upload` is the headless command, which needs files.
+    let out = satchel(&["upload"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("<FILES>"),
+        "{}",
+        text(&out.stderr)
+    );
+}

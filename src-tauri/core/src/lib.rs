@@ -47,7 +47,7 @@ pub use mime::{detect as detect_mime, sniff as sniff_mime};
 pub use naming::unclobbered_names;
 pub use paths::default_upload_dir;
 pub use persist::{default_state_dir, SavedFile, SavedQueue, Store};
-pub use picker::{AddOutcome, Picker};
+pub use picker::{AddOutcome, Picker, DEFAULT_CONCURRENCY};
 pub use record::{FileRecord, FileStatus, LOCAL_SOURCE};
 pub use result::{FailedFile, UploadDone, UploadedFile};
 pub use retry::RetryPolicy;

@@ -15,8 +15,13 @@ use std::time::Duration;
 use satchel_core::{Progress, RetryPolicy, UploadItem};
 
 /// `tests/servers/` at the workspace root, where `./x setup` installs them.
+/// (This file serves the core's tests and, by path, the app's.)
 pub fn servers_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/servers")
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [package.join("tests/servers"), package.join("../../tests/servers")]
+        .into_iter()
+        .find(|dir| dir.join("package.json").exists())
+        .unwrap_or_else(|| package.join("tests/servers"))
 }
 
 /// A server process that dies with the test.
