@@ -18,10 +18,13 @@ use satchel_core::{Progress, RetryPolicy, UploadItem};
 /// (This file serves the core's tests and, by path, the app's.)
 pub fn servers_dir() -> PathBuf {
     let package = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [package.join("tests/servers"), package.join("../../tests/servers")]
-        .into_iter()
-        .find(|dir| dir.join("package.json").exists())
-        .unwrap_or_else(|| package.join("tests/servers"))
+    [
+        package.join("tests/servers"),
+        package.join("../../tests/servers"),
+    ]
+    .into_iter()
+    .find(|dir| dir.join("package.json").exists())
+    .unwrap_or_else(|| package.join("tests/servers"))
 }
 
 /// A server process that dies with the test.
