@@ -3,3 +3,6 @@
 
 mod harness;
 mod picker;
+#[path = "../../src-tauri/core/tests/support/mod.rs"]
+mod support;
+mod tus;
