@@ -66,6 +66,9 @@ pub enum Error {
     #[error("the upload of {name} was cancelled")]
     Cancelled { name: String },
 
+    #[error("the upload of {name} is paused")]
+    Paused { name: String },
+
     #[error("cannot save the upload queue to {}: {source}", path.display())]
     StateUnwritable { path: PathBuf, source: io::Error },
 
@@ -95,6 +98,7 @@ impl Error {
             Error::Network { .. } => "network",
             Error::Protocol { .. } => "protocol",
             Error::Cancelled { .. } => "cancelled",
+            Error::Paused { .. } => "paused",
             Error::StateUnwritable { .. } => "stateUnwritable",
             Error::CorruptState { .. } => "corruptState",
         }

@@ -55,8 +55,15 @@ struct State {
     finished: bool,
     last_progress: Option<Instant>,
     revision: u64,
-    /// One token per file of the running upload; cancelling it stops that file.
-    cancels: HashMap<Uuid, CancellationToken>,
+    /// How to stop each file of the running upload.
+    stops: HashMap<Uuid, Stops>,
+}
+
+/// The two ways to stop one file: for good, or for now.
+#[derive(Clone, Default)]
+struct Stops {
+    cancel: CancellationToken,
+    pause: CancellationToken,
 }
 
 /// The upload that is running.
@@ -119,21 +126,39 @@ impl Picker {
     /// destination cleans up what it had begun; the file ends up failed with
     /// a `cancelled` error and is sent again by the next upload.
     pub fn cancel(&self, uuid: Uuid) -> Result<()> {
+        self.stop(uuid, |stops| &stops.cancel)
+    }
+
+    /// Cancels every file of the running upload.
+    pub fn cancel_all(&self) {
+        for stops in self.shared.lock().stops.values() {
+            stops.cancel.cancel();
+        }
+    }
+
+    /// Stops one file of the running upload for now: the server keeps what
+    /// it has (and the file its resume state), the file goes back to queued,
+    /// and the next [`Picker::upload`] resumes it from the server's offset.
+    pub fn pause(&self, uuid: Uuid) -> Result<()> {
+        self.stop(uuid, |stops| &stops.pause)
+    }
+
+    /// Pauses every file of the running upload; [`Picker::upload`] resumes.
+    pub fn pause_all(&self) {
+        for stops in self.shared.lock().stops.values() {
+            stops.pause.cancel();
+        }
+    }
+
+    fn stop(&self, uuid: Uuid, which: impl Fn(&Stops) -> &CancellationToken) -> Result<()> {
         let state = self.shared.lock();
         if !state.queue.files().iter().any(|f| f.uuid == uuid) {
             return Err(Error::UnknownFile(uuid));
         }
-        if let Some(token) = state.cancels.get(&uuid) {
-            token.cancel();
+        if let Some(stops) = state.stops.get(&uuid) {
+            which(stops).cancel();
         }
         Ok(())
-    }
-
-    /// Stops every file of the running upload.
-    pub fn cancel_all(&self) {
-        for token in self.shared.lock().cancels.values() {
-            token.cancel();
-        }
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -196,53 +221,52 @@ impl Picker {
                 started: Instant::now(),
                 transferred_before: state.transferred(),
             });
-            state.cancels = pending
-                .iter()
-                .map(|f| (f.uuid, CancellationToken::new()))
-                .collect();
+            state.stops = pending.iter().map(|f| (f.uuid, Stops::default())).collect();
             Ok(pending)
         })?;
 
         if let Err(e) = self.destination.prepare().await {
             self.update(|state| {
                 state.run = None;
-                state.cancels.clear();
+                state.stops.clear();
                 state.notify(e.info());
             });
             return Err(e);
         }
         let slots = Semaphore::new(self.concurrency);
-        let tokens = self.shared.lock().cancels.clone();
+        let all_stops = self.shared.lock().stops.clone();
         let runs = pending.into_iter().map(|file| {
-            let cancel = tokens.get(&file.uuid).cloned().unwrap_or_default();
+            let stops = all_stops.get(&file.uuid).cloned().unwrap_or_default();
             let slots = &slots;
             async move {
-                // A file cancelled while waiting for its turn never starts.
-                let permit = tokio::select! {
-                    permit = slots.acquire() => permit.ok(),
-                    () = cancel.cancelled() => None,
-                };
-                match permit {
-                    Some(_permit) => self.upload_one(file, cancel).await,
-                    None => self.finish_one(
-                        file.uuid,
-                        Err(Error::Cancelled {
-                            name: file.filename,
-                        }),
-                    ),
+                // A file stopped while waiting for its turn never starts.
+                let name = file.filename.clone();
+                tokio::select! {
+                    // The semaphore is never closed, so a permit always comes.
+                    permit = slots.acquire() => {
+                        if let Ok(_permit) = permit {
+                            self.upload_one(file, stops).await;
+                        }
+                    }
+                    () = stops.cancel.cancelled() => {
+                        self.finish_one(file.uuid, Err(Error::Cancelled { name }));
+                    }
+                    () = stops.pause.cancelled() => {
+                        self.finish_one(file.uuid, Err(Error::Paused { name }));
+                    }
                 }
             }
         });
         futures_util::future::join_all(runs).await;
         Ok(self.update(|state| {
             state.run = None;
-            state.cancels.clear();
+            state.stops.clear();
             state.finished = state.queue.pending().is_empty();
             UploadDone::from_files(state.queue.files())
         }))
     }
 
-    async fn upload_one(&self, file: FileRecord, cancel: CancellationToken) {
+    async fn upload_one(&self, file: FileRecord, stops: Stops) {
         let started = self.update(|state| {
             let record = state.queue.get_mut(file.uuid)?;
             record.status = FileStatus::Uploading;
@@ -269,7 +293,8 @@ impl Picker {
                 shared: self.shared.clone(),
                 uuid: file.uuid,
             }),
-            cancel,
+            cancel: stops.cancel,
+            pause: stops.pause,
         };
         let outcome = self.destination.upload(&item, ctx).await;
         self.finish_one(file.uuid, outcome.map(|landed| landed.url));
@@ -286,6 +311,11 @@ impl Picker {
                     record.transferred = record.size;
                     record.url = Some(url);
                     record.resume = None;
+                }
+                // Back in the queue, resume state kept, progress as the
+                // server last confirmed it.
+                Err(Error::Paused { .. }) => {
+                    record.status = FileStatus::Queued;
                 }
                 Err(e) => {
                     record.status = FileStatus::Failed;

@@ -236,3 +236,77 @@ async fn a_wrong_endpoint_fails_once_clearly_and_keeps_the_files() {
     assert_eq!(state.files[0].status, satchel_core::FileStatus::Queued);
     assert_eq!(state.notices[0].error.kind, "httpStatus");
 }
+
+#[tokio::test]
+async fn a_paused_upload_resumes_from_the_servers_offset() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let server = tus_server();
+    let proxy = Proxy::start(server.port).await;
+    proxy.faults.rate.store(4 << 20, SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let size = 12u64 << 20;
+    let data = content(size as usize, 12);
+    write_file(dir.path(), "big.bin", &data);
+    let picker = Arc::new(Picker::new(
+        Arc::new(tus_at(&proxy.base())),
+        Arc::new(NoEvents),
+    ));
+    let added = picker.add_paths(&[dir.path().join("big.bin")], LOCAL_SOURCE);
+    let uuid = added.added[0].uuid;
+    let running = tokio::spawn({
+        let picker = picker.clone();
+        async move { picker.upload().await }
+    });
+    let id = loop {
+        let names = upload_names(&server);
+        if let Some(id) = names.iter().find(|n| !n.ends_with(".json")) {
+            let stored = std::fs::metadata(server.storage.path().join(id))
+                .unwrap()
+                .len();
+            if stored >= 2 << 20 {
+                break id.clone();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    picker.pause(uuid).unwrap();
+    let done = running.await.unwrap().unwrap();
+    assert!(done.files_uploaded.is_empty() && done.files_failed.is_empty());
+    let file = picker.snapshot().files[0].clone();
+    assert_eq!(file.status, satchel_core::FileStatus::Queued);
+    assert!(file.error.is_none());
+
+    // The server kept the upload; wait for what was in flight to land.
+    let stored = || {
+        std::fs::metadata(server.storage.path().join(&id))
+            .unwrap()
+            .len()
+    };
+    let mut had = stored();
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if stored() == had {
+            break;
+        }
+        had = stored();
+    }
+    assert!(had > 0 && had < size, "{had}");
+    proxy.faults.rate.store(0, SeqCst);
+    let before = proxy.sent_up();
+
+    let done = picker.upload().await.unwrap();
+    assert_eq!(done.files_uploaded.len(), 1);
+    assert!(
+        done.files_uploaded[0].url.ends_with(&id),
+        "the same tus upload"
+    );
+    assert_eq!(
+        std::fs::read(server.storage.path().join(&id)).unwrap(),
+        data
+    );
+    let resent = proxy.sent_up() - before;
+    assert!(
+        resent >= size - had && resent < size - had + 64 * 1024,
+        "{resent}"
+    );
+}

@@ -105,9 +105,15 @@ fn write_temp(input: &mut File, temp: &Path, item: &UploadItem, ctx: &UploadCont
     let mut buf = vec![0u8; CHUNK];
     let mut transferred = 0u64;
     loop {
-        // The temporary file is removed by the caller: nothing is left.
+        // The temporary file is removed by the caller: nothing is left, and
+        // a paused copy starts again (a local copy is quick to redo).
         if ctx.cancel.is_cancelled() {
             return Err(Error::Cancelled {
+                name: item.filename.clone(),
+            });
+        }
+        if ctx.pause.is_cancelled() {
+            return Err(Error::Paused {
                 name: item.filename.clone(),
             });
         }

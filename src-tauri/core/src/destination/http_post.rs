@@ -111,6 +111,10 @@ impl Destination for HttpPostDestination {
             () = ctx.cancel.cancelled() => {
                 return Err(Error::Cancelled { name: item.filename.clone() });
             }
+            // A POST cannot resume: a paused file is sent again from the start.
+            () = ctx.pause.cancelled() => {
+                return Err(Error::Paused { name: item.filename.clone() });
+            }
         };
         ctx.progress.advanced(item.size);
         Ok(Landed { url })

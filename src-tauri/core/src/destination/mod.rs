@@ -72,6 +72,10 @@ pub struct UploadContext {
     /// Cancelled when the person cancels this file (or all): the destination
     /// stops and cleans up on the server (tus termination, S3 abort).
     pub cancel: CancellationToken,
+    /// Cancelled when the person pauses this file (or all): the destination
+    /// stops and keeps both the server's partial upload and its resume
+    /// state, so the next upload goes on from there.
+    pub pause: CancellationToken,
 }
 
 impl UploadContext {
@@ -80,6 +84,7 @@ impl UploadContext {
             progress,
             resume: Arc::new(MemorySlot::default()),
             cancel: CancellationToken::new(),
+            pause: CancellationToken::new(),
         }
     }
 }
@@ -94,7 +99,8 @@ pub trait Destination: Send + Sync {
     async fn prepare(&self) -> Result<()>;
 
     /// Sends one file. Returns [`Error::Cancelled`] once `ctx.cancel` fires,
-    /// after cleaning up what it started.
+    /// after cleaning up what it started, and [`Error::Paused`] once
+    /// `ctx.pause` fires, leaving it to be resumed.
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed>;
 }
 

@@ -408,6 +408,10 @@ impl Destination for S3Destination {
                 ctx.resume.clear();
                 return Err(Error::Cancelled { name: item.filename.clone() });
             }
+            // Parts already sent stay; ListParts finds them next time.
+            () = ctx.pause.cancelled() => {
+                return Err(Error::Paused { name: item.filename.clone() });
+            }
         };
         outcome?;
         ctx.resume.clear();

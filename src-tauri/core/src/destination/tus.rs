@@ -273,6 +273,8 @@ impl Destination for TusDestination {
                 self.terminate(&ctx).await;
                 Err(Error::Cancelled { name: item.filename.clone() })
             }
+            // The server keeps what it has; the saved URL resumes it.
+            () = ctx.pause.cancelled() => Err(Error::Paused { name: item.filename.clone() }),
         };
         match outcome {
             Ok(url) => {
