@@ -9,6 +9,10 @@ fn main() {
         "remove_file",
         "dismiss_notice",
         "start_upload",
+        "cancel_file",
+        "cancel_all",
+        "pause_file",
+        "pause_all",
         "finish",
     ]);
     let attributes = tauri_build::Attributes::new()

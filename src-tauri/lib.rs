@@ -75,6 +75,10 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
             commands::files::remove_file,
             commands::files::dismiss_notice,
             commands::upload::start_upload,
+            commands::upload::cancel_file,
+            commands::upload::cancel_all,
+            commands::upload::pause_file,
+            commands::upload::pause_all,
             commands::upload::finish,
         ])
         .build(tauri::generate_context!())

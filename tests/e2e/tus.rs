@@ -1,5 +1,6 @@
 //! The window runs the same pipeline as `satchel upload`: an upload to a
-//! real tus server (slowed by the test proxy so progress can be seen).
+//! real tus server (slowed by the test proxy so progress can be seen),
+//! paused and resumed from the window.
 
 use std::fs;
 use std::sync::atomic::Ordering;
@@ -23,7 +24,7 @@ async fn progress(env: &Env) -> Result<Option<f64>> {
 }
 
 #[test]
-fn the_window_uploads_to_tus_with_progress_shown() {
+fn the_window_uploads_to_tus_with_progress_pause_and_resume() {
     e2e("tus_upload", async |env| {
         let server = tus_server();
         let proxy = Proxy::start(server.port).await;
@@ -55,6 +56,25 @@ fn the_window_uploads_to_tus_with_progress_shown() {
         let total = env.find("[data-testid=total-progress]").await?;
         ensure!(total.text().await?.contains("% ·"), "no total progress");
 
+        // Pause: the file waits again, the server keeps its part; Upload
+        // resumes it as the same tus upload.
+        env.find("[data-testid=pause]").await?.click().await?;
+        env.wait_for_count("[data-status=queued]", 1).await?;
+        let upload = env.find("[data-testid=upload]").await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !upload.is_enabled().await? {
+            ensure!(
+                Instant::now() < deadline,
+                "Upload stays disabled after pausing"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let uploads = || -> Result<usize> { Ok(fs::read_dir(server.storage.path())?.count()) };
+        ensure!(uploads()? == 2, "the paused upload is on the server");
+        env.screenshot("paused").await;
+        proxy.faults.rate.store(8 << 20, Ordering::SeqCst);
+        upload.click().await?;
+
         env.find("[data-testid=upload-finished]").await?;
         env.wait_for_count("[data-status=done]", 1).await?;
         let _ = env.find("[data-testid=finish]").await?.click().await;
@@ -71,6 +91,7 @@ fn the_window_uploads_to_tus_with_progress_shown() {
             fs::read(server.storage.path().join(id))? == data,
             "the stored upload differs"
         );
+        ensure!(uploads()? == 2, "resumed, not uploaded twice");
         Ok(())
     });
 }
