@@ -199,3 +199,130 @@ async fn after_kill_9_resume_finishes_without_resending_what_the_server_had() {
     );
     assert!(!state.join("satchel/queue.json").exists());
 }
+
+/// The highest resident memory the process has had so far, in bytes.
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Runs `command` to the end, sampling its peak memory; returns both.
+async fn run_measured(mut command: Command) -> (Output, u64) {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let waiting = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
+    let mut peak = 0;
+    while !waiting.is_finished() {
+        peak = peak.max(peak_rss(pid).unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    (waiting.await.unwrap(), peak)
+}
+
+/// Memory stays flat whatever the file size: a 192 MiB file goes to tus and
+/// to S3 (as multipart) with the process holding at most 32 MiB more than
+/// for a 4-byte file.
+#[tokio::test]
+async fn memory_stays_flat_whatever_the_file_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = 192usize << 20;
+    let data = content(size, 77);
+    let file = dir.path().join("huge.bin");
+    std::fs::write(&file, &data).unwrap();
+    let tus = tus_server();
+    // What the process needs anyway (it links the whole GUI stack), measured
+    // on a tiny file; streaming may add buffers, never the file.
+    let tiny = dir.path().join("tiny.bin");
+    std::fs::write(&tiny, b"tiny").unwrap();
+    let mut command = satchel(&dir.path().join("state-tiny"));
+    command
+        .args(["upload", "--to", &format!("tus+{}/files/", tus.base())])
+        .arg(&tiny);
+    let (out, baseline) = run_measured(command).await;
+    assert_eq!(out.status.code(), Some(0));
+    let limit = baseline + (32 << 20);
+
+    let mut command = satchel(&dir.path().join("state-tus"));
+    command
+        .args(["upload", "--to", &format!("tus+{}/files/", tus.base())])
+        .arg(&file);
+    let (out, peak) = run_measured(command).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = json(&out)["filesUploaded"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = std::fs::read(tus.storage.path().join(url.rsplit('/').next().unwrap())).unwrap();
+    assert!(stored == data, "tus copy differs");
+    eprintln!(
+        "tus: peak RSS {} MiB for a {} MiB file, {} MiB for 4 bytes",
+        peak >> 20,
+        size >> 20,
+        baseline >> 20
+    );
+    assert!(peak > 0 && peak < limit, "tus peak RSS {} MiB", peak >> 20);
+    drop(tus);
+
+    // moto checks no signatures: the bucket is made and read back plainly.
+    let s3 = support::s3_server();
+    let http = reqwest::Client::new();
+    let bucket = format!("{}/flat", s3.base());
+    let made = http
+        .put(&bucket)
+        .header("content-length", 0)
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success());
+    let mut command = satchel(&dir.path().join("state-s3"));
+    command
+        .env("AWS_ACCESS_KEY_ID", "test-key")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .args([
+            "upload",
+            "--to",
+            "s3://flat/big/",
+            "--s3-endpoint",
+            &s3.base(),
+        ])
+        .arg(&file);
+    let (out, peak) = run_measured(command).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json(&out)["filesUploaded"][0]["url"],
+        "s3://flat/big/huge.bin"
+    );
+    let stored = http
+        .get(format!("{bucket}/big/huge.bin"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(stored == data, "S3 copy differs");
+    eprintln!(
+        "s3: peak RSS {} MiB for a {} MiB file",
+        peak >> 20,
+        size >> 20
+    );
+    assert!(peak > 0 && peak < limit, "S3 peak RSS {} MiB", peak >> 20);
+}
