@@ -69,19 +69,30 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         }
         Err(e) => return fail(&e.to_string()),
     };
-    if discard {
-        return match store.clear() {
-            Ok(()) => {
-                eprintln!("satchel: dropped the interrupted upload");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e.to_string()),
-        };
-    }
     let destination = match parse_destination_with(&queue.destination, &reach.options()) {
         Ok(d) => d,
+        Err(e) if discard => {
+            eprintln!(
+                "satchel: cannot reach {} to clean up: {e}",
+                queue.destination
+            );
+            return forget(&store);
+        }
         Err(e) => return fail(&e.to_string()),
     };
+    if discard {
+        // What the servers hold of unfinished uploads goes too.
+        if let Some(runtime) = runtime() {
+            for file in queue.files.iter().filter(|f| f.status != FileStatus::Done) {
+                if let Some(state) = &file.resume {
+                    if let Err(e) = runtime.block_on(destination.discard(state.clone())) {
+                        eprintln!("satchel: {}: {e}", file.filename);
+                    }
+                }
+            }
+        }
+        return forget(&store);
+    }
     let spec = queue.destination.clone();
     let picker = Picker::new(destination, sink())
         .with_concurrency(run.concurrency)
@@ -90,14 +101,33 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
     finish(&picker, &store, true)
 }
 
-/// Runs the upload, prints the result and turns it into an exit status.
-fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn forget(store: &Store) -> ExitCode {
+    match store.clear() {
+        Ok(()) => {
+            eprintln!("satchel: dropped the interrupted upload");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the upload: {e}")),
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            eprintln!("satchel: cannot start the upload: {e}");
+            None
+        }
+    }
+}
+
+/// Runs the upload, prints the result and turns it into an exit status.
+fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::from(2);
     };
     let nothing_pending = picker
         .snapshot()

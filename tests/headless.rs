@@ -326,3 +326,47 @@ async fn memory_stays_flat_whatever_the_file_size() {
     );
     assert!(peak > 0 && peak < limit, "S3 peak RSS {} MiB", peak >> 20);
 }
+
+#[tokio::test]
+async fn resume_discard_drops_the_interrupted_upload_on_the_server_too() {
+    let server = tus_server();
+    let proxy = Proxy::start(server.port).await;
+    proxy.faults.rate.store(8 << 20, Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, content(32 << 20, 5)).unwrap();
+    let mut child = satchel(&state)
+        .args(["upload", "--to", &format!("tus+{}/files/", proxy.base())])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stored_size(server.storage.path()) < 4 << 20 {
+        assert!(Instant::now() < deadline, "the upload never got going");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    proxy.faults.rate.store(0, Ordering::SeqCst);
+    assert!(state.join("satchel/queue.json").exists());
+
+    let state2 = state.clone();
+    let out =
+        tokio::task::spawn_blocking(move || run(satchel(&state2).args(["resume", "--discard"])))
+            .await
+            .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!state.join("satchel/queue.json").exists());
+    let mut left = std::fs::read_dir(server.storage.path()).unwrap().count();
+    for _ in 0..250 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left = std::fs::read_dir(server.storage.path()).unwrap().count();
+    }
+    assert_eq!(left, 0, "the tus upload was not terminated");
+}

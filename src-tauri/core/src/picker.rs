@@ -191,8 +191,19 @@ impl Picker {
         outcome
     }
 
+    /// Takes a file out of the queue. What an unfinished upload of it left
+    /// on the server stays there until [`Picker::discard`] is given the record.
     pub fn remove(&self, uuid: Uuid) -> Result<FileRecord> {
         self.update(|state| state.queue.remove(uuid))
+    }
+
+    /// Drops on the server what an unfinished upload of `record` left there
+    /// (see [`Destination::discard`]); nothing when it left nothing.
+    pub async fn discard(&self, record: &FileRecord) -> Result<()> {
+        match &record.resume {
+            Some(state) => self.destination.discard(state.clone()).await,
+            None => Ok(()),
+        }
     }
 
     pub fn dismiss_notice(&self, id: u64) {

@@ -284,3 +284,31 @@ async fn a_missing_bucket_fails_up_front() {
     assert_eq!(err.kind(), "httpStatus");
     assert!(err.to_string().contains("404"), "{err}");
 }
+
+#[tokio::test]
+async fn discarding_an_interrupted_upload_aborts_it() {
+    let server = s3_server();
+    let inspect = Inspect::new(&server).await;
+    let proxy = Proxy::start(server.port).await;
+    proxy.faults.cut_at.store(7 * MIB as u64, Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let item = write_file(dir.path(), "big.bin", &content(12 * MIB, 10));
+    let s3 = S3Destination::new(config(&proxy.base(), "in/"))
+        .unwrap()
+        .with_retry(satchel_core::RetryPolicy {
+            retries: 0,
+            ..quick_retry()
+        })
+        .with_multipart_threshold(5 * MIB as u64)
+        .with_parts_at_once(1);
+    let slot: Arc<MemorySlot> = Arc::default();
+    let mut ctx = UploadContext::new(Furthest::new());
+    ctx.resume = slot.clone();
+    assert!(s3.upload(&item, ctx).await.is_err());
+    assert_eq!(inspect.open_uploads().await, 1);
+
+    use satchel_core::ResumeSlot;
+    s3.discard(slot.load().unwrap()).await.unwrap();
+    assert_eq!(inspect.open_uploads().await, 0);
+    assert!(inspect.object("in/big.bin").await.is_none());
+}

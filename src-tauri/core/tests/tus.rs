@@ -310,3 +310,42 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
         "{resent}"
     );
 }
+
+#[tokio::test]
+async fn a_paused_file_removed_from_the_queue_is_dropped_on_the_server() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let server = tus_server();
+    let proxy = Proxy::start(server.port).await;
+    proxy.faults.rate.store(4 << 20, SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "big.bin", &content(8 << 20, 13));
+    let picker = Arc::new(Picker::new(
+        Arc::new(tus_at(&proxy.base())),
+        Arc::new(NoEvents),
+    ));
+    picker.add_paths(&[dir.path().join("big.bin")], LOCAL_SOURCE);
+    let running = tokio::spawn({
+        let picker = picker.clone();
+        async move { picker.upload().await }
+    });
+    // Paused once the upload URL is known (and saved with the file).
+    while picker.snapshot().files[0].resume.is_none() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(upload_names(&server).len(), 2);
+    picker.pause_all();
+    running.await.unwrap().unwrap();
+    let uuid = picker.snapshot().files[0].uuid;
+    let removed = picker.remove(uuid).unwrap();
+    assert!(removed.resume.is_some());
+    picker.discard(&removed).await.unwrap();
+    let mut left = upload_names(&server);
+    for _ in 0..250 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left = upload_names(&server);
+    }
+    assert!(left.is_empty(), "left on the server: {left:?}");
+}

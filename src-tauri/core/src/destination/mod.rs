@@ -102,6 +102,13 @@ pub trait Destination: Send + Sync {
     /// after cleaning up what it started, and [`Error::Paused`] once
     /// `ctx.pause` fires, leaving it to be resumed.
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed>;
+
+    /// Drops on the server what an unfinished upload left there (a tus
+    /// upload, an S3 multipart upload), given the state its resume slot
+    /// kept: for a file removed from the queue, or a queue discarded.
+    async fn discard(&self, _resume: serde_json::Value) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// How to reach a destination besides its address (command-line flags).

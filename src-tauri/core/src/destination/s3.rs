@@ -389,6 +389,13 @@ impl Destination for S3Destination {
             .map(drop)
     }
 
+    async fn discard(&self, resume: serde_json::Value) -> Result<()> {
+        match serde_json::from_value::<Saved>(resume) {
+            Ok(saved) => self.abort(&saved).await,
+            Err(_) => Ok(()),
+        }
+    }
+
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed> {
         let key = format!("{}{}", self.prefix, item.filename);
         let transfer = async {

@@ -266,6 +266,16 @@ impl Destination for TusDestination {
         self.server().await.map(drop)
     }
 
+    async fn discard(&self, resume: serde_json::Value) -> Result<()> {
+        let Ok(saved) = serde_json::from_value::<Saved>(resume) else {
+            return Ok(());
+        };
+        if self.server().await?.has("termination") {
+            check_delete(self, &saved.url).await?;
+        }
+        Ok(())
+    }
+
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed> {
         let outcome = tokio::select! {
             outcome = self.transfer(item, &ctx) => outcome,
