@@ -191,6 +191,26 @@ impl Picker {
         outcome
     }
 
+    /// Queues a file whose bytes are already on disk under another name: the
+    /// seam for links (`addCustomUrl`, `fetchAndAddUrl`), which download into
+    /// the spool and hand the spooled file here with the name, type and
+    /// source the person sees. Destinations stream it like any other file.
+    pub fn add_spooled(
+        &self,
+        path: PathBuf,
+        filename: String,
+        mime: String,
+        source: &str,
+    ) -> Result<FileRecord> {
+        let meta = std::fs::metadata(&path).map_err(|e| Error::reading(&path, e))?;
+        let record = FileRecord::new(path, filename, mime, meta.len(), source);
+        self.update(|state| {
+            state.queue.push(record.clone());
+            state.finished = false;
+        });
+        Ok(record)
+    }
+
     /// Takes a file out of the queue. What an unfinished upload of it left
     /// on the server stays there until [`Picker::discard`] is given the record.
     pub fn remove(&self, uuid: Uuid) -> Result<FileRecord> {
@@ -681,6 +701,32 @@ mod tests {
         let saved = store.load().unwrap().unwrap();
         assert_eq!(saved.files[0].status, FileStatus::Done);
         assert_eq!(saved.unfinished(), 0);
+    }
+
+    #[tokio::test]
+    async fn spooled_files_upload_under_the_name_they_were_given() {
+        let spool = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let spooled = spool.path().join("3f2a.part");
+        fs::write(&spooled, b"<svg/>").unwrap();
+        let picker = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        );
+        picker
+            .add_spooled(spooled, "logo.svg".into(), "image/svg+xml".into(), "url")
+            .unwrap();
+        let done = picker.upload().await.unwrap();
+        let file = &done.files_uploaded[0];
+        assert_eq!(
+            (file.filename.as_str(), file.source.as_str()),
+            ("logo.svg", "url")
+        );
+        assert_eq!((file.mimetype.as_str(), file.size), ("image/svg+xml", 6));
+        assert_eq!(fs::read(dest.path().join("logo.svg")).unwrap(), b"<svg/>");
+        let missing =
+            picker.add_spooled(spool.path().join("gone"), "x".into(), "x/y".into(), "url");
+        assert_eq!(missing.unwrap_err().kind(), "notFound");
     }
 
     #[tokio::test]
