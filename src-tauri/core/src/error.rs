@@ -110,7 +110,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Network { .. } => true,
-            Error::HttpStatus { status, .. } => matches!(status, 408 | 429 | 500..=599),
+            // 460 is tus's "checksum mismatch": the bytes were damaged on the
+            // way, so sending them again is the cure.
+            Error::HttpStatus { status, .. } => matches!(status, 408 | 429 | 460 | 500..=599),
             _ => false,
         }
     }
@@ -198,7 +200,7 @@ mod tests {
             body: String::new(),
             retry_after: None,
         };
-        for code in [408, 429, 500, 502, 503] {
+        for code in [408, 429, 460, 500, 502, 503] {
             assert!(status(code).is_retryable(), "{code}");
         }
         for code in [400, 401, 403, 404, 409, 410, 413] {

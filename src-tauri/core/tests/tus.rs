@@ -349,3 +349,23 @@ async fn a_paused_file_removed_from_the_queue_is_dropped_on_the_server() {
     }
     assert!(left.is_empty(), "left on the server: {left:?}");
 }
+
+#[tokio::test]
+async fn every_patch_carries_a_sha1_checksum_the_server_verifies() {
+    let server = support::ServerProcess::start("node", &["tus_server.mjs", "--checksum"]);
+    let tus = tus_at(&server.base());
+    let dir = tempfile::tempdir().unwrap();
+    let data = content(3 << 20, 14);
+    let item = write_file(dir.path(), "summed.bin", &data);
+    // A mismatch (460) once: the PATCH is sent again, from the server's offset.
+    inject(&server, "PATCH", 460, 1, None).await;
+    let (url, _) = send(&tus, &item).await;
+    assert_eq!(stored(&server, &url.unwrap()), data);
+    let counts: serde_json::Value = reqwest::get(format!("{}/__checksums", server.base()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counts, serde_json::json!({"verified": 1, "missing": 0}));
+}
