@@ -16,6 +16,10 @@ fn main() {
         "source_action",
         "source_chunk",
         "start_upload",
+        "cancel_file",
+        "cancel_all",
+        "pause_file",
+        "pause_all",
         "finish",
     ]);
     let attributes = tauri_build::Attributes::new()

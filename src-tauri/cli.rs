@@ -4,6 +4,10 @@
 //! default differs from Filestack's, the help says so and why.
 //! This file holds only the clap definition (no app code), so that the
 //! build can include it to generate the man page.
+//!
+//! `satchel [FILES…]` opens the picker; `satchel upload` and `satchel resume`
+//! run the same pipeline without a window. A file literally named `upload`,
+//! `resume` or `config` is given as `./upload`.
 
 use std::path::PathBuf;
 
@@ -19,7 +23,8 @@ use clap::{Args, Parser, Subcommand};
                   $XDG_DATA_HOME/satchel/uploads).\n\n\
                   Settings come from built-in defaults, the system policy \
                   /etc/satchel/policy.toml, the user's $XDG_CONFIG_HOME/satchel/config.toml and \
-                  the command line, each overriding the one before, except keys the policy locks.",
+                  the command line, each overriding the one before, except keys the policy locks.\n\n\
+                  `satchel upload` and `satchel resume` upload without a window.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -34,6 +39,9 @@ pub struct Cli {
     #[command(flatten)]
     pub picker: PickerArgs,
 
+    #[command(flatten)]
+    pub reach: Reach,
+
     /// When the window closes, print the result on stdout as JSON shaped like
     /// Filestack's onUploadDone payload: {"filesUploaded":[…],"filesFailed":[…]}.
     #[arg(long)]
@@ -47,7 +55,9 @@ pub struct Cli {
 /// Picker options shared by the window and headless uploads.
 #[derive(Debug, Args, Default, Clone)]
 pub struct PickerArgs {
-    /// Where uploads go: a folder path or file:// URL.
+    /// Where uploads go: a folder path or file:// URL, tus+http(s)://host/files/,
+    /// post+http(s)://host/upload, or s3://bucket/prefix/ (credentials and
+    /// region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
 
@@ -99,9 +109,67 @@ pub struct PickerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Upload files without a window: progress on stderr (when it is a
+    /// terminal), the JSON result on stdout, exit status 0 only if every
+    /// file landed. The queue is saved so `satchel resume` can finish it
+    /// after a crash.
+    Upload {
+        /// Files or folders to upload (folders recursively).
+        #[arg(value_name = "FILES", required = true)]
+        files: Vec<PathBuf>,
+
+        #[command(flatten)]
+        picker: PickerArgs,
+
+        #[command(flatten)]
+        reach: Reach,
+
+        #[command(flatten)]
+        run: Run,
+    },
+
+    /// Finish the upload an interrupted `satchel upload` left behind, from
+    /// what each server already has.
+    Resume {
+        #[command(flatten)]
+        reach: Reach,
+
+        #[command(flatten)]
+        run: Run,
+
+        /// Forget the interrupted upload instead of finishing it.
+        #[arg(long)]
+        discard: bool,
+    },
+
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+/// How to reach a destination besides its address.
+#[derive(Debug, Args, Default, Clone)]
+pub struct Reach {
+    /// The form field files are sent in, for post+http(s):// (default: file).
+    #[arg(long, value_name = "NAME")]
+    pub post_field: Option<String>,
+
+    /// An extra request header for tus and POST destinations, as 'Name: value'.
+    /// Repeat for more.
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// The S3 endpoint, for S3-compatible servers (over AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+}
+
+/// How a headless upload runs.
+#[derive(Debug, Args)]
+pub struct Run {
+    /// Files sent at the same time.
+    #[arg(long, value_name = "N", default_value_t = 3)] // satchel_core::DEFAULT_CONCURRENCY
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod dialog;
 mod display;
 mod error;
 mod frame;
+mod headless;
 mod settings;
 mod state;
 
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use satchel_core::{
-    default_upload_dir, parse_destination, Destination, Effective, Picker, SourceRegistry,
+    default_upload_dir, parse_destination_with, Destination, Effective, Picker, SourceRegistry,
     LOCAL_SOURCE,
 };
 use tauri::http::{header, Response, StatusCode};
@@ -28,6 +29,20 @@ use crate::state::{AppState, WebviewEvents};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Upload {
+            files,
+            picker,
+            reach,
+            run,
+        }) => return headless::upload(files, picker, reach, run),
+        Some(Command::Resume {
+            reach,
+            run,
+            discard,
+        }) => return headless::resume(reach, run, *discard),
+        _ => {}
+    }
     match try_main(cli) {
         Ok(code) => code,
         Err(message) => {
@@ -55,7 +70,8 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
         );
     }
     let destination: Arc<dyn Destination> = match &effective.destination {
-        Some(spec) => parse_destination(spec).map_err(|e| e.to_string())?,
+        Some(spec) => parse_destination_with(spec, &settings::reach_options(&cli.reach))
+            .map_err(|e| e.to_string())?,
         None => Arc::new(satchel_core::FolderDestination::new(default_upload_dir())),
     };
     display::ensure_available().map_err(|e| e.to_string())?;
@@ -139,6 +155,10 @@ fn run_window(
             commands::sources::source_action,
             commands::sources::source_chunk,
             commands::upload::start_upload,
+            commands::upload::cancel_file,
+            commands::upload::cancel_all,
+            commands::upload::pause_file,
+            commands::upload::pause_all,
             commands::upload::finish,
         ])
         .build(tauri::generate_context!())

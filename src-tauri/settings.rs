@@ -7,7 +7,16 @@ use satchel_core::{
     SourceSpec, POLICY_PATH,
 };
 
-use crate::cli::PickerArgs;
+use crate::cli::{PickerArgs, Reach};
+
+/// How to reach a destination besides its address.
+pub fn reach_options(reach: &Reach) -> satchel_core::DestinationOptions {
+    satchel_core::DestinationOptions {
+        post_field: reach.post_field.clone(),
+        headers: reach.headers.clone(),
+        s3_endpoint: reach.s3_endpoint.clone(),
+    }
+}
 
 /// The system policy's path. Debug builds (the test suite) may point it
 /// elsewhere with SATCHEL_POLICY_FILE; release builds never do, so a user

@@ -205,3 +205,19 @@ fn sizes_with_units_and_bad_ones() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_path_named_like_a_command_is_a_file_when_written_as_one() {
+    // `./upload` is a file to preload: the picker wants a display.
+    let out = satchel(&["./upload"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("satchel: no display"));
+    // `upload` is the headless command, which needs files.
+    let out = satchel(&["upload"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("<FILES>"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -36,7 +36,15 @@ pub async fn add_paths(paths: Vec<PathBuf>, state: State<'_, AppState>) -> Resul
 #[tauri::command]
 pub fn remove_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
     let uuid = Uuid::parse_str(&uuid).map_err(|_| Error::InvalidId(uuid))?;
-    state.picker.remove(uuid)?;
+    let removed = state.picker.remove(uuid)?;
+    // A paused or failed upload may have left a partial upload on the
+    // server; drop it there too, in the background (best effort).
+    if removed.resume.is_some() {
+        let picker = state.picker.clone();
+        tauri::async_runtime::spawn(async move {
+            let _ = picker.discard(&removed).await;
+        });
+    }
     Ok(state.picker.snapshot())
 }
 

@@ -1,7 +1,10 @@
-//! Starting the upload and leaving the picker.
+//! Starting, pausing and cancelling the upload, and leaving the picker.
 
+use satchel_core::Snapshot;
 use tauri::{AppHandle, State};
+use uuid::Uuid;
 
+use crate::error::{Error, Result};
 use crate::state::AppState;
 
 /// Starts uploading in the background; progress and the outcome arrive as
@@ -15,7 +18,7 @@ pub fn spawn_upload(state: &AppState) {
     let picker = state.picker.clone();
     tauri::async_runtime::spawn(async move {
         // Errors are already in the picker's state as notices, and a run
-        // that is going on picks up newly added files by itself.
+        // that is going on takes newly added files in by itself.
         let _ = picker.upload().await;
     });
 }
@@ -25,6 +28,36 @@ pub fn after_add(state: &AppState) {
     if state.picker.options().upload_in_background {
         spawn_upload(state);
     }
+}
+
+/// Stops one file for good; the destination cleans up what it had begun.
+#[tauri::command]
+pub fn cancel_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
+    state.picker.cancel(parse_id(uuid)?)?;
+    Ok(state.picker.snapshot())
+}
+
+#[tauri::command]
+pub fn cancel_all(state: State<'_, AppState>) -> Snapshot {
+    state.picker.cancel_all();
+    state.picker.snapshot()
+}
+
+/// Stops one file for now; the next upload resumes it from the server.
+#[tauri::command]
+pub fn pause_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
+    state.picker.pause(parse_id(uuid)?)?;
+    Ok(state.picker.snapshot())
+}
+
+#[tauri::command]
+pub fn pause_all(state: State<'_, AppState>) -> Snapshot {
+    state.picker.pause_all();
+    state.picker.snapshot()
+}
+
+fn parse_id(uuid: String) -> Result<Uuid> {
+    Uuid::parse_str(&uuid).map_err(|_| Error::InvalidId(uuid))
 }
 
 /// Closes the picker; with `--json` the result is printed on the way out.

@@ -6,3 +6,6 @@ mod harness;
 mod picker;
 mod server;
 mod sources;
+#[path = "../../src-tauri/core/tests/support/mod.rs"]
+mod support;
+mod tus;

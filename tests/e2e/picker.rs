@@ -264,7 +264,7 @@ fn type_into_dialog(env: &Env, title: &str, path: &str) -> Result<()> {
     anyhow::bail!("the {title} dialog did not close after Return")
 }
 
-async fn wait_for_json(env: &Env) -> Result<Value> {
+pub async fn wait_for_json(env: &Env) -> Result<Value> {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let output = env.app_output();

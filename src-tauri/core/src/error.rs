@@ -4,6 +4,7 @@
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
@@ -52,9 +53,6 @@ pub enum Error {
     #[error("invalid header: {0}")]
     BadHeader(String),
 
-    #[error("{url} answered HTTP {status}")]
-    HttpStatus { url: String, status: u16 },
-
     #[error("fetching {url} failed: {message}")]
     Fetch { url: String, message: String },
 
@@ -93,6 +91,42 @@ pub enum Error {
 
     #[error("nothing to upload: the queue is empty")]
     NothingToUpload,
+
+    /// The server answered with an error status. Only 5xx, 408 and 429 are
+    /// retried; this is what is left once retrying stopped (or was pointless).
+    #[error("{url} answered {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
+    HttpStatus {
+        url: String,
+        status: u16,
+        body: String,
+        /// The server's `Retry-After`, honoured by the retry loop.
+        retry_after: Option<Duration>,
+    },
+
+    /// The connection failed or dropped: always worth another try.
+    #[error("cannot talk to {url}: {reason}")]
+    Network { url: String, reason: String },
+
+    /// The server answered, but not as its protocol says it must.
+    #[error("{url} broke the protocol: {reason}")]
+    Protocol { url: String, reason: String },
+
+    #[error("the upload of {name} was cancelled")]
+    Cancelled { name: String },
+
+    #[error("the upload of {name} is paused")]
+    Paused { name: String },
+
+    #[error("cannot save the upload queue to {}: {source}", path.display())]
+    StateUnwritable { path: PathBuf, source: io::Error },
+
+    #[error("the saved upload queue {} is unreadable ({reason}){}", path.display(),
+        match moved_to { Some(p) => format!("; it was moved to {}", p.display()), None => String::new() })]
+    CorruptState {
+        path: PathBuf,
+        moved_to: Option<PathBuf>,
+        reason: String,
+    },
 }
 
 impl Error {
@@ -111,7 +145,6 @@ impl Error {
             Error::TooManyFiles { .. } => "tooManyFiles",
             Error::BadUrl { .. } => "badUrl",
             Error::BadHeader(_) => "badHeader",
-            Error::HttpStatus { .. } => "httpStatus",
             Error::Fetch { .. } => "fetch",
             Error::BadRequest(_) => "badRequest",
             Error::MissingField(_) => "missingField",
@@ -125,6 +158,50 @@ impl Error {
             Error::UnknownFile(_) => "unknownFile",
             Error::UploadRunning => "uploadRunning",
             Error::NothingToUpload => "nothingToUpload",
+            Error::HttpStatus { .. } => "httpStatus",
+            Error::Network { .. } => "network",
+            Error::Protocol { .. } => "protocol",
+            Error::Cancelled { .. } => "cancelled",
+            Error::Paused { .. } => "paused",
+            Error::StateUnwritable { .. } => "stateUnwritable",
+            Error::CorruptState { .. } => "corruptState",
+        }
+    }
+
+    /// Whether trying the same request again may succeed: dropped or refused
+    /// connections, server errors, timeouts and rate limits. Other 4xx are the
+    /// request's own fault and fail at once.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Network { .. } => true,
+            // 460 is tus's "checksum mismatch": the bytes were damaged on the
+            // way, so sending them again is the cure.
+            Error::HttpStatus { status, .. } => matches!(status, 408 | 429 | 460 | 500..=599),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked us to wait before the next try.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::HttpStatus { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A failed request, with the whole chain of causes: reqwest's own
+    /// message alone ("error sending request") does not say what went wrong.
+    pub(crate) fn network(url: impl ToString, error: &reqwest::Error) -> Self {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Network {
+            url: url.to_string(),
+            reason,
         }
     }
 
@@ -177,6 +254,25 @@ mod tests {
                 "message": "cannot write to destination /nope: Permission denied"
             })
         );
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let status = |status| Error::HttpStatus {
+            url: "http://x/".into(),
+            status,
+            body: String::new(),
+            retry_after: None,
+        };
+        for code in [408, 429, 460, 500, 502, 503] {
+            assert!(status(code).is_retryable(), "{code}");
+        }
+        for code in [400, 401, 403, 404, 409, 410, 413] {
+            assert!(!status(code).is_retryable(), "{code}");
+        }
+        assert_eq!(status(404).kind(), "httpStatus");
+        assert_eq!(status(404).to_string(), "http://x/ answered 404");
+        assert!(!Error::Cancelled { name: "a".into() }.is_retryable());
     }
 
     #[test]

@@ -207,6 +207,8 @@ fn ensure_success(response: &Response, url: &str) -> Result<()> {
         Err(Error::HttpStatus {
             url: url.to_owned(),
             status: status.as_u16(),
+            body: String::new(),
+            retry_after: None,
         })
     }
 }

@@ -28,23 +28,31 @@ mod mime;
 mod naming;
 mod options;
 mod paths;
+mod persist;
 mod picker;
 mod queue;
 mod record;
 mod restrictions;
 mod result;
+mod retry;
 mod scan;
 mod source_api;
 mod sources;
 mod spool;
+mod transfer;
 
 pub use config::{
     parse_size, resolve as resolve_config, user_config_path, ConfigFile, Effective, Layer,
     Origin as ConfigOrigin, Size, SourceSpec, POLICY_PATH,
 };
 pub use destination::{
-    folder::FolderDestination, parse as parse_destination, Destination, Landed, Progress,
-    UploadItem,
+    folder::FolderDestination,
+    http_post::HttpPostDestination,
+    parse as parse_destination, parse_with as parse_destination_with,
+    s3::{S3Config, S3Destination},
+    tus::TusDestination,
+    Destination, Landed, MemorySlot, Options as DestinationOptions, Progress, ResumeSlot,
+    UploadContext, UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
 pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};
@@ -53,8 +61,11 @@ pub use mime::{detect as detect_mime, sniff as sniff_mime};
 pub use naming::unclobbered_names;
 pub use options::PickerOptions;
 pub use paths::{default_upload_dir, spool_dir, state_dir};
-pub use picker::{AddOutcome, Picker};
+pub use persist::{default_state_dir, SavedFile, SavedQueue, Store};
+pub use picker::{AddOutcome, Picker, DEFAULT_CONCURRENCY};
 pub use record::{FileRecord, FileStatus, Headers, Origin, LOCAL_SOURCE};
 pub use result::{FailedFile, UploadDone, UploadedFile};
+pub use retry::RetryPolicy;
 pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
 pub use sources::{parse_origin, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry};
+pub use tokio_util::sync::CancellationToken;

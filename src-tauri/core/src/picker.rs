@@ -8,12 +8,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::destination::{Destination, Progress, UploadItem};
+use crate::destination::{Destination, Progress, ResumeSlot, UploadContext, UploadItem};
 use crate::events::{EventSink, Notice, Snapshot, Totals};
 use crate::fetch::Fetcher;
 use crate::options::PickerOptions;
+use crate::persist::{SavedQueue, Store};
 use crate::queue::Queue;
 use crate::spool::{Spool, SpoolWriter};
 use crate::{
@@ -24,19 +28,20 @@ use crate::{
 /// Progress snapshots are sent at most this often; a UI cannot show more.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Files sent at once unless told otherwise: enough to hide one file's
+/// round trips behind another's, few enough not to swamp a home uplink.
+pub const DEFAULT_CONCURRENCY: usize = 3;
+
 pub struct Picker {
     pub(crate) shared: Arc<Shared>,
     destination: Arc<dyn Destination>,
+    concurrency: usize,
+    background: bool,
     pub(crate) options: PickerOptions,
     pub(crate) spool: Spool,
     fetcher: OnceLock<Fetcher>,
     /// Raw files being streamed in from sources, by spool id.
     pub(crate) raw: Mutex<HashMap<Uuid, RawUpload>>,
-}
-
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    sink: Arc<dyn EventSink>,
 }
 
 /// A raw file on its way into the spool, and the source sending it.
@@ -48,6 +53,23 @@ pub(crate) struct RawUpload {
     pub writer: SpoolWriter,
 }
 
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    sink: Arc<dyn EventSink>,
+    /// Woken when files are queued, for a run that takes them in.
+    added: Notify,
+    /// Where the queue is saved after every change, if anywhere.
+    store: OnceLock<Persist>,
+}
+
+struct Persist {
+    store: Store,
+    /// The destination as the person wrote it, for `satchel resume`.
+    destination: String,
+    /// Held across read-then-write so saves land in the order of changes.
+    writing: Mutex<()>,
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) queue: Queue,
@@ -57,6 +79,15 @@ pub(crate) struct State {
     finished: bool,
     last_progress: Option<Instant>,
     revision: u64,
+    /// How to stop each file of the running upload.
+    stops: HashMap<Uuid, Stops>,
+}
+
+/// The two ways to stop one file: for good, or for now.
+#[derive(Clone, Default)]
+struct Stops {
+    cancel: CancellationToken,
+    pause: CancellationToken,
 }
 
 /// The upload that is running.
@@ -79,8 +110,12 @@ impl Picker {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 sink,
+                added: Notify::new(),
+                store: OnceLock::new(),
             }),
             destination,
+            concurrency: DEFAULT_CONCURRENCY,
+            background: false,
             options: PickerOptions::default(),
             spool: Spool::new(paths::spool_dir()),
             fetcher: OnceLock::new(),
@@ -88,12 +123,15 @@ impl Picker {
         }
     }
 
+    /// The picker's options; `uploadInBackground` among them turns on
+    /// [`Picker::with_background`].
     pub fn with_options(mut self, options: PickerOptions) -> Self {
+        self.background = self.background || options.upload_in_background;
         self.options = options;
         self
     }
 
-    pub fn with_spool_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+    pub fn with_spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spool = Spool::new(dir);
         self
     }
@@ -122,7 +160,9 @@ impl Picker {
             }
             state.finished = false;
             Ok(())
-        })
+        })?;
+        self.shared.added.notify_one();
+        Ok(())
     }
 
     /// Whether one more file would fit under `maxFiles`.
@@ -130,6 +170,87 @@ impl Picker {
         let max = self.options.max_files;
         if self.shared.lock().queue.files().len() >= max {
             return Err(Error::TooManyFiles { max });
+        }
+        Ok(())
+    }
+
+    /// Shows an error that belongs to no one file (a broken config, say).
+    pub fn notify(&self, error: ErrorInfo) {
+        self.update(|state| state.notify(error));
+    }
+
+    /// Saves the queue, with every upload's resume state, to `store` after
+    /// each change, so that `satchel resume` can finish it after a crash.
+    /// `destination` is the `--to` the queue goes to.
+    pub fn with_store(self, store: Store, destination: impl Into<String>) -> Self {
+        let _ = self.shared.store.set(Persist {
+            store,
+            destination: destination.into(),
+            writing: Mutex::new(()),
+        });
+        self
+    }
+
+    /// Puts a saved queue back, as it was (files being sent when the
+    /// process died are queued again, with their resume state).
+    pub fn restore(&self, saved: SavedQueue) {
+        self.update(|state| {
+            for file in saved.files {
+                state.queue.push(file.into());
+            }
+            state.finished = false;
+        });
+    }
+
+    /// `uploadInBackground`: files added while an upload runs join it, and
+    /// the run lasts until none is left. (Starting a run when files are
+    /// added is up to the caller: the window does it when asked to.)
+    pub fn with_background(mut self, on: bool) -> Self {
+        self.background = on;
+        self
+    }
+
+    /// How many files are sent at the same time (at least one).
+    pub fn with_concurrency(mut self, files: usize) -> Self {
+        self.concurrency = files.max(1);
+        self
+    }
+
+    /// Stops one file of the running upload (or keeps it from starting). The
+    /// destination cleans up what it had begun; the file ends up failed with
+    /// a `cancelled` error and is sent again by the next upload.
+    pub fn cancel(&self, uuid: Uuid) -> Result<()> {
+        self.stop(uuid, |stops| &stops.cancel)
+    }
+
+    /// Cancels every file of the running upload.
+    pub fn cancel_all(&self) {
+        for stops in self.shared.lock().stops.values() {
+            stops.cancel.cancel();
+        }
+    }
+
+    /// Stops one file of the running upload for now: the server keeps what
+    /// it has (and the file its resume state), the file goes back to queued,
+    /// and the next [`Picker::upload`] resumes it from the server's offset.
+    pub fn pause(&self, uuid: Uuid) -> Result<()> {
+        self.stop(uuid, |stops| &stops.pause)
+    }
+
+    /// Pauses every file of the running upload; [`Picker::upload`] resumes.
+    pub fn pause_all(&self) {
+        for stops in self.shared.lock().stops.values() {
+            stops.pause.cancel();
+        }
+    }
+
+    fn stop(&self, uuid: Uuid, which: impl Fn(&Stops) -> &CancellationToken) -> Result<()> {
+        let state = self.shared.lock();
+        if !state.queue.files().iter().any(|f| f.uuid == uuid) {
+            return Err(Error::UnknownFile(uuid));
+        }
+        if let Some(stops) = state.stops.get(&uuid) {
+            which(stops).cancel();
         }
         Ok(())
     }
@@ -168,23 +289,31 @@ impl Picker {
                 outcome.errors.push(e.info());
             }
         }
-        self.update(|state| {
-            for error in &outcome.errors {
-                state.notify(error.clone());
-            }
-        });
+        if !outcome.errors.is_empty() {
+            self.update(|state| {
+                for error in &outcome.errors {
+                    state.notify(error.clone());
+                }
+            });
+        }
         outcome
     }
 
+    /// Takes a file out of the queue. What an unfinished upload of it left
+    /// on the server stays there until [`Picker::discard`] is given the record.
     pub fn remove(&self, uuid: Uuid) -> Result<FileRecord> {
         let removed = self.update(|state| state.queue.remove(uuid))?;
         discard_spooled(&removed);
         Ok(removed)
     }
 
-    /// Shows an error that belongs to no one file (a broken config, say).
-    pub fn notify(&self, error: ErrorInfo) {
-        self.update(|state| state.notify(error));
+    /// Drops on the server what an unfinished upload of `record` left there
+    /// (see [`Destination::discard`]); nothing when it left nothing.
+    pub async fn discard(&self, record: &FileRecord) -> Result<()> {
+        match &record.resume {
+            Some(state) => self.destination.discard(state.clone()).await,
+            None => Ok(()),
+        }
     }
 
     pub fn dismiss_notice(&self, id: u64) {
@@ -196,10 +325,10 @@ impl Picker {
         UploadDone::from_files(self.shared.lock().queue.files())
     }
 
-    /// Sends every queued (or previously failed) file to the destination, one
-    /// after another. Files that fail are marked failed and the rest go on; a
-    /// destination that cannot be used at all fails the whole run up front
-    /// and leaves every file queued.
+    /// Sends every queued (or previously failed) file to the destination, a
+    /// few at a time (see [`Picker::with_concurrency`]). Files that fail are
+    /// marked failed and the rest go on; a destination that cannot be used
+    /// at all fails the whole run up front and leaves every file queued.
     pub async fn upload(&self) -> Result<UploadDone> {
         let pending = self.update(|state| {
             if state.run.is_some() {
@@ -217,40 +346,95 @@ impl Picker {
                 started: Instant::now(),
                 transferred_before: state.transferred(),
             });
+            state.stops = pending.iter().map(|f| (f.uuid, Stops::default())).collect();
             Ok(pending)
         })?;
 
         if let Err(e) = self.destination.prepare().await {
             self.update(|state| {
                 state.run = None;
+                state.stops.clear();
                 state.notify(e.info());
             });
             return Err(e);
         }
-        let mut batch = pending;
+        let slots = Semaphore::new(self.concurrency);
+        let all_stops = self.shared.lock().stops.clone();
+        let mut running = FuturesUnordered::new();
+        for file in pending {
+            let stops = all_stops.get(&file.uuid).cloned().unwrap_or_default();
+            running.push(self.run_one(file, stops, &slots));
+        }
         loop {
-            for file in batch {
-                self.upload_one(file).await;
+            // In the background mode, files added meanwhile join this run.
+            for (file, stops) in self.take_added() {
+                running.push(self.run_one(file, stops, &slots));
             }
-            // Files added while this run went on (uploadInBackground) join
-            // it; the check and the end of the run are one step, so a file
-            // added meanwhile is never left behind.
-            batch = self.update(|state| {
-                let next = state.queue.pending_not_failed();
-                if next.is_empty() {
+            if running.is_empty() {
+                // Checked again under the lock that ends the run, so a file
+                // added at this very moment is not left behind.
+                let background = self.background;
+                let done = self.update(|state| {
+                    if background && state.added_during_run().next().is_some() {
+                        return None;
+                    }
                     state.run = None;
+                    state.stops.clear();
                     state.finished = state.queue.pending().is_empty();
+                    Some(UploadDone::from_files(state.queue.files()))
+                });
+                match done {
+                    Some(done) => return Ok(done),
+                    None => continue,
                 }
-                next
-            });
-            if batch.is_empty() {
-                break;
+            }
+            tokio::select! {
+                _ = running.next() => {}
+                () = self.shared.added.notified() => {}
             }
         }
-        Ok(UploadDone::from_files(self.shared.lock().queue.files()))
     }
 
-    async fn upload_one(&self, file: FileRecord) {
+    /// With [`Picker::with_background`], the files queued since the run
+    /// started, now made part of it.
+    fn take_added(&self) -> Vec<(FileRecord, Stops)> {
+        if !self.background {
+            return vec![];
+        }
+        self.update(|state| {
+            let added: Vec<FileRecord> = state.added_during_run().cloned().collect();
+            added
+                .into_iter()
+                .map(|file| {
+                    let stops = Stops::default();
+                    state.stops.insert(file.uuid, stops.clone());
+                    (file, stops)
+                })
+                .collect()
+        })
+    }
+
+    /// One file of a run: waits for a free slot, then sends it.
+    async fn run_one(&self, file: FileRecord, stops: Stops, slots: &Semaphore) {
+        // A file stopped while waiting for its turn never starts.
+        let name = file.filename.clone();
+        tokio::select! {
+            // The semaphore is never closed, so a permit always comes.
+            permit = slots.acquire() => {
+                if let Ok(_permit) = permit {
+                    self.upload_one(file, stops).await;
+                }
+            }
+            () = stops.cancel.cancelled() => {
+                self.finish_one(file.uuid, Err(Error::Cancelled { name }));
+            }
+            () = stops.pause.cancelled() => {
+                self.finish_one(file.uuid, Err(Error::Paused { name }));
+            }
+        }
+    }
+
+    async fn upload_one(&self, file: FileRecord, stops: Stops) {
         let started = self.update(|state| {
             let record = state.queue.get_mut(file.uuid)?;
             record.status = FileStatus::Uploading;
@@ -261,17 +445,10 @@ impl Picker {
         if started.is_err() {
             return; // removed from the queue since the upload began
         }
+        // A link's bytes are fetched (with its headers) when it is sent.
         let path = match self.materialize(&file).await {
             Ok(path) => path,
-            Err(e) => {
-                self.update(|state| {
-                    if let Ok(record) = state.queue.get_mut(file.uuid) {
-                        record.status = FileStatus::Failed;
-                        record.error = Some(e.info());
-                    }
-                });
-                return;
-            }
+            Err(e) => return self.finish_one(file.uuid, Err(e)),
         };
         let item = UploadItem {
             path,
@@ -279,23 +456,41 @@ impl Picker {
             mime: file.mime.clone(),
             size: file.size,
         };
-        let progress = Arc::new(FileProgress {
-            shared: self.shared.clone(),
-            uuid: file.uuid,
-            destination: self.destination.describe(),
-        });
-        let outcome = self.destination.upload(&item, progress).await;
+        let ctx = UploadContext {
+            progress: Arc::new(FileProgress {
+                shared: self.shared.clone(),
+                uuid: file.uuid,
+                destination: self.destination.describe(),
+            }),
+            resume: Arc::new(RecordSlot {
+                shared: self.shared.clone(),
+                uuid: file.uuid,
+            }),
+            cancel: stops.cancel,
+            pause: stops.pause,
+        };
+        let outcome = self.destination.upload(&item, ctx).await;
+        self.finish_one(file.uuid, outcome.map(|landed| landed.url));
+    }
+
+    fn finish_one(&self, uuid: Uuid, outcome: Result<String>) {
         self.update(|state| {
-            let Ok(record) = state.queue.get_mut(file.uuid) else {
+            let Ok(record) = state.queue.get_mut(uuid) else {
                 return;
             };
             match outcome {
-                Ok(landed) => {
+                Ok(url) => {
                     record.status = FileStatus::Done;
                     record.transferred = record.size;
-                    record.landed = Some(landed.url);
+                    record.landed = Some(url);
+                    record.resume = None;
                     // Uploaded bytes need no spool copy any more.
                     discard_spooled(record);
+                }
+                // Back in the queue, resume state kept, progress as the
+                // server last confirmed it.
+                Err(Error::Paused { .. }) => {
+                    record.status = FileStatus::Queued;
                 }
                 Err(e) => {
                     record.status = FileStatus::Failed;
@@ -316,6 +511,7 @@ impl Picker {
                 self.shared.snapshot(&state, &self.destination.describe()),
             )
         };
+        self.shared.persist();
         self.shared.sink.state_changed(&snapshot);
         value
     }
@@ -350,12 +546,42 @@ impl State {
         });
     }
 
+    /// Queued files the running upload has not taken yet.
+    fn added_during_run(&self) -> impl Iterator<Item = &FileRecord> {
+        let running = self.run.is_some();
+        self.queue
+            .files()
+            .iter()
+            .filter(move |f| running && f.status == FileStatus::Queued)
+            .filter(|f| !self.stops.contains_key(&f.uuid))
+    }
+
     fn transferred(&self) -> u64 {
         self.queue.files().iter().map(|f| f.transferred).sum()
     }
 }
 
 impl Shared {
+    /// Saves the queue if a store is set. A failed save becomes a notice:
+    /// the upload itself goes on, only its crash safety is lost.
+    fn persist(&self) {
+        let Some(persist) = self.store.get() else {
+            return;
+        };
+        let _order = persist
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let saved = SavedQueue::new(&persist.destination, self.lock().queue.files());
+        if let Err(e) = persist.store.save(&saved) {
+            let mut state = self.lock();
+            let known = state.notices.iter().any(|n| n.error.kind == e.kind());
+            if !known {
+                state.notify(e.info());
+            }
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not take the picker down with it: the state
         // is plain data and stays usable.
@@ -393,6 +619,35 @@ impl Shared {
             destination: destination.to_owned(),
             notices: state.notices.clone(),
         }
+    }
+}
+
+/// Keeps a destination's resume state with the file's record.
+struct RecordSlot {
+    shared: Arc<Shared>,
+    uuid: Uuid,
+}
+
+impl RecordSlot {
+    fn with<T>(&self, f: impl FnOnce(&mut FileRecord) -> T) -> Option<T> {
+        let mut state = self.shared.lock();
+        state.queue.get_mut(self.uuid).ok().map(f)
+    }
+}
+
+impl ResumeSlot for RecordSlot {
+    fn load(&self) -> Option<serde_json::Value> {
+        self.with(|r| r.resume.clone()).flatten()
+    }
+    /// Saved to disk at once: the server may take bytes against this state
+    /// any moment now, and a crash must not lose it.
+    fn save(&self, value: serde_json::Value) {
+        self.with(|r| r.resume = Some(value));
+        self.shared.persist();
+    }
+    fn clear(&self) {
+        self.with(|r| r.resume = None);
+        self.shared.persist();
     }
 }
 
@@ -510,6 +765,103 @@ mod tests {
         picker.remove(added.added[0].uuid).unwrap();
         assert_eq!(picker.upload().await.unwrap_err().kind(), "nothingToUpload");
         assert!(!src.path().join("out").exists());
+    }
+
+    /// Holds every file until cancelled, counting how many it holds at once.
+    #[derive(Default)]
+    struct Gate {
+        inside: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Destination for Gate {
+        fn describe(&self) -> String {
+            "gate".into()
+        }
+        async fn prepare(&self) -> Result<()> {
+            Ok(())
+        }
+        async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<crate::Landed> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.inside.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            ctx.cancel.cancelled().await;
+            self.inside.fetch_sub(1, SeqCst);
+            Err(Error::Cancelled {
+                name: item.filename.clone(),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn files_go_a_few_at_a_time_and_can_be_cancelled() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let src = tempfile::tempdir().unwrap();
+        for i in 0..5 {
+            fs::write(src.path().join(format!("{i}.txt")), b"x").unwrap();
+        }
+        let gate = Arc::new(Gate::default());
+        let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
+        let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+        let running = tokio::spawn({
+            let picker = picker.clone();
+            async move { picker.upload().await }
+        });
+        while gate.inside.load(SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // One file alone first: the next one waiting takes its place.
+        picker.cancel(added.added[0].uuid).unwrap();
+        while picker.snapshot().files[0].status != FileStatus::Failed {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(gate.inside.load(SeqCst), 2);
+        picker.cancel_all();
+        let done = running.await.unwrap().unwrap();
+
+        assert_eq!(gate.most.load(SeqCst), 2);
+        assert_eq!(done.files_failed.len(), 5);
+        assert!(done
+            .files_failed
+            .iter()
+            .all(|f| f.error.as_ref().unwrap().kind == "cancelled"));
+        assert!(!picker.snapshot().uploading);
+        assert_eq!(
+            picker.cancel(Uuid::new_v4()).unwrap_err().kind(),
+            "unknownFile"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_saved_and_can_be_restored() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        fs::write(src.path().join("a.txt"), b"a").unwrap();
+        let store = Store::new(state.path());
+        let picker = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        )
+        .with_store(store.clone(), "somewhere");
+        picker.add_paths(&[src.path().join("a.txt")], "local_file_system");
+        let saved = store.load().unwrap().unwrap();
+        assert_eq!(saved.destination, "somewhere");
+        assert_eq!(saved.files[0].status, FileStatus::Queued);
+
+        // A second picker (the next start) takes the queue over and sends it.
+        let again = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        )
+        .with_store(store.clone(), "somewhere");
+        again.restore(saved);
+        let done = again.upload().await.unwrap();
+        assert_eq!(done.files_uploaded.len(), 1);
+        let saved = store.load().unwrap().unwrap();
+        assert_eq!(saved.files[0].status, FileStatus::Done);
+        assert_eq!(saved.unfinished(), 0);
     }
 
     #[tokio::test]

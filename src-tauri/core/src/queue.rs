@@ -39,15 +39,6 @@ impl Queue {
         Ok(self.files.remove(at))
     }
 
-    /// Files waiting for their first try, in queue order.
-    pub fn pending_not_failed(&self) -> Vec<FileRecord> {
-        self.files
-            .iter()
-            .filter(|f| f.status == FileStatus::Queued)
-            .cloned()
-            .collect()
-    }
-
     /// The files the next upload sends, in queue order.
     pub fn pending(&self) -> Vec<FileRecord> {
         self.files

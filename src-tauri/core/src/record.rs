@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ErrorInfo;
@@ -14,7 +14,7 @@ pub const LOCAL_SOURCE: &str = "local_file_system";
 /// Extra request headers a source attached to a link, by name.
 pub type Headers = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FileStatus {
     Queued,
@@ -64,6 +64,9 @@ pub struct FileRecord {
     pub path: PathBuf,
     #[serde(skip)]
     pub origin: Origin,
+    /// What the destination saved to resume an interrupted upload.
+    #[serde(skip)]
+    pub resume: Option<serde_json::Value>,
 }
 
 impl FileRecord {
@@ -83,6 +86,7 @@ impl FileRecord {
             error: None,
             path,
             origin: Origin::Local,
+            resume: None,
         }
     }
 

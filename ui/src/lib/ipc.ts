@@ -14,6 +14,10 @@ export const addPaths = (paths: string[]) => invoke<Snapshot>("add_paths", { pat
 export const removeFile = (uuid: string) => invoke<Snapshot>("remove_file", { uuid });
 export const dismissNotice = (id: number) => invoke<Snapshot>("dismiss_notice", { id });
 export const startUpload = () => invoke<void>("start_upload");
+export const cancelFile = (uuid: string) => invoke<Snapshot>("cancel_file", { uuid });
+export const cancelAll = () => invoke<Snapshot>("cancel_all");
+export const pauseFile = (uuid: string) => invoke<Snapshot>("pause_file", { uuid });
+export const pauseAll = () => invoke<Snapshot>("pause_all");
 export const finish = () => invoke<void>("finish");
 
 export const listSources = () => invoke<SourceSlot[]>("list_sources");

@@ -10,12 +10,11 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{Destination, Landed, Progress, UploadItem};
+use super::{Destination, Landed, UploadContext, UploadItem};
 use crate::{naming::unclobbered_names, Error, Result};
 
 const CHUNK: usize = 1 << 20;
@@ -62,10 +61,10 @@ impl Destination for FolderDestination {
         }
     }
 
-    async fn upload(&self, item: &UploadItem, progress: Arc<dyn Progress>) -> Result<Landed> {
+    async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed> {
         let root = self.root.clone();
         let item = item.clone();
-        let task = tokio::task::spawn_blocking(move || copy_into(&root, &item, progress.as_ref()));
+        let task = tokio::task::spawn_blocking(move || copy_into(&root, &item, &ctx));
         match task.await {
             Ok(result) => result,
             Err(join) => Err(self.unwritable(io::Error::other(join))),
@@ -73,7 +72,7 @@ impl Destination for FolderDestination {
     }
 }
 
-fn copy_into(root: &Path, item: &UploadItem, progress: &dyn Progress) -> Result<Landed> {
+fn copy_into(root: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<Landed> {
     let copy_failed = |source| Error::CopyFailed {
         name: item.filename.clone(),
         dest: root.to_path_buf(),
@@ -85,7 +84,7 @@ fn copy_into(root: &Path, item: &UploadItem, progress: &dyn Progress) -> Result<
         item.filename,
         Uuid::new_v4()
     ));
-    let result = write_temp(&mut input, &temp, &item.path, progress)
+    let result = write_temp(&mut input, &temp, item, ctx)
         .and_then(|()| link_unclobbered(&temp, root, &item.filename).map_err(copy_failed));
     // The temporary name goes in every case: linked (the final name keeps the
     // data) or failed (nothing partial is left behind).
@@ -95,7 +94,7 @@ fn copy_into(root: &Path, item: &UploadItem, progress: &dyn Progress) -> Result<
     })
 }
 
-fn write_temp(input: &mut File, temp: &Path, source: &Path, progress: &dyn Progress) -> Result<()> {
+fn write_temp(input: &mut File, temp: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<()> {
     let dest = temp.parent().unwrap_or(temp).to_path_buf();
     let write_failed = |source| Error::CopyFailed {
         name: temp.display().to_string(),
@@ -106,15 +105,27 @@ fn write_temp(input: &mut File, temp: &Path, source: &Path, progress: &dyn Progr
     let mut buf = vec![0u8; CHUNK];
     let mut transferred = 0u64;
     loop {
+        // The temporary file is removed by the caller: nothing is left, and
+        // a paused copy starts again (a local copy is quick to redo).
+        if ctx.cancel.is_cancelled() {
+            return Err(Error::Cancelled {
+                name: item.filename.clone(),
+            });
+        }
+        if ctx.pause.is_cancelled() {
+            return Err(Error::Paused {
+                name: item.filename.clone(),
+            });
+        }
         let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::reading(source, e)),
+            Err(e) => return Err(Error::reading(&item.path, e)),
         };
         output.write_all(&buf[..n]).map_err(write_failed)?;
         transferred += n as u64;
-        progress.advanced(transferred);
+        ctx.progress.advanced(transferred);
     }
     output.sync_all().map_err(write_failed)
 }
@@ -135,7 +146,9 @@ fn link_unclobbered(temp: &Path, root: &Path, filename: &str) -> io::Result<Path
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::destination::Progress;
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
 
     struct Last(AtomicU64);
     impl Progress for Last {
@@ -175,8 +188,9 @@ mod tests {
         let folder = FolderDestination::new(dest.path());
         folder.prepare().await.unwrap();
         let progress = Arc::new(Last(AtomicU64::new(0)));
-        let first = folder.upload(&item(&path), progress.clone()).await.unwrap();
-        let second = folder.upload(&item(&path), progress.clone()).await.unwrap();
+        let ctx = UploadContext::new(progress.clone());
+        let first = folder.upload(&item(&path), ctx.clone()).await.unwrap();
+        let second = folder.upload(&item(&path), ctx).await.unwrap();
 
         assert_eq!(
             first.url,
@@ -219,10 +233,26 @@ mod tests {
         fs::remove_file(&path).unwrap();
         let folder = FolderDestination::new(dest.path());
         let err = folder
-            .upload(&it, Arc::new(Last(AtomicU64::new(0))))
+            .upload(&it, UploadContext::new(Arc::new(Last(AtomicU64::new(0)))))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), "notFound");
+        assert!(entries(dest.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_copy_leaves_nothing_behind() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let path = src.path().join("big.bin");
+        fs::write(&path, vec![7u8; CHUNK * 3]).unwrap();
+        let ctx = UploadContext::new(Arc::new(Last(AtomicU64::new(0))));
+        ctx.cancel.cancel();
+        let err = FolderDestination::new(dest.path())
+            .upload(&item(&path), ctx)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "cancelled");
         assert!(entries(dest.path()).is_empty());
     }
 }

@@ -1,12 +1,20 @@
 //! Where uploads go. Every destination implements [`Destination`]; the
 //! pipeline knows nothing else about them.
+//!
+//! A destination is handed one file at a time with an [`UploadContext`]: where
+//! to report progress, a slot to keep what it needs to resume (a tus URL, an
+//! S3 upload id) and a token that says the person cancelled.
 
 pub mod folder;
+pub mod http_post;
+pub mod s3;
+pub mod tus;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
 
 use crate::{Error, Result};
 
@@ -31,6 +39,56 @@ pub trait Progress: Send + Sync {
     fn advanced(&self, transferred: u64);
 }
 
+/// Where a destination keeps what it needs to pick an interrupted upload up
+/// again. The pipeline stores it with the file (and on disk, so it outlives
+/// the process); the destination alone knows what is inside.
+pub trait ResumeSlot: Send + Sync {
+    fn load(&self) -> Option<serde_json::Value>;
+    fn save(&self, state: serde_json::Value);
+    fn clear(&self);
+}
+
+/// A resume slot that lives only as long as the upload.
+#[derive(Default)]
+pub struct MemorySlot(Mutex<Option<serde_json::Value>>);
+
+impl ResumeSlot for MemorySlot {
+    fn load(&self) -> Option<serde_json::Value> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    fn save(&self, state: serde_json::Value) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
+    }
+    fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// Everything an upload is told besides the file itself.
+#[derive(Clone)]
+pub struct UploadContext {
+    pub progress: Arc<dyn Progress>,
+    pub resume: Arc<dyn ResumeSlot>,
+    /// Cancelled when the person cancels this file (or all): the destination
+    /// stops and cleans up on the server (tus termination, S3 abort).
+    pub cancel: CancellationToken,
+    /// Cancelled when the person pauses this file (or all): the destination
+    /// stops and keeps both the server's partial upload and its resume
+    /// state, so the next upload goes on from there.
+    pub pause: CancellationToken,
+}
+
+impl UploadContext {
+    pub fn new(progress: Arc<dyn Progress>) -> Self {
+        UploadContext {
+            progress,
+            resume: Arc::new(MemorySlot::default()),
+            cancel: CancellationToken::new(),
+            pause: CancellationToken::new(),
+        }
+    }
+}
+
 #[async_trait]
 pub trait Destination: Send + Sync {
     /// Shown to the person: where files will go.
@@ -40,16 +98,95 @@ pub trait Destination: Send + Sync {
     /// an unusable destination fails once and clearly rather than per file.
     async fn prepare(&self) -> Result<()>;
 
-    async fn upload(&self, item: &UploadItem, progress: Arc<dyn Progress>) -> Result<Landed>;
+    /// Sends one file. Returns [`Error::Cancelled`] once `ctx.cancel` fires,
+    /// after cleaning up what it started, and [`Error::Paused`] once
+    /// `ctx.pause` fires, leaving it to be resumed.
+    async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed>;
+
+    /// Drops on the server what an unfinished upload left there (a tus
+    /// upload, an S3 multipart upload), given the state its resume slot
+    /// kept: for a file removed from the queue, or a queue discarded.
+    async fn discard(&self, _resume: serde_json::Value) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// How to reach a destination besides its address (command-line flags).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The form field files go in for `post+…` (default `file`).
+    pub post_field: Option<String>,
+    /// Extra headers for HTTP destinations, as `Name: value` lines.
+    pub headers: Vec<String>,
+    /// The S3 endpoint, over `AWS_ENDPOINT_URL`.
+    pub s3_endpoint: Option<String>,
+}
+
+impl Options {
+    fn header_map(&self, spec: &str) -> Result<reqwest::header::HeaderMap> {
+        let bad = |reason: String| Error::BadDestination {
+            spec: spec.to_owned(),
+            reason,
+        };
+        let mut map = reqwest::header::HeaderMap::new();
+        for line in &self.headers {
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| bad(format!("header {line:?} is not of the form 'Name: value'")))?;
+            let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
+                .map_err(|e| bad(format!("header name {name:?}: {e}")))?;
+            let value = reqwest::header::HeaderValue::from_str(value.trim())
+                .map_err(|e| bad(format!("header {name}: {e}")))?;
+            map.append(name, value);
+        }
+        Ok(map)
+    }
 }
 
 /// Turns what a person or program wrote after `--to` into a destination:
-/// a folder path (relative to the working directory) or a `file://` URL.
+/// a folder path (relative to the working directory), a `file://` URL,
+/// `tus+http(s)://host/files/`, `post+http(s)://host/upload` or
+/// `s3://bucket/prefix/`.
 pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
+    parse_with(spec, &Options::default())
+}
+
+/// [`parse`], with the options that go with the address.
+pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>> {
     let bad = |reason: &str| Error::BadDestination {
         spec: spec.to_owned(),
         reason: reason.to_owned(),
     };
+    let http_url = |rest: &str, name: &str| -> Result<url::Url> {
+        let url = url::Url::parse(rest).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad(&format!("use {name}+http:// or {name}+https://")));
+        }
+        Ok(url)
+    };
+    if let Some(endpoint) = spec.strip_prefix("tus+") {
+        let url = http_url(endpoint, "tus")?;
+        let tus = tus::TusDestination::new(url).with_headers(options.header_map(spec)?);
+        return Ok(Arc::new(tus));
+    }
+    if spec.starts_with("s3://") {
+        let config = s3::S3Config::from_env(spec, options.s3_endpoint.as_deref())?;
+        return Ok(Arc::new(s3::S3Destination::new(config)?));
+    }
+    if let Some(endpoint) = spec.strip_prefix("post+") {
+        let url = http_url(endpoint, "post")?;
+        let field = options
+            .post_field
+            .as_deref()
+            .unwrap_or(http_post::DEFAULT_FIELD);
+        if field.is_empty() {
+            return Err(bad("the form field name is empty"));
+        }
+        let headers = options.header_map(spec)?;
+        return Ok(Arc::new(http_post::HttpPostDestination::new(
+            url, field, headers,
+        )));
+    }
     let path = match url::Url::parse(spec) {
         Ok(url) if url.scheme() == "file" => url
             .to_file_path()
@@ -57,9 +194,9 @@ pub fn parse(spec: &str) -> Result<Arc<dyn Destination>> {
         // One-letter "schemes" are Windows drive letters, not URLs.
         Ok(url) if url.scheme().len() > 1 => {
             return Err(bad(&format!(
-                "the {}:// scheme is not supported; use a folder path or file:// URL",
-                url.scheme()
-            )))
+            "the {}:// scheme is not supported; use a folder path, file:// URL, tus+http(s)://, post+http(s):// or s3://",
+            url.scheme()
+        )))
         }
         _ if spec.trim().is_empty() => return Err(bad("it is empty")),
         _ => PathBuf::from(spec),
@@ -81,6 +218,58 @@ mod tests {
             relative.starts_with('/') && relative.ends_with("/out"),
             "{relative}"
         );
+    }
+
+    #[test]
+    fn tus_endpoints_are_destinations() {
+        assert_eq!(
+            parse("tus+http://127.0.0.1:1080/files/")
+                .unwrap()
+                .describe(),
+            "tus http://127.0.0.1:1080/files/"
+        );
+        assert!(parse("tus+https://example.com/files/").is_ok());
+        assert_eq!(
+            parse("tus+ftp://x/").err().unwrap().kind(),
+            "badDestination"
+        );
+        assert_eq!(
+            parse("tus+nonsense").err().unwrap().kind(),
+            "badDestination"
+        );
+    }
+
+    #[test]
+    fn post_endpoints_take_a_field_and_headers() {
+        assert_eq!(
+            parse("post+https://example.com/upload").unwrap().describe(),
+            "POST https://example.com/upload"
+        );
+        let options = Options {
+            post_field: Some("attachment".into()),
+            headers: vec!["Authorization: Bearer x".into(), "X-A:b".into()],
+            ..Options::default()
+        };
+        assert!(parse_with("post+http://h/upload", &options).is_ok());
+        for bad in ["no colon", "bad name: x", ": empty name"] {
+            let options = Options {
+                headers: vec![bad.into()],
+                ..Options::default()
+            };
+            let err = parse_with("post+http://h/u", &options).err().unwrap();
+            assert_eq!(err.kind(), "badDestination", "{bad}");
+        }
+        let empty_field = Options {
+            post_field: Some(String::new()),
+            ..Options::default()
+        };
+        assert!(parse_with("post+http://h/u", &empty_field).is_err());
+    }
+
+    #[test]
+    fn s3_needs_a_bucket() {
+        let err = parse("s3://").err().unwrap();
+        assert_eq!(err.kind(), "badDestination");
     }
 
     #[test]

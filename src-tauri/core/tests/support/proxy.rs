@@ -1,0 +1,115 @@
+//! A TCP proxy between a client and a real server that counts the bytes
+//! going up, can slow them down, and can cut connections mid-transfer —
+//! the faults a real network has, injected where the tests choose.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Default)]
+pub struct Faults {
+    /// Bytes per second upstream (client to server), if limited.
+    pub rate: AtomicU64,
+    /// When non-zero: once this many bytes have gone up in total, cut the
+    /// connection carrying them, once, then carry on normally.
+    pub cut_at: AtomicU64,
+    cut_done: AtomicBool,
+}
+
+pub struct Proxy {
+    pub port: u16,
+    /// Bytes sent up to the server so far, over all connections.
+    pub upstream: Arc<AtomicU64>,
+    pub faults: Arc<Faults>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(target_port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = Arc::new(AtomicU64::new(0));
+        let faults = Arc::new(Faults::default());
+        let (up, f) = (upstream.clone(), faults.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (up, f) = (up.clone(), f.clone());
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)).await {
+                        pipe(client, server, up, f).await;
+                    }
+                });
+            }
+        });
+        Proxy {
+            port,
+            upstream,
+            faults,
+            task,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Whether the planned cut happened.
+    pub fn was_cut(&self) -> bool {
+        self.faults.cut_done.load(Ordering::SeqCst)
+    }
+
+    pub fn sent_up(&self) -> u64 {
+        self.upstream.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn pipe(client: TcpStream, server: TcpStream, up: Arc<AtomicU64>, faults: Arc<Faults>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upward = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let cut_at = faults.cut_at.load(Ordering::SeqCst);
+            let before = up.load(Ordering::SeqCst);
+            if cut_at > 0
+                && before + n as u64 > cut_at
+                && !faults.cut_done.swap(true, Ordering::SeqCst)
+            {
+                // Forward up to the cut, then drop both sides: a dead link.
+                let keep = cut_at.saturating_sub(before) as usize;
+                let _ = server_write.write_all(&buf[..keep]).await;
+                up.fetch_add(keep as u64, Ordering::SeqCst);
+                return;
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+            up.fetch_add(n as u64, Ordering::SeqCst);
+            let rate = faults.rate.load(Ordering::SeqCst);
+            if rate > 0 {
+                tokio::time::sleep(Duration::from_secs_f64(n as f64 / rate as f64)).await;
+            }
+        }
+    };
+    let downward = async {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+    };
+    // Whichever side ends first ends the connection.
+    tokio::select! {
+        () = upward => {},
+        () = downward => {},
+    }
+}

@@ -1,0 +1,97 @@
+//! The window runs the same pipeline as `satchel upload`: an upload to a
+//! real tus server (slowed by the test proxy so progress can be seen),
+//! paused and resumed from the window.
+
+use std::fs;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+
+use crate::harness::{e2e, Env};
+use crate::picker::wait_for_json;
+use crate::support::proxy::Proxy;
+use crate::support::{content, tus_server};
+
+/// The first file's progress bar value (percent), once it shows one.
+async fn progress(env: &Env) -> Result<Option<f64>> {
+    let bars = env.find_all("[data-testid=file] progress").await?;
+    let Some(bar) = bars.first() else {
+        return Ok(None);
+    };
+    let value = bar.attr("value").await?.unwrap_or_default();
+    Ok(value.parse().ok())
+}
+
+#[test]
+fn the_window_uploads_to_tus_with_progress_pause_and_resume() {
+    e2e("tus_upload", async |env| {
+        let server = tus_server();
+        let proxy = Proxy::start(server.port).await;
+        // 2 MiB/s: six seconds for the file, time to see it move.
+        proxy.faults.rate.store(2 << 20, Ordering::SeqCst);
+        let data = content(12 << 20, 11);
+        let file = env.path("big.bin");
+        fs::write(&file, &data)?;
+        let to = format!("tus+{}/files/", proxy.base());
+        let file_arg = file.to_str().context("utf-8 path")?;
+        env.launch(&[file_arg, "--to", &to, "--json"]).await?;
+        env.wait_for_count("[data-testid=file]", 1).await?;
+        env.find("[data-testid=upload]").await?.click().await?;
+
+        // Mid-way, the window shows the file part sent.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(value) = progress(env).await? {
+                if value > 0.0 && value < 100.0 {
+                    break;
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("no partial progress shown");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        env.screenshot("progress").await;
+        let total = env.find("[data-testid=total-progress]").await?;
+        ensure!(total.text().await?.contains("% ·"), "no total progress");
+
+        // Pause: the file waits again, the server keeps its part; Upload
+        // resumes it as the same tus upload.
+        env.find("[data-testid=pause]").await?.click().await?;
+        env.wait_for_count("[data-status=queued]", 1).await?;
+        let upload = env.find("[data-testid=upload]").await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !upload.is_enabled().await? {
+            ensure!(
+                Instant::now() < deadline,
+                "Upload stays disabled after pausing"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let uploads = || -> Result<usize> { Ok(fs::read_dir(server.storage.path())?.count()) };
+        ensure!(uploads()? == 2, "the paused upload is on the server");
+        env.screenshot("paused").await;
+        proxy.faults.rate.store(8 << 20, Ordering::SeqCst);
+        upload.click().await?;
+
+        env.find("[data-testid=upload-finished]").await?;
+        env.wait_for_count("[data-status=done]", 1).await?;
+        let _ = env.find("[data-testid=finish]").await?.click().await;
+        let result = wait_for_json(env).await?;
+        let url = result["filesUploaded"][0]["url"]
+            .as_str()
+            .context("an upload url")?;
+        ensure!(
+            url.starts_with(&format!("{}/files/", proxy.base())),
+            "{result}"
+        );
+        let id = url.rsplit('/').next().context("an upload id")?;
+        ensure!(
+            fs::read(server.storage.path().join(id))? == data,
+            "the stored upload differs"
+        );
+        ensure!(uploads()? == 2, "resumed, not uploaded twice");
+        Ok(())
+    });
+}
