@@ -37,6 +37,11 @@ pub struct Cli {
     /// Filestack's onUploadDone payload: {"filesUploaded":[…],"filesFailed":[…]}.
     #[arg(long)]
     pub json: bool,
+
+    /// Upload files as soon as they are added (Filestack's uploadInBackground):
+    /// no Upload click needed, and files added during an upload join it.
+    #[arg(long)]
+    pub upload_in_background: bool,
 }
 
 #[derive(Debug, Subcommand)]

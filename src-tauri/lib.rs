@@ -55,16 +55,25 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
     display::ensure_available().map_err(|e| e.to_string())?;
 
     let json = cli.json;
+    let background = cli.upload_in_background;
     let preload = cli.files;
     let app = tauri::Builder::default()
         .setup(move |app| {
             let events = Arc::new(WebviewEvents(app.handle().clone()));
-            let picker = Arc::new(Picker::new(destination, events));
+            let picker = Arc::new(Picker::new(destination, events).with_background(background));
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.
                 picker.add_paths(&preload, LOCAL_SOURCE);
             }
-            app.manage(AppState { picker, json });
+            let state = AppState {
+                picker,
+                json,
+                background,
+            };
+            if background && !preload.is_empty() {
+                commands::upload::start_in_background(&state);
+            }
+            app.manage(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -13,6 +13,8 @@ pub struct AppState {
     pub picker: Arc<Picker>,
     /// Print the result as JSON on stdout when the app exits.
     pub json: bool,
+    /// Start uploading whenever files are added.
+    pub background: bool,
 }
 
 /// Forwards every core state change to the webview.

@@ -62,5 +62,8 @@ async fn add(state: &AppState, paths: Vec<PathBuf>) -> Result<Snapshot> {
         picker.snapshot()
     })
     .await?;
+    if state.background {
+        crate::commands::upload::start_in_background(state);
+    }
     Ok(snapshot)
 }

@@ -18,6 +18,17 @@ pub fn start_upload(state: State<'_, AppState>) {
     });
 }
 
+/// With `--upload-in-background`: sends what was just added, joining the
+/// upload that runs if one does (then this start ends at once).
+pub fn start_in_background(state: &AppState) {
+    let picker = state.picker.clone();
+    tauri::async_runtime::spawn(async move {
+        // Errors are in the picker's state as notices; "already running"
+        // means the running upload takes the new files in.
+        let _ = picker.upload().await;
+    });
+}
+
 /// Stops one file for good; the destination cleans up what it had begun.
 #[tauri::command]
 pub fn cancel_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -29,11 +30,14 @@ pub struct Picker {
     shared: Arc<Shared>,
     destination: Arc<dyn Destination>,
     concurrency: usize,
+    background: bool,
 }
 
 struct Shared {
     state: Mutex<State>,
     sink: Arc<dyn EventSink>,
+    /// Woken when files are queued, for a run that takes them in.
+    added: Notify,
     /// Where the queue is saved after every change, if anywhere.
     store: OnceLock<Persist>,
 }
@@ -86,10 +90,12 @@ impl Picker {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 sink,
+                added: Notify::new(),
                 store: OnceLock::new(),
             }),
             destination,
             concurrency: DEFAULT_CONCURRENCY,
+            background: false,
         }
     }
 
@@ -114,6 +120,14 @@ impl Picker {
             }
             state.finished = false;
         });
+    }
+
+    /// `uploadInBackground`: files added while an upload runs join it, and
+    /// the run lasts until none is left. (Starting a run when files are
+    /// added is up to the caller: the window does it when asked to.)
+    pub fn with_background(mut self, on: bool) -> Self {
+        self.background = on;
+        self
     }
 
     /// How many files are sent at the same time (at least one).
@@ -188,6 +202,9 @@ impl Picker {
                 state.finished = false;
             }
         });
+        if !outcome.added.is_empty() {
+            self.shared.added.notify_one();
+        }
         outcome
     }
 
@@ -208,6 +225,7 @@ impl Picker {
             state.queue.push(record.clone());
             state.finished = false;
         });
+        self.shared.added.notify_one();
         Ok(record)
     }
 
@@ -266,35 +284,78 @@ impl Picker {
         }
         let slots = Semaphore::new(self.concurrency);
         let all_stops = self.shared.lock().stops.clone();
-        let runs = pending.into_iter().map(|file| {
+        let mut running = FuturesUnordered::new();
+        for file in pending {
             let stops = all_stops.get(&file.uuid).cloned().unwrap_or_default();
-            let slots = &slots;
-            async move {
-                // A file stopped while waiting for its turn never starts.
-                let name = file.filename.clone();
-                tokio::select! {
-                    // The semaphore is never closed, so a permit always comes.
-                    permit = slots.acquire() => {
-                        if let Ok(_permit) = permit {
-                            self.upload_one(file, stops).await;
-                        }
+            running.push(self.run_one(file, stops, &slots));
+        }
+        loop {
+            // In the background mode, files added meanwhile join this run.
+            for (file, stops) in self.take_added() {
+                running.push(self.run_one(file, stops, &slots));
+            }
+            if running.is_empty() {
+                // Checked again under the lock that ends the run, so a file
+                // added at this very moment is not left behind.
+                let background = self.background;
+                let done = self.update(|state| {
+                    if background && state.added_during_run().next().is_some() {
+                        return None;
                     }
-                    () = stops.cancel.cancelled() => {
-                        self.finish_one(file.uuid, Err(Error::Cancelled { name }));
-                    }
-                    () = stops.pause.cancelled() => {
-                        self.finish_one(file.uuid, Err(Error::Paused { name }));
-                    }
+                    state.run = None;
+                    state.stops.clear();
+                    state.finished = state.queue.pending().is_empty();
+                    Some(UploadDone::from_files(state.queue.files()))
+                });
+                match done {
+                    Some(done) => return Ok(done),
+                    None => continue,
                 }
             }
-        });
-        futures_util::future::join_all(runs).await;
-        Ok(self.update(|state| {
-            state.run = None;
-            state.stops.clear();
-            state.finished = state.queue.pending().is_empty();
-            UploadDone::from_files(state.queue.files())
-        }))
+            tokio::select! {
+                _ = running.next() => {}
+                () = self.shared.added.notified() => {}
+            }
+        }
+    }
+
+    /// With [`Picker::with_background`], the files queued since the run
+    /// started, now made part of it.
+    fn take_added(&self) -> Vec<(FileRecord, Stops)> {
+        if !self.background {
+            return vec![];
+        }
+        self.update(|state| {
+            let added: Vec<FileRecord> = state.added_during_run().cloned().collect();
+            added
+                .into_iter()
+                .map(|file| {
+                    let stops = Stops::default();
+                    state.stops.insert(file.uuid, stops.clone());
+                    (file, stops)
+                })
+                .collect()
+        })
+    }
+
+    /// One file of a run: waits for a free slot, then sends it.
+    async fn run_one(&self, file: FileRecord, stops: Stops, slots: &Semaphore) {
+        // A file stopped while waiting for its turn never starts.
+        let name = file.filename.clone();
+        tokio::select! {
+            // The semaphore is never closed, so a permit always comes.
+            permit = slots.acquire() => {
+                if let Ok(_permit) = permit {
+                    self.upload_one(file, stops).await;
+                }
+            }
+            () = stops.cancel.cancelled() => {
+                self.finish_one(file.uuid, Err(Error::Cancelled { name }));
+            }
+            () = stops.pause.cancelled() => {
+                self.finish_one(file.uuid, Err(Error::Paused { name }));
+            }
+        }
     }
 
     async fn upload_one(&self, file: FileRecord, stops: Stops) {
@@ -393,6 +454,16 @@ impl State {
             id: self.next_notice,
             error,
         });
+    }
+
+    /// Queued files the running upload has not taken yet.
+    fn added_during_run(&self) -> impl Iterator<Item = &FileRecord> {
+        let running = self.run.is_some();
+        self.queue
+            .files()
+            .iter()
+            .filter(move |f| running && f.status == FileStatus::Queued)
+            .filter(|f| !self.stops.contains_key(&f.uuid))
     }
 
     fn transferred(&self) -> u64 {

@@ -369,3 +369,55 @@ async fn every_patch_carries_a_sha1_checksum_the_server_verifies() {
         .unwrap();
     assert_eq!(counts, serde_json::json!({"verified": 1, "missing": 0}));
 }
+
+/// Starts an upload of one slow file, adds another while it runs, and
+/// returns what the run sent.
+async fn add_during_a_run(background: bool) -> (satchel_core::UploadDone, Picker) {
+    let server = tus_server();
+    let proxy = Proxy::start(server.port).await;
+    proxy
+        .faults
+        .rate
+        .store(8 << 20, std::sync::atomic::Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "first.bin", &content(4 << 20, 15));
+    write_file(dir.path(), "second.bin", &content(300_000, 16));
+    let picker = Arc::new(
+        Picker::new(Arc::new(tus_at(&proxy.base())), Arc::new(NoEvents))
+            .with_background(background),
+    );
+    picker.add_paths(&[dir.path().join("first.bin")], LOCAL_SOURCE);
+    let running = tokio::spawn({
+        let picker = picker.clone();
+        async move { picker.upload().await }
+    });
+    while picker.snapshot().files[0].status != satchel_core::FileStatus::Uploading {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    picker.add_paths(&[dir.path().join("second.bin")], LOCAL_SOURCE);
+    let done = running.await.unwrap().unwrap();
+    let picker = Arc::into_inner(picker).unwrap();
+    (done, picker)
+}
+
+#[tokio::test]
+async fn in_the_background_mode_files_added_during_a_run_join_it() {
+    let (done, picker) = add_during_a_run(true).await;
+    let mut names: Vec<_> = done
+        .files_uploaded
+        .iter()
+        .map(|f| f.filename.as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["first.bin", "second.bin"]);
+    assert!(picker.snapshot().finished);
+
+    // Otherwise the run sends what it started with, and the rest waits.
+    let (done, picker) = add_during_a_run(false).await;
+    assert_eq!(done.files_uploaded.len(), 1);
+    assert_eq!(done.files_uploaded[0].filename, "first.bin");
+    assert_eq!(
+        picker.snapshot().files[1].status,
+        satchel_core::FileStatus::Queued
+    );
+}
