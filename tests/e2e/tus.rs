@@ -53,6 +53,8 @@ fn the_window_uploads_to_tus_with_progress_pause_and_resume() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         env.screenshot("progress").await;
+        let rate = env.find("[data-testid=file-rate]").await?.text().await?;
+        ensure!(rate.contains("/s"), "per-file rate shown as {rate:?}");
         let total = env.find("[data-testid=total-progress]").await?;
         ensure!(total.text().await?.contains("% ·"), "no total progress");
 

@@ -376,11 +376,11 @@ impl Picker {
             size: file.size,
         };
         let ctx = UploadContext {
-            progress: Arc::new(FileProgress {
-                shared: self.shared.clone(),
-                uuid: file.uuid,
-                destination: self.destination.describe(),
-            }),
+            progress: Arc::new(FileProgress::new(
+                self.shared.clone(),
+                file.uuid,
+                self.destination.describe(),
+            )),
             resume: Arc::new(RecordSlot {
                 shared: self.shared.clone(),
                 uuid: file.uuid,
@@ -397,6 +397,7 @@ impl Picker {
             let Ok(record) = state.queue.get_mut(uuid) else {
                 return;
             };
+            (record.rate, record.eta) = (None, None);
             match outcome {
                 Ok(url) => {
                     record.status = FileStatus::Done;
@@ -566,14 +567,38 @@ struct FileProgress {
     shared: Arc<Shared>,
     uuid: Uuid,
     destination: String,
+    /// When this attempt started and the first count it reported (a
+    /// resumed upload starts at the server's offset): the file's rate is
+    /// what this attempt sent since.
+    started: Instant,
+    first: OnceLock<u64>,
+}
+
+impl FileProgress {
+    fn new(shared: Arc<Shared>, uuid: Uuid, destination: String) -> Self {
+        FileProgress {
+            shared,
+            uuid,
+            destination,
+            started: Instant::now(),
+            first: OnceLock::new(),
+        }
+    }
 }
 
 impl Progress for FileProgress {
     fn advanced(&self, transferred: u64) {
+        let first = *self.first.get_or_init(|| transferred);
+        let secs = self.started.elapsed().as_secs_f64();
+        let sent = transferred.saturating_sub(first) as f64;
+        let rate = (secs > 0.2 && sent > 0.0).then(|| sent / secs);
         let snapshot = {
             let mut state = self.shared.lock();
             if let Ok(record) = state.queue.get_mut(self.uuid) {
                 record.transferred = transferred.min(record.size);
+                record.rate = rate;
+                record.eta =
+                    rate.map(|r| record.size.saturating_sub(record.transferred) as f64 / r);
             }
             state.revision += 1;
             let due = state

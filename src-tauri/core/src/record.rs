@@ -32,6 +32,10 @@ pub struct FileRecord {
     pub status: FileStatus,
     /// Bytes of this file the destination has taken so far.
     pub transferred: u64,
+    /// Bytes per second while this file uploads.
+    pub rate: Option<f64>,
+    /// Seconds this file has left at that rate.
+    pub eta: Option<f64>,
     /// Where the file landed, once it is done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -56,6 +60,8 @@ impl FileRecord {
             source: source.to_owned(),
             status: FileStatus::Queued,
             transferred: 0,
+            rate: None,
+            eta: None,
             url: None,
             error: None,
             path,

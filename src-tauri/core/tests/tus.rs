@@ -269,12 +269,19 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
+    // Per-file progress: bytes, rate and time left.
+    let live = picker.snapshot().files[0].clone();
+    assert!(live.transferred > 0 && live.transferred < size);
+    let rate = live.rate.expect("a rate while uploading");
+    assert!(rate > 0.0, "{rate}");
+    assert!(live.eta.expect("an ETA while uploading") > 0.0);
     picker.pause(uuid).unwrap();
     let done = running.await.unwrap().unwrap();
     assert!(done.files_uploaded.is_empty() && done.files_failed.is_empty());
     let file = picker.snapshot().files[0].clone();
     assert_eq!(file.status, satchel_core::FileStatus::Queued);
     assert!(file.error.is_none());
+    assert!(file.rate.is_none() && file.eta.is_none());
 
     // The server kept the upload; wait for what was in flight to land.
     let stored = || {

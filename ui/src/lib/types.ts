@@ -17,6 +17,10 @@ export interface FileRecord {
   source: string;
   status: FileStatus;
   transferred: number;
+  /** Bytes per second while it uploads. */
+  rate: number | null;
+  /** Seconds left at that rate. */
+  eta: number | null;
   url?: string;
   error?: ErrorInfo;
 }
