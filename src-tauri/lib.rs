@@ -13,7 +13,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use satchel_core::{default_upload_dir, parse_destination_with, Destination, Picker, LOCAL_SOURCE};
+use satchel_core::{
+    default_state_dir, default_upload_dir, parse_destination_with, Destination, ErrorInfo, Picker,
+    Store, LOCAL_SOURCE,
+};
 use tauri::{Manager, RunEvent};
 
 use crate::cli::{Cli, Command};
@@ -46,12 +49,14 @@ pub fn main() -> ExitCode {
 }
 
 fn try_main(cli: Cli) -> Result<ExitCode, String> {
-    let destination: Arc<dyn Destination> = match &cli.to.to {
-        Some(spec) => {
-            parse_destination_with(spec, &cli.reach.options()).map_err(|e| e.to_string())?
-        }
-        None => Arc::new(satchel_core::FolderDestination::new(default_upload_dir())),
-    };
+    // The same spelling `satchel upload` saves, so the two share a queue.
+    let spec = cli
+        .to
+        .to
+        .clone()
+        .unwrap_or_else(|| default_upload_dir().display().to_string());
+    let destination: Arc<dyn Destination> =
+        parse_destination_with(&spec, &cli.reach.options()).map_err(|e| e.to_string())?;
     display::ensure_available().map_err(|e| e.to_string())?;
 
     let json = cli.json;
@@ -60,7 +65,8 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
     let app = tauri::Builder::default()
         .setup(move |app| {
             let events = Arc::new(WebviewEvents(app.handle().clone()));
-            let picker = Arc::new(Picker::new(destination, events).with_background(background));
+            let picker = Picker::new(destination, events).with_background(background);
+            let picker = Arc::new(take_over_saved_queue(picker, &spec));
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.
                 picker.add_paths(&preload, LOCAL_SOURCE);
@@ -110,4 +116,44 @@ fn print_result(app: &tauri::AppHandle) {
         Ok(json) => println!("{json}"),
         Err(e) => eprintln!("satchel: cannot write the JSON result: {e}"),
     }
+}
+
+/// Crash safety in the window: the queue is saved as it changes, and an
+/// upload interrupted before (here or by `satchel upload`) to the same
+/// destination comes back queued, its resume state intact, with a notice;
+/// Upload then resumes it from what the server has. An interrupted upload
+/// to another destination is left for `satchel resume`, and not overwritten.
+fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
+    let store = Store::new(default_state_dir());
+    let saved = match store.load() {
+        Ok(saved) => saved,
+        Err(e) => {
+            // Already set aside: say so, and start afresh.
+            picker.notice(e.info());
+            None
+        }
+    };
+    let Some(saved) = saved.filter(|q| q.unfinished() > 0) else {
+        return picker.with_store(store, spec);
+    };
+    if saved.destination != spec {
+        picker.notice(ErrorInfo {
+            kind: "interruptedElsewhere".into(),
+            message: format!(
+                "an interrupted upload of {} file(s) to {} is waiting: run `satchel resume` to finish it",
+                saved.unfinished(),
+                saved.destination
+            ),
+        });
+        return picker;
+    }
+    let waiting = saved.unfinished();
+    picker.restore(saved);
+    picker.notice(ErrorInfo {
+        kind: "interruptedUpload".into(),
+        message: format!(
+            "{waiting} file(s) from an interrupted upload are back in the queue: Upload resumes them"
+        ),
+    });
+    picker.with_store(store, spec)
 }

@@ -244,6 +244,11 @@ impl Picker {
         }
     }
 
+    /// Shows the person something that is not tied to one file.
+    pub fn notice(&self, info: ErrorInfo) {
+        self.update(|state| state.notify(info));
+    }
+
     pub fn dismiss_notice(&self, id: u64) {
         self.update(|state| state.notices.retain(|n| n.id != id));
     }
@@ -484,7 +489,13 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let saved = SavedQueue::new(&persist.destination, self.lock().queue.files());
-        if let Err(e) = persist.store.save(&saved) {
+        // Once every file landed there is nothing to resume: no file at all.
+        let written = if saved.unfinished() == 0 {
+            persist.store.clear()
+        } else {
+            persist.store.save(&saved)
+        };
+        if let Err(e) = written {
             let mut state = self.lock();
             let known = state.notices.iter().any(|n| n.error.kind == e.kind());
             if !known {
@@ -794,9 +805,8 @@ mod tests {
         again.restore(saved);
         let done = again.upload().await.unwrap();
         assert_eq!(done.files_uploaded.len(), 1);
-        let saved = store.load().unwrap().unwrap();
-        assert_eq!(saved.files[0].status, FileStatus::Done);
-        assert_eq!(saved.unfinished(), 0);
+        // Everything landed: nothing is left to resume.
+        assert_eq!(store.load().unwrap(), None);
     }
 
     #[tokio::test]
