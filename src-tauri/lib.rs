@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use satchel_core::{
-    default_upload_dir, parse_destination_with, Destination, Effective, Picker, SourceRegistry,
-    LOCAL_SOURCE,
+    default_state_dir, default_upload_dir, parse_destination_with, Destination, Effective,
+    ErrorInfo, Picker, SourceRegistry, Store, LOCAL_SOURCE,
 };
 use tauri::http::{header, Response, StatusCode};
 use tauri::{AppHandle, Manager, RunEvent, UriSchemeContext};
@@ -69,13 +69,15 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
                 .into(),
         );
     }
-    let destination: Arc<dyn Destination> = match &effective.destination {
-        Some(spec) => parse_destination_with(spec, &settings::reach_options(&cli.reach))
-            .map_err(|e| e.to_string())?,
-        None => Arc::new(satchel_core::FolderDestination::new(default_upload_dir())),
-    };
+    // The same spelling `satchel upload` saves, so the two share a queue.
+    let spec = effective
+        .destination
+        .clone()
+        .unwrap_or_else(|| default_upload_dir().display().to_string());
+    let destination = parse_destination_with(&spec, &settings::reach_options(&cli.reach))
+        .map_err(|e| e.to_string())?;
     display::ensure_available().map_err(|e| e.to_string())?;
-    run_window(cli, effective, destination)
+    run_window(cli, effective, destination, spec)
 }
 
 /// A lone satchel:// argument becomes picker options, checked like any
@@ -101,6 +103,7 @@ fn run_window(
     cli: Cli,
     effective: Effective,
     destination: Arc<dyn Destination>,
+    spec: String,
 ) -> Result<ExitCode, String> {
     let json = cli.json;
     let upload_now = cli.upload_now;
@@ -121,7 +124,8 @@ fn run_window(
         })
         .setup(move |app| {
             let events = Arc::new(WebviewEvents(app.handle().clone()));
-            let picker = Arc::new(Picker::new(destination, events).with_options(options));
+            let picker = Picker::new(destination, events).with_options(options);
+            let picker = Arc::new(take_over_saved_queue(picker, &spec));
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.
                 picker.add_paths(&preload, LOCAL_SOURCE);
@@ -243,4 +247,44 @@ fn print_result(app: &AppHandle) {
         Ok(json) => println!("{json}"),
         Err(e) => eprintln!("satchel: cannot write the JSON result: {e}"),
     }
+}
+
+/// Crash safety in the window: the queue is saved as it changes, and an
+/// upload interrupted before (here or by `satchel upload`) to the same
+/// destination comes back queued, its resume state intact, with a notice;
+/// Upload then resumes it from what the server has. An interrupted upload
+/// to another destination is left for `satchel resume`, and not overwritten.
+fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
+    let store = Store::new(default_state_dir());
+    let saved = match store.load() {
+        Ok(saved) => saved,
+        Err(e) => {
+            // Already set aside: say so, and start afresh.
+            picker.notify(e.info());
+            None
+        }
+    };
+    let Some(saved) = saved.filter(|q| q.unfinished() > 0) else {
+        return picker.with_store(store, spec);
+    };
+    if saved.destination != spec {
+        picker.notify(ErrorInfo {
+            kind: "interruptedElsewhere".into(),
+            message: format!(
+                "an interrupted upload of {} file(s) to {} is waiting: run `satchel resume` to finish it",
+                saved.unfinished(),
+                saved.destination
+            ),
+        });
+        return picker;
+    }
+    let waiting = saved.unfinished();
+    picker.restore(saved);
+    picker.notify(ErrorInfo {
+        kind: "interruptedUpload".into(),
+        message: format!(
+            "{waiting} file(s) from an interrupted upload are back in the queue: Upload resumes them"
+        ),
+    });
+    picker.with_store(store, spec)
 }

@@ -281,3 +281,33 @@ pub async fn wait_for_json(env: &Env) -> Result<Value> {
 fn is_uuid_v4(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok_and(|id| id.get_version_num() == 4)
 }
+
+#[test]
+fn upload_in_background_sends_files_without_a_click() {
+    e2e("upload_in_background", async |env| {
+        let src = env.path("src");
+        fs::create_dir_all(&src)?;
+        let notes = src.join("notes.txt");
+        fs::write(&notes, "sent at once\n")?;
+        let dest = env.path("dest");
+        let args = [
+            notes.to_str().context("utf-8 path")?,
+            "--to",
+            dest.to_str().context("utf-8 path")?,
+            "--upload-in-background",
+            "--json",
+        ];
+        env.launch(&args).await?;
+        // Nobody clicks Upload.
+        env.find("[data-testid=upload-finished]").await?;
+        env.wait_for_count("[data-status=done]", 1).await?;
+        ensure!(fs::read_to_string(dest.join("notes.txt"))? == "sent at once\n");
+        let _ = env.find("[data-testid=finish]").await?.click().await;
+        let result = wait_for_json(env).await?;
+        ensure!(
+            result["filesUploaded"][0]["filename"] == "notes.txt",
+            "{result}"
+        );
+        Ok(())
+    });
+}

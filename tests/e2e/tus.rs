@@ -53,6 +53,8 @@ fn the_window_uploads_to_tus_with_progress_pause_and_resume() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         env.screenshot("progress").await;
+        let rate = env.find("[data-testid=file-rate]").await?.text().await?;
+        ensure!(rate.contains("/s"), "per-file rate shown as {rate:?}");
         let total = env.find("[data-testid=total-progress]").await?;
         ensure!(total.text().await?.contains("% ·"), "no total progress");
 
@@ -92,6 +94,94 @@ fn the_window_uploads_to_tus_with_progress_pause_and_resume() {
             "the stored upload differs"
         );
         ensure!(uploads()? == 2, "resumed, not uploaded twice");
+        Ok(())
+    });
+}
+
+/// Bytes of the one upload in a tus file store (0 before it exists).
+fn stored_size(storage: &std::path::Path) -> Result<u64> {
+    let mut total = 0;
+    for entry in fs::read_dir(storage)? {
+        let entry = entry?;
+        if !entry.file_name().to_string_lossy().ends_with(".json") {
+            total += entry.metadata()?.len();
+        }
+    }
+    Ok(total)
+}
+
+#[test]
+fn after_a_crash_the_window_offers_the_interrupted_upload_and_resumes_it() {
+    e2e("tus_crash_resume", async |env| {
+        let server = tus_server();
+        let proxy = Proxy::start(server.port).await;
+        proxy.faults.rate.store(8 << 20, Ordering::SeqCst);
+        let size: u64 = 32 << 20;
+        let data = content(size as usize, 21);
+        let file = env.path("big.bin");
+        fs::write(&file, &data)?;
+        let to = format!("tus+{}/files/", proxy.base());
+
+        // A headless upload, killed mid-way, with the window's state folder.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_satchel"))
+            .args(["upload", "--to", &to])
+            .arg(&file)
+            .env("XDG_STATE_HOME", env.path("xdg").join("state"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while stored_size(server.storage.path())? < 6 << 20 {
+            ensure!(Instant::now() < deadline, "the upload never got going");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        child.kill()?;
+        child.wait()?;
+        let mut had = stored_size(server.storage.path())?;
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let now = stored_size(server.storage.path())?;
+            if now == had {
+                break;
+            }
+            had = now;
+        }
+        ensure!(had > 0 && had < size, "killed mid-way: {had}");
+        proxy.faults.rate.store(0, Ordering::SeqCst);
+        let before = proxy.sent_up();
+
+        // The window brings it back and says so; Upload resumes it.
+        env.launch(&["--to", &to, "--json"]).await?;
+        env.wait_for_count("[data-status=queued]", 1).await?;
+        let notice = env.find("[data-kind=interruptedUpload]").await?;
+        ensure!(notice.text().await?.contains("back in the queue"));
+        env.screenshot("offered").await;
+        env.find("[data-testid=upload]").await?.click().await?;
+        env.find("[data-testid=upload-finished]").await?;
+        let _ = env.find("[data-testid=finish]").await?.click().await;
+        let result = wait_for_json(env).await?;
+        let url = result["filesUploaded"][0]["url"]
+            .as_str()
+            .context("an upload url")?;
+        let id = url.rsplit('/').next().context("an upload id")?;
+        ensure!(
+            fs::read(server.storage.path().join(id))? == data,
+            "the stored upload differs"
+        );
+        ensure!(
+            fs::read_dir(server.storage.path())?.count() == 2,
+            "one upload on the server, not two"
+        );
+        let resent = proxy.sent_up() - before;
+        ensure!(
+            resent >= size - had && resent < size - had + 64 * 1024,
+            "sent {resent} for {} missing",
+            size - had
+        );
+        ensure!(
+            !env.path("xdg").join("state/satchel/queue.json").exists(),
+            "the finished queue is forgotten"
+        );
         Ok(())
     });
 }

@@ -73,7 +73,7 @@ impl SavedQueue {
         }
     }
 
-    /// Whether anything is left to send.
+    /// How many files are left to send.
     pub fn unfinished(&self) -> usize {
         self.files
             .iter()

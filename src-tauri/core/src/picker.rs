@@ -316,6 +316,11 @@ impl Picker {
         }
     }
 
+    /// Shows the person something that is not tied to one file.
+    pub fn notice(&self, info: ErrorInfo) {
+        self.update(|state| state.notify(info));
+    }
+
     pub fn dismiss_notice(&self, id: u64) {
         self.update(|state| state.notices.retain(|n| n.id != id));
     }
@@ -457,11 +462,11 @@ impl Picker {
             size: file.size,
         };
         let ctx = UploadContext {
-            progress: Arc::new(FileProgress {
-                shared: self.shared.clone(),
-                uuid: file.uuid,
-                destination: self.destination.describe(),
-            }),
+            progress: Arc::new(FileProgress::new(
+                self.shared.clone(),
+                file.uuid,
+                self.destination.describe(),
+            )),
             resume: Arc::new(RecordSlot {
                 shared: self.shared.clone(),
                 uuid: file.uuid,
@@ -478,6 +483,7 @@ impl Picker {
             let Ok(record) = state.queue.get_mut(uuid) else {
                 return;
             };
+            (record.rate, record.eta) = (None, None);
             match outcome {
                 Ok(url) => {
                     record.status = FileStatus::Done;
@@ -573,7 +579,13 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let saved = SavedQueue::new(&persist.destination, self.lock().queue.files());
-        if let Err(e) = persist.store.save(&saved) {
+        // Once every file landed there is nothing to resume: no file at all.
+        let written = if saved.unfinished() == 0 {
+            persist.store.clear()
+        } else {
+            persist.store.save(&saved)
+        };
+        if let Err(e) = written {
             let mut state = self.lock();
             let known = state.notices.iter().any(|n| n.error.kind == e.kind());
             if !known {
@@ -656,14 +668,38 @@ struct FileProgress {
     shared: Arc<Shared>,
     uuid: Uuid,
     destination: String,
+    /// When this attempt started and the first count it reported (a
+    /// resumed upload starts at the server's offset): the file's rate is
+    /// what this attempt sent since.
+    started: Instant,
+    first: OnceLock<u64>,
+}
+
+impl FileProgress {
+    fn new(shared: Arc<Shared>, uuid: Uuid, destination: String) -> Self {
+        FileProgress {
+            shared,
+            uuid,
+            destination,
+            started: Instant::now(),
+            first: OnceLock::new(),
+        }
+    }
 }
 
 impl Progress for FileProgress {
     fn advanced(&self, transferred: u64) {
+        let first = *self.first.get_or_init(|| transferred);
+        let secs = self.started.elapsed().as_secs_f64();
+        let sent = transferred.saturating_sub(first) as f64;
+        let rate = (secs > 0.2 && sent > 0.0).then(|| sent / secs);
         let snapshot = {
             let mut state = self.shared.lock();
             if let Ok(record) = state.queue.get_mut(self.uuid) {
                 record.transferred = transferred.min(record.size);
+                record.rate = rate;
+                record.eta =
+                    rate.map(|r| record.size.saturating_sub(record.transferred) as f64 / r);
             }
             state.revision += 1;
             let due = state
@@ -859,9 +895,8 @@ mod tests {
         again.restore(saved);
         let done = again.upload().await.unwrap();
         assert_eq!(done.files_uploaded.len(), 1);
-        let saved = store.load().unwrap().unwrap();
-        assert_eq!(saved.files[0].status, FileStatus::Done);
-        assert_eq!(saved.unfinished(), 0);
+        // Everything landed: nothing is left to resume.
+        assert_eq!(store.load().unwrap(), None);
     }
 
     #[tokio::test]

@@ -53,6 +53,10 @@ pub struct FileRecord {
     pub link: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
+    /// Bytes per second while this file uploads.
+    pub rate: Option<f64>,
+    /// Seconds this file has left at that rate.
+    pub eta: Option<f64>,
     /// Where the file landed, once it is done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landed: Option<String>,
@@ -83,6 +87,8 @@ impl FileRecord {
             link: None,
             thumbnail: None,
             landed: None,
+            rate: None,
+            eta: None,
             error: None,
             path,
             origin: Origin::Local,

@@ -75,8 +75,7 @@ pub(crate) async fn check(response: reqwest::Response) -> Result<reqwest::Respon
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .and_then(retry_after);
     let mut body = response.text().await.unwrap_or_default();
     body.truncate(body.floor_char_boundary_compat(300));
     Err(Error::HttpStatus {
@@ -85,6 +84,19 @@ pub(crate) async fn check(response: reqwest::Response) -> Result<reqwest::Respon
         body: body.trim().to_owned(),
         retry_after,
     })
+}
+
+/// `Retry-After`: seconds, or an HTTP date (a date already past means now).
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }
 
 /// `str::floor_char_boundary` is not stable yet.
@@ -101,5 +113,26 @@ impl FloorCharBoundary for String {
             .rev()
             .find(|&i| self.is_char_boundary(i))
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        assert_eq!(retry_after(" 7 "), Some(Duration::from_secs(7)));
+        let soon = std::time::SystemTime::now() + Duration::from_secs(30);
+        let wait = retry_after(&httpdate::fmt_http_date(soon)).unwrap();
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon"), None);
     }
 }

@@ -269,12 +269,19 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
+    // Per-file progress: bytes, rate and time left.
+    let live = picker.snapshot().files[0].clone();
+    assert!(live.transferred > 0 && live.transferred < size);
+    let rate = live.rate.expect("a rate while uploading");
+    assert!(rate > 0.0, "{rate}");
+    assert!(live.eta.expect("an ETA while uploading") > 0.0);
     picker.pause(uuid).unwrap();
     let done = running.await.unwrap().unwrap();
     assert!(done.files_uploaded.is_empty() && done.files_failed.is_empty());
     let file = picker.snapshot().files[0].clone();
     assert_eq!(file.status, satchel_core::FileStatus::Queued);
     assert!(file.error.is_none());
+    assert!(file.rate.is_none() && file.eta.is_none());
 
     // The server kept the upload; wait for what was in flight to land.
     let stored = || {
@@ -368,4 +375,56 @@ async fn every_patch_carries_a_sha1_checksum_the_server_verifies() {
         .await
         .unwrap();
     assert_eq!(counts, serde_json::json!({"verified": 1, "missing": 0}));
+}
+
+/// Starts an upload of one slow file, adds another while it runs, and
+/// returns what the run sent.
+async fn add_during_a_run(background: bool) -> (satchel_core::UploadDone, Picker) {
+    let server = tus_server();
+    let proxy = Proxy::start(server.port).await;
+    proxy
+        .faults
+        .rate
+        .store(8 << 20, std::sync::atomic::Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "first.bin", &content(4 << 20, 15));
+    write_file(dir.path(), "second.bin", &content(300_000, 16));
+    let picker = Arc::new(
+        Picker::new(Arc::new(tus_at(&proxy.base())), Arc::new(NoEvents))
+            .with_background(background),
+    );
+    picker.add_paths(&[dir.path().join("first.bin")], LOCAL_SOURCE);
+    let running = tokio::spawn({
+        let picker = picker.clone();
+        async move { picker.upload().await }
+    });
+    while picker.snapshot().files[0].status != satchel_core::FileStatus::Uploading {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    picker.add_paths(&[dir.path().join("second.bin")], LOCAL_SOURCE);
+    let done = running.await.unwrap().unwrap();
+    let picker = Arc::into_inner(picker).unwrap();
+    (done, picker)
+}
+
+#[tokio::test]
+async fn in_the_background_mode_files_added_during_a_run_join_it() {
+    let (done, picker) = add_during_a_run(true).await;
+    let mut names: Vec<_> = done
+        .files_uploaded
+        .iter()
+        .map(|f| f.filename.as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["first.bin", "second.bin"]);
+    assert!(picker.snapshot().finished);
+
+    // Otherwise the run sends what it started with, and the rest waits.
+    let (done, picker) = add_during_a_run(false).await;
+    assert_eq!(done.files_uploaded.len(), 1);
+    assert_eq!(done.files_uploaded[0].filename, "first.bin");
+    assert_eq!(
+        picker.snapshot().files[1].status,
+        satchel_core::FileStatus::Queued
+    );
 }

@@ -20,6 +20,10 @@ export interface FileRecord {
   link?: string;
   thumbnail?: string;
   landed?: string;
+  /** Bytes per second while it uploads. */
+  rate: number | null;
+  /** Seconds left at that rate. */
+  eta: number | null;
   error?: ErrorInfo;
 }
 

@@ -101,7 +101,13 @@ pub struct S3Destination {
     threshold: u64,
     /// Parts of one file sent at the same time.
     parts_at_once: usize,
+    /// Parts sent at the same time over all files, so several large files
+    /// together do not open files × parts connections.
+    part_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Parts in flight over all files at once.
+const PARTS_IN_FLIGHT: usize = 8;
 
 /// What the resume slot keeps for a multipart upload.
 #[derive(Debug, Serialize, Deserialize)]
@@ -147,6 +153,7 @@ impl S3Destination {
             retry: RetryPolicy::default(),
             threshold: 64 * MIB,
             parts_at_once: 4,
+            part_slots: Arc::new(tokio::sync::Semaphore::new(PARTS_IN_FLIGHT)),
         })
     }
 
@@ -351,6 +358,8 @@ impl S3Destination {
                 let sum = sum.clone();
                 let saved = &saved;
                 async move {
+                    // Never closed, so acquiring only waits.
+                    let _slot = self.part_slots.acquire().await;
                     let etag = self
                         .retry
                         .run(|| {
