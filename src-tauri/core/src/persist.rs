@@ -225,7 +225,7 @@ mod tests {
         a.resume = Some(serde_json::json!({"url": "http://x/files/1"}));
         let mut b = FileRecord::new("/b".into(), "b".into(), "text/plain".into(), 2, "local");
         b.status = FileStatus::Done;
-        b.url = Some("http://x/files/2".into());
+        b.landed = Some("http://x/files/2".into());
         SavedQueue::new("tus+http://x/files/", &[a, b])
     }
 
