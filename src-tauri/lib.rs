@@ -134,11 +134,15 @@ fn run_window(
                 picker.notify(notice);
             }
             let sources = Mutex::new(SourceRegistry::new(sources));
+            let preloaded = !picker.snapshot().files.is_empty();
             app.manage(AppState {
                 picker,
                 sources,
                 json,
             });
+            if preloaded && !upload_now {
+                commands::upload::after_add(&app.state::<AppState>());
+            }
             if upload_now {
                 upload_then_exit(app.handle().clone());
             }
