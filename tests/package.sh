@@ -86,6 +86,19 @@ for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg"; do
 done
 ok "satchel $version installed: $(grep -c . <<<"$installed") paths"
 
+say "the .rpm carries the same files as the .deb"
+# Same paths, and (but for the binary, which tauri marks with the bundle type)
+# the same bytes: rpm stores a SHA-256 of each file (digest algorithm 8).
+[ "$(rpm -qp --qf '%{FILEDIGESTALGO}' "$rpm" 2>/dev/null)" = 8 ] || fail "the .rpm's file digests are not SHA-256"
+deb_files=$(while read -r f; do [ -f "$f" ] && echo "$f"; done <<<"$installed" | sort)
+[ "$(sort <<<"$rpm_files")" = "$deb_files" ] ||
+  fail "the .rpm and the .deb install different files:"$'\n'"$(diff <(sort <<<"$rpm_files") - <<<"$deb_files")"
+while read -r f digest; do
+  [ "$f" = /usr/bin/satchel ] && continue
+  [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$digest" ] || fail "$f differs between the .rpm and the .deb"
+done < <(rpm -qp --qf '[%{FILENAMES} %{FILEDIGESTS}\n]' "$rpm" 2>/dev/null)
+ok "same $(grep -c . <<<"$deb_files") files, same content"
+
 say "runtime dependencies cover every library the binary links"
 # dpkg-shlibdeps names the package of each library /usr/bin/satchel needs; each
 # must be something installing satchel pulls in, or a clean machine lacks it.
