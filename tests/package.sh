@@ -147,7 +147,16 @@ for line in 'Name=Satchel' 'Exec=satchel %F' 'Icon=satchel' 'Actions=new-picker;
 done
 grep -qE '^MimeType=(.*;)?application/octet-stream;' "$desktop" ||
   fail "$desktop is not offered for every file (no application/octet-stream in MimeType)"
-ok "$desktop is valid; opens any file (%F) and has the new-picker action"
+# What GIO (GNOME's "Open with") makes of it, through the caches the package's
+# triggers rebuilt: offered for unknown and text files, never for folders.
+for type in application/octet-stream text/plain text/x-csrc application/json; do
+  gio mime "$type" 2>/dev/null | sed -n '/^Registered applications:/,/^[^\t]/p' | grep -qxF "$(printf '\t')${desktop##*/}" ||
+    fail "GIO does not offer ${desktop##*/} to open $type:"$'\n'"$(gio mime "$type" 2>&1)"
+done
+if gio mime inode/directory 2>/dev/null | grep -qF "${desktop##*/}"; then
+  fail "GIO offers ${desktop##*/} to open folders"
+fi
+ok "$desktop is valid; opens any file (%F), offered by GIO for unknown and text files; new-picker action"
 
 say "headless upload"
 if upload_help=$(run_satchel upload --help 2>/dev/null) && grep -q '^Usage: satchel upload' <<<"$upload_help"; then
