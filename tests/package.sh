@@ -222,8 +222,8 @@ done
 ok "no file of the package is left"
 
 say "sizes"
-binary=$(stat -c %s "$src/target/release/satchel")
-printf '    %-8s %6s  %s\n' binary "$(numfmt --to=iec "$binary")" target/release/satchel \
-  .deb "$(numfmt --to=iec "$(stat -c %s "$deb")")" "${deb#"$src"/}" \
-  .rpm "$(numfmt --to=iec "$(stat -c %s "$rpm")")" "${rpm#"$src"/}" >&2
+for f in "$src/target/release/satchel" "$deb" "$rpm"; do
+  bytes=$(stat -c %s "$f")
+  printf '    %6s  %10d bytes  %s\n' "$(numfmt --to=iec "$bytes")" "$bytes" "${f#"$src"/}" >&2
+done
 say "package test passed"
