@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# The packaging test: what the .deb and .rpm hold, what installing the .deb
+# puts on this machine, that the installed satchel works, and that purging it
+# leaves nothing behind. `./x package-test` builds the packages and runs this;
+# `./x test` runs it last.
+#
+#   tests/package.sh DEB RPM
+#
+# It installs and purges the real package `satchel` with apt-get, so it needs
+# root (or sudo) and purges any satchel installed before it, on every exit.
+# It writes /etc/satchel/policy.toml for the policy check and removes
+# /etc/satchel on every exit; it refuses to run if /etc/satchel exists.
+#
+# Checks of features other branches are adding (headless `satchel upload`,
+# `satchel config show` and the policy file) run when the installed build has
+# them, and say plainly when it does not.
+set -euo pipefail
+
+deb=$(realpath "$1")
+rpm=$(realpath "$2")
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+ok() { printf '    ok: %s\n' "$*" >&2; }
+fail() {
+  printf '\033[1;31mpackage test FAILED: %s\033[0m\n' "$*" >&2
+  exit 1
+}
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+has_line() { grep -qxF -- "$1" <<<"$2"; }
+
+# satchel, as a user without a display whose home is a fresh temp folder, so
+# nothing of the real user's config is read and no user data is left behind.
+tmp=$(mktemp -d)
+run_satchel() {
+  env -u DISPLAY -u WAYLAND_DISPLAY HOME="$tmp/home" \
+    XDG_CONFIG_HOME="$tmp/home/.config" XDG_DATA_HOME="$tmp/home/.local/share" \
+    XDG_STATE_HOME="$tmp/home/.local/state" XDG_CACHE_HOME="$tmp/home/.cache" \
+    /usr/bin/satchel "$@"
+}
+
+cleanup() {
+  local status=$?
+  as_root rm -rf /etc/satchel
+  if dpkg-query -W -f='${Status}' satchel 2>/dev/null | grep -q .; then
+    say "purging satchel after a failure"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q satchel >/dev/null || true
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+
+[ -e /etc/satchel ] && fail "/etc/satchel exists; this test will not overwrite a real policy"
+mkdir -p "$tmp/home"
+trap cleanup EXIT
+
+version=$(dpkg-deb -f "$deb" Version)
+man_pages=/usr/share/man/man1/satchel.1.gz
+icon_png=/usr/share/icons/hicolor/128x128/apps/satchel.png
+icon_svg=/usr/share/icons/hicolor/scalable/apps/satchel.svg
+# tauri names the entry after productName ("Satchel").
+desktop=/usr/share/applications/satchel.desktop
+
+say "the .rpm: its files and requirements"
+rpm_files=$(rpm -qpl "$rpm" 2>/dev/null)
+for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg"; do
+  has_line "$f" "$rpm_files" || fail "the .rpm lacks $f; it has:"$'\n'"$rpm_files"
+done
+rpm_requires=$(rpm -qpR "$rpm" 2>/dev/null)
+for r in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)'; do
+  has_line "$r" "$rpm_requires" || fail "the .rpm does not require $r; it requires:"$'\n'"$rpm_requires"
+done
+[ "$(rpm -qp --qf '%{NAME} %{VERSION}' "$rpm" 2>/dev/null)" = "satchel $version" ] ||
+  fail "the .rpm is not satchel $version: $(rpm -qp --qf '%{NAME} %{VERSION}' "$rpm" 2>/dev/null)"
+ok "$(wc -l <<<"$rpm_files") files, binary, desktop entry, icons and man page; requires webkit2gtk-4.1 and gtk3"
+
+say "installing the .deb with apt-get (dependencies resolve from the archive)"
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$tmp/apt.log" 2>&1 ||
+  fail "apt-get install failed:"$'\n'"$(cat "$tmp/apt.log")"
+installed=$(dpkg -L satchel)
+for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg"; do
+  has_line "$f" "$installed" || fail "the .deb did not install $f"
+  [ -f "$f" ] || fail "$f is listed by dpkg but missing"
+done
+ok "satchel $version installed: $(grep -c . <<<"$installed") paths"
+
+say "the .rpm carries the same files as the .deb"
+# Same paths, and (but for the binary, which tauri marks with the bundle type)
+# the same bytes: rpm stores a SHA-256 of each file (digest algorithm 8).
+[ "$(rpm -qp --qf '%{FILEDIGESTALGO}' "$rpm" 2>/dev/null)" = 8 ] || fail "the .rpm's file digests are not SHA-256"
+deb_files=$(while read -r f; do [ -f "$f" ] && echo "$f"; done <<<"$installed" | sort)
+[ "$(sort <<<"$rpm_files")" = "$deb_files" ] ||
+  fail "the .rpm and the .deb install different files:"$'\n'"$(diff <(sort <<<"$rpm_files") - <<<"$deb_files")"
+while read -r f digest; do
+  [ "$f" = /usr/bin/satchel ] && continue
+  [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$digest" ] || fail "$f differs between the .rpm and the .deb"
+done < <(rpm -qp --qf '[%{FILENAMES} %{FILEDIGESTS}\n]' "$rpm" 2>/dev/null)
+ok "same $(grep -c . <<<"$deb_files") files, same content"
+
+say "runtime dependencies cover every library the binary links"
+# dpkg-shlibdeps names the package of each library /usr/bin/satchel needs; each
+# must be something installing satchel pulls in, or a clean machine lacks it.
+mkdir -p "$tmp/shlibs/debian" && touch "$tmp/shlibs/debian/control"
+needed=$(cd "$tmp/shlibs" && dpkg-shlibdeps -O /usr/bin/satchel 2>/dev/null |
+  sed -n 's/^shlibs:Depends=//p' | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep .)
+grep -qx libwebkit2gtk-4.1-0 <<<"$needed" || fail "dpkg-shlibdeps did not find webkit2gtk in /usr/bin/satchel: $needed"
+closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+  --no-breaks --no-replaces --no-enhances satchel 2>/dev/null | grep -v '^ ' | tr -d '<>')
+for pkg in $needed; do
+  has_line "$pkg" "$closure" || fail "satchel links a library of $pkg but does not depend on it (Depends: $(dpkg-query -W -f='${Depends}' satchel))"
+done
+ok "Depends: $(dpkg-query -W -f='${Depends}' satchel)"
+
+say "/usr/bin/satchel --version and --help, without a display"
+out=$(run_satchel --version) || fail "satchel --version failed"
+[ "$out" = "satchel $version" ] || fail "satchel --version printed '$out', not 'satchel $version'"
+help=$(run_satchel --help) || fail "satchel --help failed"
+grep -q '^Usage: satchel ' <<<"$help" || fail "satchel --help has no usage line:"$'\n'"$help"
+grep -qF -- '--to <DEST>' <<<"$help" || fail "satchel --help lacks --to <DEST>:"$'\n'"$help"
+ok "$out"
+
+say "the man page matches the installed binary"
+[ "$(man -w satchel)" = "$man_pages" ] || fail "man -w satchel gives '$(man -w satchel 2>&1)', not $man_pages"
+page=$(MANWIDTH=200 man -P cat satchel 2>/dev/null | col -b)
+grep -q "^NAME" <<<"$page" || fail "man satchel does not render"
+while read -r flag; do
+  grep -qF -- "$flag" <<<"$page" || fail "man satchel does not document $flag, which --help lists"
+done < <(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$help" | sort -u)
+# Each subcommand that --help lists has its own page, as clap_mangen writes them.
+subcommands=$(sed -n '/^Commands:/,/^$/p' <<<"$help" | sed -n 's/^  \([a-z][a-z0-9-]*\) .*/\1/p' | grep -vx help || true)
+for sub in $subcommands; do
+  man -w "satchel-$sub" >/dev/null 2>&1 || fail "satchel $sub has no man page satchel-$sub(1)"
+done
+ok "$man_pages documents every option of --help${subcommands:+; pages for: $(tr '\n' ' ' <<<"$subcommands")}"
+
+say "the desktop entry"
+validation=$(desktop-file-validate "$desktop" 2>&1) || fail "desktop-file-validate $desktop:"$'\n'"$validation"
+[ -z "$validation" ] || fail "desktop-file-validate $desktop has something to say:"$'\n'"$validation"
+cmp -s "$desktop" "$src/src-tauri/linux/satchel.desktop" ||
+  fail "$desktop differs from src-tauri/linux/satchel.desktop"$'\n'"$(diff "$src/src-tauri/linux/satchel.desktop" "$desktop")"
+entry=$(grep -v '^#' "$desktop")
+for line in 'Name=Satchel' 'Exec=satchel %F' 'Icon=satchel' 'Actions=new-picker;' \
+  '[Desktop Action new-picker]' 'Name=Open an empty picker' 'Exec=satchel'; do
+  has_line "$line" "$entry" || fail "$desktop lacks the line $line"
+done
+grep -qE '^MimeType=(.*;)?application/octet-stream;' "$desktop" ||
+  fail "$desktop is not offered for every file (no application/octet-stream in MimeType)"
+# What GIO (GNOME's "Open with") makes of it, through the caches the package's
+# triggers rebuilt: offered for unknown and text files, never for folders.
+for type in application/octet-stream text/plain text/x-csrc application/json; do
+  gio mime "$type" 2>/dev/null | sed -n '/^Registered applications:/,/^[^\t]/p' | grep -qxF "$(printf '\t')${desktop##*/}" ||
+    fail "GIO does not offer ${desktop##*/} to open $type:"$'\n'"$(gio mime "$type" 2>&1)"
+done
+if gio mime inode/directory 2>/dev/null | grep -qF "${desktop##*/}"; then
+  fail "GIO offers ${desktop##*/} to open folders"
+fi
+ok "$desktop is valid; opens any file (%F), offered by GIO for unknown and text files; new-picker action"
+
+say "headless upload"
+if upload_help=$(run_satchel upload --help 2>/dev/null) && grep -q '^Usage: satchel upload' <<<"$upload_help"; then
+  mkdir -p "$tmp/in" "$tmp/out"
+  # 3 MiB and a bit: more than one 1 MiB chunk, and not a multiple of it.
+  head -c 3145777 /dev/urandom >"$tmp/in/payload.bin"
+  result=$(run_satchel upload --to "$tmp/out" "$tmp/in/payload.bin") ||
+    fail "satchel upload --to $tmp/out payload.bin failed: $result"
+  landed=$(node -e '
+    const r = JSON.parse(process.argv[1]);
+    if (r.filesFailed.length !== 0) throw new Error("failed: " + JSON.stringify(r.filesFailed));
+    if (r.filesUploaded.length !== 1) throw new Error("uploaded: " + JSON.stringify(r.filesUploaded));
+    const f = r.filesUploaded[0];
+    if (f.filename !== "payload.bin" || f.size !== 3145777) throw new Error(JSON.stringify(f));
+    console.log(f.url);' "$result" 2>&1) || fail "satchel upload printed an unexpected result: $landed"$'\n'"$result"
+  [ "$landed" = "$tmp/out/payload.bin" ] || fail "the upload reports url $landed, not $tmp/out/payload.bin"
+  cmp "$tmp/in/payload.bin" "$tmp/out/payload.bin" || fail "the uploaded bytes differ from the file's"
+  ok "3 MiB uploaded to a folder, bytes identical, JSON result as documented"
+else
+  say "SKIPPED: this build has no headless mode (satchel upload --help is not a subcommand's help)"
+  upload_help=
+fi
+
+say "managed policy: /etc/satchel/policy.toml"
+if config_help=$(run_satchel config show --help 2>/dev/null) && grep -q '^Usage: satchel config show' <<<"$config_help"; then
+  as_root mkdir -p /etc/satchel
+  printf 'maxFiles = 2\nlocked = ["maxFiles"]\n' | as_root tee /etc/satchel/policy.toml >/dev/null
+  shown=$(run_satchel config show) || fail "satchel config show failed: $shown"
+  grep -qE '^maxFiles = 2 +# /etc/satchel/policy.toml \(locked\)$' <<<"$shown" ||
+    fail "satchel config show does not show maxFiles = 2 locked by the policy:"$'\n'"$shown"
+  # Overriding a locked key must be refused, naming the key and the file.
+  mkdir -p "$tmp/policy-out"
+  echo hi >"$tmp/a.txt"
+  if grep -qF -- '--max-files' <<<"$upload_help"; then
+    attempt=(upload --max-files 5 --to "$tmp/policy-out" "$tmp/a.txt")
+  else
+    attempt=(--max-files 5 "$tmp/a.txt")
+  fi
+  if refused=$(run_satchel "${attempt[@]}" 2>&1); then
+    fail "satchel ${attempt[*]} succeeded although maxFiles is locked: $refused"
+  fi
+  { grep -qF maxFiles <<<"$refused" && grep -qF /etc/satchel/policy.toml <<<"$refused"; } ||
+    fail "satchel ${attempt[*]} failed without naming maxFiles and /etc/satchel/policy.toml: $refused"
+  [ -z "$(ls -A "$tmp/policy-out")" ] || fail "a refused upload still wrote files"
+  as_root rm -rf /etc/satchel
+  ok "config show reports the locked key; --max-files 5 is refused: $(head -1 <<<"$refused")"
+else
+  say "SKIPPED: this build has no policy support (satchel config show --help is not a subcommand's help)"
+fi
+
+say "purging the package"
+as_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q satchel >"$tmp/apt.log" 2>&1 ||
+  fail "apt-get purge failed:"$'\n'"$(cat "$tmp/apt.log")"
+if dpkg-query -W -f='${Status}' satchel 2>/dev/null | grep -q .; then
+  fail "dpkg still knows satchel: $(dpkg-query -W -f='${Status}' satchel)"
+fi
+dpkg -L satchel >/dev/null 2>&1 && fail "dpkg -L satchel still lists files"
+left=$(while read -r f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done <<<"$installed" || true)
+[ -z "$left" ] || fail "purging left these behind:"$'\n'"$left"
+for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg" /etc/satchel; do
+  [ ! -e "$f" ] || fail "$f is still there after purging"
+done
+ok "no file of the package is left"
+
+say "sizes"
+for f in "$src/target/release/satchel" "$deb" "$rpm"; do
+  bytes=$(stat -c %s "$f")
+  printf '    %6s  %10d bytes  %s\n' "$(numfmt --to=iec "$bytes")" "$bytes" "${f#"$src"/}" >&2
+done
+say "package test passed"
