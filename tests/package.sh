@@ -156,6 +156,9 @@ done
 if gio mime inode/directory 2>/dev/null | grep -qF "${desktop##*/}"; then
   fail "GIO offers ${desktop##*/} to open folders"
 fi
+# satchel:// links open Satchel.
+gio mime x-scheme-handler/satchel 2>/dev/null | grep -qF "${desktop##*/}" ||
+  fail "GIO does not hand satchel:// links to ${desktop##*/}:"$'\n'"$(gio mime x-scheme-handler/satchel 2>&1)"
 ok "$desktop is valid; opens any file (%F), offered by GIO for unknown and text files; new-picker action"
 
 say "headless upload"
@@ -176,7 +179,7 @@ if upload_help=$(run_satchel upload --help 2>/dev/null) && grep -q '^Usage: satc
   cmp "$tmp/in/payload.bin" "$tmp/out/payload.bin" || fail "the uploaded bytes differ from the file's"
   ok "3 MiB uploaded to a folder, bytes identical, JSON result as documented"
 else
-  say "SKIPPED: this build has no headless mode (satchel upload --help is not a subcommand's help)"
+  fail "this build has no headless mode (satchel upload --help is not a subcommand's help)"
   upload_help=
 fi
 
@@ -204,7 +207,7 @@ if config_help=$(run_satchel config show --help 2>/dev/null) && grep -q '^Usage:
   as_root rm -rf /etc/satchel
   ok "config show reports the locked key; --max-files 5 is refused: $(head -1 <<<"$refused")"
 else
-  say "SKIPPED: this build has no policy support (satchel config show --help is not a subcommand's help)"
+  fail "this build has no policy support (satchel config show --help is not a subcommand's help)"
 fi
 
 say "purging the package"
