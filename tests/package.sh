@@ -11,9 +11,8 @@
 # It writes /etc/satchel/policy.toml for the policy check and removes
 # /etc/satchel on every exit; it refuses to run if /etc/satchel exists.
 #
-# Checks of features other branches are adding (headless `satchel upload`,
-# `satchel config show` and the policy file) run when the installed build has
-# them, and say plainly when it does not.
+# The installed build must have headless `satchel upload` and
+# `satchel config show`; the test fails if either is missing.
 set -euo pipefail
 
 deb=$(realpath "$1")
