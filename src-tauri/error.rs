@@ -13,6 +13,9 @@ pub enum Error {
     #[error("bad chunk: {0}")]
     BadChunk(String),
 
+    #[error("the {0} source is turned off by the policy (builtinSources)")]
+    SourceOff(String),
+
     #[error("the file dialog could not be shown: {0}")]
     Dialog(String),
 
@@ -29,6 +32,7 @@ impl Error {
             Error::InvalidId(_) => "invalidId",
             Error::Dialog(_) => "dialog",
             Error::BadChunk(_) => "badChunk",
+            Error::SourceOff(_) => "sourceOff",
             Error::Tauri(_) => "internal",
         }
     }

@@ -111,6 +111,7 @@ fn run_window(
     let Effective {
         options,
         sources,
+        builtin_sources,
         mut notices,
         ..
     } = effective;
@@ -133,7 +134,7 @@ fn run_window(
             for notice in notices.drain(..) {
                 picker.notify(notice);
             }
-            let sources = Mutex::new(SourceRegistry::new(sources));
+            let sources = Mutex::new(SourceRegistry::new(sources).with_builtins(builtin_sources));
             let preloaded = !picker.snapshot().files.is_empty();
             app.manage(AppState {
                 picker,

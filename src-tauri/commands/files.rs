@@ -17,12 +17,14 @@ pub fn get_state(state: State<'_, AppState>) -> Snapshot {
 
 #[tauri::command]
 pub async fn choose_files(app: AppHandle, state: State<'_, AppState>) -> Result<Snapshot> {
+    local_offered(&state)?;
     let paths = dialog::pick(&app, Pick::Files).await?;
     add(&state, paths).await
 }
 
 #[tauri::command]
 pub async fn choose_folder(app: AppHandle, state: State<'_, AppState>) -> Result<Snapshot> {
+    local_offered(&state)?;
     let paths = dialog::pick(&app, Pick::Folder).await?;
     add(&state, paths).await
 }
@@ -30,6 +32,7 @@ pub async fn choose_folder(app: AppHandle, state: State<'_, AppState>) -> Result
 /// Paths handed over by the OS: drag and drop, or a second launch.
 #[tauri::command]
 pub async fn add_paths(paths: Vec<PathBuf>, state: State<'_, AppState>) -> Result<Snapshot> {
+    local_offered(&state)?;
     add(&state, paths).await
 }
 
@@ -64,4 +67,13 @@ async fn add(state: &AppState, paths: Vec<PathBuf>) -> Result<Snapshot> {
     .await?;
     crate::commands::upload::after_add(state);
     Ok(snapshot)
+}
+
+/// The policy's `builtinSources` may turn "My device" off; its commands then refuse.
+fn local_offered(state: &AppState) -> Result<()> {
+    if state.lock_sources().offers(LOCAL_SOURCE) {
+        Ok(())
+    } else {
+        Err(Error::SourceOff(LOCAL_SOURCE.to_owned()))
+    }
 }

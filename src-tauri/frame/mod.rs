@@ -53,6 +53,14 @@ pub fn document(
     let file = registry.file(id).map_err(|e| e.to_string())?;
     let code = std::fs::read_to_string(&file.path)
         .map_err(|e| format!("cannot read {}: {e}", file.path.display()))?;
+    if let Some(pin) = &file.pin {
+        if satchel_core::sha256_hex(code.as_bytes()) != *pin {
+            return Err(format!(
+                "{} changed since the policy allowed it by its sha256; it is not loaded",
+                file.path.display()
+            ));
+        }
+    }
     let csp = content_security_policy(nonce, file);
     // JSON inside <script type=application/json>: "</" must not end the element.
     let embedded = serde_json::to_string(&code)
@@ -89,6 +97,7 @@ mod tests {
     #[test]
     fn the_policy_allows_only_declared_origins() {
         let file = SourceFile {
+            pin: None,
             path: "/x.js".into(),
             connect: vec!["https://api.example.com".into()],
         };
@@ -102,6 +111,7 @@ mod tests {
         let closed = content_security_policy(
             "n",
             &SourceFile {
+                pin: None,
                 path: "/x.js".into(),
                 connect: vec![],
             },
@@ -119,6 +129,7 @@ mod tests {
         )
         .unwrap();
         let registry = SourceRegistry::new(vec![SourceFile {
+            pin: None,
             path,
             connect: vec![],
         }]);
@@ -129,5 +140,22 @@ mod tests {
             "only our own two script elements close"
         );
         assert!(document(&registry, 5, "n").is_err());
+    }
+
+    #[test]
+    fn a_pinned_source_that_changed_is_not_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pinned.js");
+        std::fs::write(&path, "export default {}").unwrap();
+        let pin = satchel_core::sha256_hex(b"export default {}");
+        let registry = SourceRegistry::new(vec![SourceFile {
+            pin: Some(pin),
+            path: path.clone(),
+            connect: vec![],
+        }]);
+        assert!(document(&registry, 0, "n").is_ok());
+        std::fs::write(&path, "export default {swapped: true}").unwrap();
+        let err = document(&registry, 0, "n").unwrap_err();
+        assert!(err.contains("changed since the policy allowed it"), "{err}");
     }
 }

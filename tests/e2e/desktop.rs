@@ -62,32 +62,38 @@ fn upload_now_uploads_and_closes_by_itself() {
         let file = env.path("now.txt");
         fs::write(&file, "right now")?;
         let dest = env.path("dest");
-        env.launch(&[
-            file.to_str().context("utf-8")?,
-            "--upload-now",
-            "--json",
-            "--to",
-            dest.to_str().context("utf-8")?,
-        ])
-        .await
-        .ok(); // the window may already be closing while the session starts
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let line = loop {
-            if let Some(line) = env
-                .app_output()
-                .lines()
-                .find(|l| l.starts_with('{'))
-                .map(str::to_owned)
-            {
-                break line;
+        env.start_display_only()?;
+        // Run as a program that hands Satchel a file and reads the result.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_satchel"))
+            .arg(&file)
+            .args(["--upload-now", "--json", "--to"])
+            .arg(&dest)
+            .envs(env.app_env()?)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait()?.is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                anyhow::bail!("the window did not close by itself after the upload");
             }
-            ensure!(
-                Instant::now() < deadline,
-                "no result: the window did not close by itself"
-            );
             tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        let result: Value = serde_json::from_str(&line)?;
+        }
+        let out = child.wait_with_output()?;
+        ensure!(
+            out.status.success(),
+            "exit {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .context("no JSON result on stdout")?;
+        let result: Value = serde_json::from_str(line)?;
         ensure!(
             result["filesUploaded"][0]["filename"] == "now.txt",
             "{result}"

@@ -132,6 +132,14 @@ impl Env {
         self.path("xdg/data")
     }
 
+    /// Starts only a display, for tests that run `satchel` themselves (as
+    /// programs that launch it do) rather than through WebDriver.
+    pub fn start_display_only(&mut self) -> Result<String> {
+        let display = self.start_display()?;
+        self.display = Some(display);
+        self.display()
+    }
+
     /// Starts a display, tauri-driver and `satchel ARGS…`, and connects.
     pub async fn launch(&mut self, args: &[&str]) -> Result<&Client> {
         let display = self.start_display()?;

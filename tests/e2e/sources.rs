@@ -481,3 +481,34 @@ fn config_sources_order_background_upload_and_declared_origins() {
         Ok(())
     });
 }
+
+#[test]
+fn a_policy_can_turn_my_device_off_and_pin_a_source() {
+    e2e("source_policy", async |env| {
+        let server = FileServer::start()?;
+        let links = source(env, "links.js", &server.base)?;
+        let hash = satchel_core::sha256_hex(&fs::read(&links)?);
+        // Users may not add sources, except this one, by its content.
+        fs::write(
+            env.policy_path(),
+            format!(
+                "builtinSources = []\nuserSources = false\nallowedSources = [\"sha256:{hash}\"]\n"
+            ),
+        )?;
+        env.launch(&["--source", &links]).await?;
+        env.find("[data-testid=source-teamFiles]").await?;
+        let rows = env.find_all("nav [data-testid^=source-]").await?;
+        ensure!(
+            rows.len() == 1,
+            "only the pinned source is offered, {} rows",
+            rows.len()
+        );
+        // With My device off, the first source is what the window shows.
+        let iframe = env.find("[data-testid=frame-0]").await?;
+        ensure!(
+            iframe.is_displayed().await?,
+            "the pinned source's pane is shown"
+        );
+        Ok(())
+    });
+}

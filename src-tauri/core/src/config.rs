@@ -47,7 +47,8 @@ pub struct ConfigFile {
     pub destinations: Option<Vec<String>>,
     /// Custom source files to load.
     pub sources: Option<Vec<SourceSpec>>,
-    /// Custom sources (paths) users may add when `userSources` is false.
+    /// Custom sources users may add when `userSources` is false: paths, or
+    /// `sha256:<hex>` of the file's content.
     pub allowed_sources: Option<Vec<PathBuf>>,
     /// Whether users may add custom sources of their own.
     pub user_sources: Option<bool>,
@@ -396,8 +397,11 @@ fn collect_sources(
         }
     }
     personal.extend(source_files(cli, Path::new(""))?);
-    for file in personal {
+    for mut file in personal {
         if user_sources || allowed.contains(&file.path) {
+            files.push(file);
+        } else if let Some(pin) = allowed_by_hash(&file, &allowed) {
+            file.pin = Some(pin);
             files.push(file);
         } else {
             let err = Error::NotAllowed {
@@ -413,6 +417,23 @@ fn collect_sources(
     Ok(files)
 }
 
+/// The file's hash when the policy lists it as `sha256:<hex>`.
+fn allowed_by_hash(file: &SourceFile, allowed: &[PathBuf]) -> Option<String> {
+    let pins: Vec<String> = allowed
+        .iter()
+        .filter_map(|a| {
+            a.to_str()?
+                .strip_prefix("sha256:")
+                .map(|h| h.to_ascii_lowercase())
+        })
+        .collect();
+    if pins.is_empty() {
+        return None;
+    }
+    let hash = crate::sources::sha256_hex(&std::fs::read(&file.path).ok()?);
+    pins.contains(&hash).then_some(hash)
+}
+
 /// The source files a layer lists, relative paths taken from its folder.
 fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
     let base = path.parent().unwrap_or(Path::new("."));
@@ -426,6 +447,7 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
             };
             let joined = base.join(source);
             Ok(SourceFile {
+                pin: None,
                 path: std::path::absolute(&joined).unwrap_or(joined),
                 connect: connect
                     .iter()
@@ -607,6 +629,30 @@ mod tests {
             .notices
             .iter()
             .any(|n| n.message.contains("/home/u/mine.js")));
+    }
+
+    #[test]
+    fn a_source_can_be_allowed_by_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("mine.js");
+        std::fs::write(&source, "export default {}").unwrap();
+        let hash = crate::sources::sha256_hex(b"export default {}");
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            &format!(
+                "userSources = false\nallowedSources = [\"sha256:{}\"]\n",
+                hash.to_uppercase()
+            ),
+        );
+        let cli = ConfigFile {
+            sources: Some(vec![SourceSpec::Path(source.clone())]),
+            ..Default::default()
+        };
+        let eff = resolve(Some(&policy), None, &cli).unwrap();
+        assert_eq!(eff.sources[0].pin.as_deref(), Some(hash.as_str()));
+        std::fs::write(&source, "export default {evil: 1}").unwrap();
+        let err = resolve(Some(&policy), None, &cli).unwrap_err();
+        assert_eq!(err.kind(), "notAllowed");
     }
 
     #[test]

@@ -67,5 +67,7 @@ pub use record::{FileRecord, FileStatus, Headers, Origin, LOCAL_SOURCE};
 pub use result::{FailedFile, UploadDone, UploadedFile};
 pub use retry::RetryPolicy;
 pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
-pub use sources::{parse_origin, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry};
+pub use sources::{
+    parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry,
+};
 pub use tokio_util::sync::CancellationToken;

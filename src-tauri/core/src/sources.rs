@@ -20,6 +20,18 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Origins (scheme://host[:port]) the source's own code may connect to.
     pub connect: Vec<String>,
+    /// The SHA-256 (hex) the file must have, when the policy allowed it by
+    /// its hash: checked each time the file is read, so a swapped file is refused.
+    pub pin: Option<String>,
+}
+
+/// The hex SHA-256 of some bytes, as `allowedSources = ["sha256:…"]` names them.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What a source's code declares about itself once loaded.
@@ -176,6 +188,8 @@ const BUILTIN: &[&str] = &[LOCAL_SOURCE];
 pub struct SourceRegistry {
     files: Vec<SourceFile>,
     entries: Vec<SourceEntry>,
+    /// The built-in sources offered (the policy's `builtinSources`).
+    builtins: Vec<String>,
 }
 
 /// Longest error text a frame may report about itself.
@@ -195,7 +209,25 @@ impl SourceRegistry {
                 error: None,
             })
             .collect();
-        SourceRegistry { files, entries }
+        SourceRegistry {
+            files,
+            entries,
+            builtins: BUILTIN.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Offers only these built-in sources (the policy's `builtinSources`).
+    pub fn with_builtins(mut self, builtins: Vec<String>) -> Self {
+        self.builtins = builtins
+            .into_iter()
+            .filter(|b| BUILTIN.contains(&b.as_str()))
+            .collect();
+        self
+    }
+
+    /// Whether a built-in source is offered.
+    pub fn offers(&self, builtin: &str) -> bool {
+        self.builtins.iter().any(|b| b == builtin)
     }
 
     pub fn file(&self, id: u32) -> Result<&SourceFile> {
@@ -278,17 +310,24 @@ impl SourceRegistry {
         let builtin = |name: &str| SidebarItem::Builtin {
             name: name.to_owned(),
         };
+        let offered = |n: &str| self.builtins.iter().any(|b| b == n);
         let mut items: Vec<SidebarItem> = if from_sources.is_empty() {
-            BUILTIN.iter().map(|n| builtin(n)).collect()
+            self.builtins.iter().map(|n| builtin(n)).collect()
         } else {
             from_sources
                 .iter()
-                .filter(|n| BUILTIN.contains(&n.as_str()) || self.entries.iter().any(|e| e.name.as_ref() == Some(n)))
-                .map(|n| match self.entries.iter().find(|e| e.name.as_ref() == Some(n) && e.error.is_none()) {
-                    Some(entry) => SidebarItem::Custom(entry.clone()),
-                    None => builtin(n),
+                .filter(|n| offered(n) || self.entries.iter().any(|e| e.name.as_ref() == Some(n)))
+                .map(|n| {
+                    match self
+                        .entries
+                        .iter()
+                        .find(|e| e.name.as_ref() == Some(n) && e.error.is_none())
+                    {
+                        Some(entry) => SidebarItem::Custom(entry.clone()),
+                        None => builtin(n),
+                    }
                 })
-                .filter(|item| !matches!(item, SidebarItem::Builtin { name } if !BUILTIN.contains(&name.as_str())))
+                .filter(|item| !matches!(item, SidebarItem::Builtin { name } if !offered(name)))
                 .collect()
         };
         let customs = self
@@ -350,6 +389,7 @@ mod registry_tests {
                 .map(|i| SourceFile {
                     path: format!("/s/{i}.js").into(),
                     connect: vec![],
+                    pin: None,
                 })
                 .collect(),
         )
