@@ -23,6 +23,7 @@ use satchel_core::{
 };
 use tauri::http::{header, Response, StatusCode};
 use tauri::{AppHandle, Manager, RunEvent, UriSchemeContext};
+use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::cli::{Cli, Command, ConfigCommand, PickerArgs};
 use crate::state::{AppState, WebviewEvents};
@@ -120,6 +121,9 @@ fn run_window(
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
             forward_second_launch(app, argv, cwd);
         }))
+        // satchel:// links: the OS hands them over through the desktop entry's
+        // x-scheme-handler; a link for a running picker arrives here.
+        .plugin(tauri_plugin_deep_link::init())
         .register_asynchronous_uri_scheme_protocol(frame::SCHEME, |ctx, request, responder| {
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
@@ -147,6 +151,12 @@ fn run_window(
             if upload_now {
                 upload_then_exit(app.handle().clone());
             }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    link_while_open(&handle, url.as_str());
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -207,6 +217,23 @@ fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
         picker.add_paths(&paths, LOCAL_SOURCE);
         commands::upload::after_add(&handle.state::<AppState>());
     });
+}
+
+/// A satchel:// link for a picker that is already open: its options were
+/// fixed when the picker opened, so the person is told rather than surprised.
+fn link_while_open(app: &AppHandle, link: &str) {
+    let message = match deep_link::parse(link) {
+        Ok(_) => format!(
+            "{link} arrived while the picker was open: its options take effect in the next picker"
+        ),
+        Err(e) => e,
+    };
+    app.state::<AppState>()
+        .picker
+        .notify(satchel_core::ErrorInfo {
+            kind: "deepLink".into(),
+            message,
+        });
 }
 
 /// `--upload-now`: upload what was given, then close (exit 1 if any failed).

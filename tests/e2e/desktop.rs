@@ -56,6 +56,65 @@ fn a_second_launch_hands_its_files_to_the_running_window_and_exits() {
     });
 }
 
+/// Runs a second `satchel ARGS…` in the test's folder and waits for it to
+/// hand over to the running window and exit.
+async fn second_launch(env: &Env, args: &[&str]) -> Result<()> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_satchel"))
+        .args(args)
+        .current_dir(env.dir.path())
+        .envs(env.app_env()?)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            ensure!(status.success(), "satchel {args:?} exited with {status}");
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            anyhow::bail!("satchel {args:?} did not hand over to the running window");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn a_satchel_link_opens_the_picker_with_its_options() {
+    e2e("deep_link", async |env| {
+        fs::write(env.path("a.txt"), "a")?;
+        fs::write(env.path("b.txt"), "b")?;
+        env.launch(&["satchel://open?maxFiles=1"]).await?;
+        env.find("[data-testid=summary]").await?;
+        ensure!(
+            notices(env).await?.is_empty(),
+            "a link at start-up is options, not a notice"
+        );
+
+        // The link's maxFiles holds for files handed over later.
+        second_launch(env, &["a.txt", "b.txt"]).await?;
+        env.wait_for_count("[data-testid=notice]", 1).await?;
+        let said = notices(env).await?;
+        ensure!(said[0].contains("at most 1"), "{said:?}");
+        ensure!(
+            env.find_all("[data-testid=file]").await?.is_empty(),
+            "nothing half-added"
+        );
+
+        // A link for the open picker is reported, not silently dropped.
+        second_launch(env, &["satchel://open?maxFiles=5"]).await?;
+        env.wait_for_count("[data-testid=notice]", 2).await?;
+        let said = notices(env).await?;
+        ensure!(
+            said[1].contains("arrived while the picker was open"),
+            "{said:?}"
+        );
+        Ok(())
+    });
+}
+
 #[test]
 fn upload_now_uploads_and_closes_by_itself() {
     e2e("upload_now", async |env| {
