@@ -245,6 +245,21 @@ impl Env {
         Ok(path)
     }
 
+    /// The `--json` result the app prints as it exits, waited for.
+    pub async fn json_result(&self) -> Result<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let output = self.app_output();
+            if let Some(line) = output.lines().find(|l| l.starts_with("{\"filesUploaded\"")) {
+                return serde_json::from_str(line).context("the --json result does not parse");
+            }
+            if Instant::now() > deadline {
+                bail!("no --json result printed after the window closed");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// What the app printed on stdout.
     pub fn app_output(&self) -> String {
         fs::read_to_string(self.artifacts.join("app.stdout")).unwrap_or_default()

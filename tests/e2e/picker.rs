@@ -102,7 +102,7 @@ fn command_line_files_upload_byte_identical_with_a_json_result() {
         let _ = finish.click().await;
 
         // The app prints its result as it exits; the drivers pass it on.
-        let result = wait_for_json(env).await?;
+        let result = env.json_result().await?;
         ensure!(fs::read_to_string(dest.join("notes.txt"))? == "older notes");
         let uploaded = result["filesUploaded"]
             .as_array()
@@ -264,20 +264,6 @@ fn type_into_dialog(env: &Env, title: &str, path: &str) -> Result<()> {
     anyhow::bail!("the {title} dialog did not close after Return")
 }
 
-pub async fn wait_for_json(env: &Env) -> Result<Value> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let output = env.app_output();
-        if let Some(line) = output.lines().find(|l| l.starts_with("{\"filesUploaded\"")) {
-            return serde_json::from_str(line).context("the --json result does not parse");
-        }
-        if std::time::Instant::now() > deadline {
-            anyhow::bail!("no --json result printed after the window closed");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 fn is_uuid_v4(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok_and(|id| id.get_version_num() == 4)
 }
@@ -303,7 +289,7 @@ fn upload_in_background_sends_files_without_a_click() {
         env.wait_for_count("[data-status=done]", 1).await?;
         ensure!(fs::read_to_string(dest.join("notes.txt"))? == "sent at once\n");
         let _ = env.find("[data-testid=finish]").await?.click().await;
-        let result = wait_for_json(env).await?;
+        let result = env.json_result().await?;
         ensure!(
             result["filesUploaded"][0]["filename"] == "notes.txt",
             "{result}"

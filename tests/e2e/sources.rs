@@ -37,6 +37,17 @@ async fn open_source(env: &Env, name: &str, frame: u32) -> Result<()> {
     Ok(())
 }
 
+/// Clicks a file in the links source (the current frame).
+async fn pick_link(env: &Env, file: &str) -> Result<()> {
+    let css = format!("button[data-file='{file}']");
+    env.client()?
+        .find(Locator::Css(&css))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
 async fn leave_frame(env: &Env) -> Result<()> {
     env.client()?.enter_parent_frame().await?;
     Ok(())
@@ -339,12 +350,7 @@ fn broken_sources_say_what_is_wrong_and_the_others_keep_working() {
         }
 
         open_source(env, "teamFiles", 0).await?;
-        let client = env.client()?;
-        client
-            .find(Locator::Css("button[data-file='notes.txt']"))
-            .await?
-            .click()
-            .await?;
+        pick_link(env, "notes.txt").await?;
         leave_frame(env).await?;
         env.wait_for_count("[data-testid=file]", 1).await?;
         Ok(())
@@ -384,11 +390,7 @@ fn an_adversarial_source_cannot_leave_its_frame() {
             .await?;
         let iframe = env.find("[data-testid=frame-1]").await?;
         iframe.enter_frame().await?;
-        env.client()?
-            .find(Locator::Css("button[data-file='notes.txt']"))
-            .await?
-            .click()
-            .await?;
+        pick_link(env, "notes.txt").await?;
         leave_frame(env).await?;
         env.wait_for_count("[data-testid=file]", 1).await?;
         Ok(())
@@ -444,31 +446,14 @@ fn config_sources_order_background_upload_and_declared_origins() {
             said == format!("fetched: {}", server::NOTES.trim()),
             "declared origin: {said}"
         );
-        client
-            .find(Locator::Css("button[data-file='notes.txt']"))
-            .await?
-            .click()
-            .await?;
+        pick_link(env, "notes.txt").await?;
         leave_frame(env).await?;
         // No Upload click: uploadInBackground starts it.
         env.find("[data-testid=upload-finished]").await?;
         ensure!(fs::read_to_string(dest.join("notes.txt"))? == server::NOTES);
         let finish = env.find("[data-testid=finish]").await?;
         let _ = finish.click().await;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let line = loop {
-            if let Some(line) = env
-                .app_output()
-                .lines()
-                .find(|l| l.starts_with('{'))
-                .map(str::to_owned)
-            {
-                break line;
-            }
-            ensure!(Instant::now() < deadline, "no --json result");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        let result: Value = serde_json::from_str(&line)?;
+        let result = env.json_result().await?;
         let file = &result["filesUploaded"][0];
         ensure!(
             file["source"] == "teamFiles" && file["filename"] == "notes.txt",

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 
 use crate::harness::{e2e, Env};
-use crate::picker::wait_for_json;
 use crate::support::proxy::Proxy;
 use crate::support::{content, tus_server};
 
@@ -80,7 +79,7 @@ fn the_window_uploads_to_tus_with_progress_pause_and_resume() {
         env.find("[data-testid=upload-finished]").await?;
         env.wait_for_count("[data-status=done]", 1).await?;
         let _ = env.find("[data-testid=finish]").await?.click().await;
-        let result = wait_for_json(env).await?;
+        let result = env.json_result().await?;
         let url = result["filesUploaded"][0]["url"]
             .as_str()
             .context("an upload url")?;
@@ -159,7 +158,7 @@ fn after_a_crash_the_window_offers_the_interrupted_upload_and_resumes_it() {
         env.find("[data-testid=upload]").await?.click().await?;
         env.find("[data-testid=upload-finished]").await?;
         let _ = env.find("[data-testid=finish]").await?.click().await;
-        let result = wait_for_json(env).await?;
+        let result = env.json_result().await?;
         let url = result["filesUploaded"][0]["url"]
             .as_str()
             .context("an upload url")?;
