@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use clap::Parser;
 use satchel_core::{
     default_state_dir, default_upload_dir, parse_destination_with, Destination, Effective,
-    ErrorInfo, Picker, SourceRegistry, Store, LOCAL_SOURCE,
+    ErrorInfo, NetworkPolicy, Picker, SourceRegistry, Store, LOCAL_SOURCE,
 };
 use tauri::http::{header, Response, StatusCode};
 use tauri::{AppHandle, Manager, RunEvent, UriSchemeContext};
@@ -109,6 +109,8 @@ fn run_window(
     let json = cli.json;
     let upload_now = cli.upload_now;
     let preload = cli.files;
+    let network = NetworkPolicy::parse(&effective.network_allow, &effective.network_deny)
+        .map_err(|e| format!("networkAllow/networkDeny: {e}"))?;
     let Effective {
         options,
         sources,
@@ -129,7 +131,9 @@ fn run_window(
         })
         .setup(move |app| {
             let events = Arc::new(WebviewEvents(app.handle().clone()));
-            let picker = Picker::new(destination, events).with_options(options);
+            let picker = Picker::new(destination, events)
+                .with_options(options)
+                .with_network(network);
             let picker = Arc::new(take_over_saved_queue(picker, &spec));
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.

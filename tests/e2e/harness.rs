@@ -93,6 +93,17 @@ impl Env {
         self.dir.path().join(name)
     }
 
+    /// The test servers listen on loopback, which the SSRF guard refuses by
+    /// default: a user config opens it, unless the test wrote its own.
+    fn allow_loopback_fetches(&self) -> Result<()> {
+        let config = self.path("xdg/config/satchel/config.toml");
+        if !config.exists() {
+            fs::create_dir_all(config.parent().context("a config folder")?)?;
+            fs::write(&config, "networkAllow = [\"127.0.0.1\"]\n")?;
+        }
+        Ok(())
+    }
+
     /// The system policy the app reads (absent unless a test writes it).
     pub fn policy_path(&self) -> PathBuf {
         self.path("policy.toml")
@@ -143,6 +154,7 @@ impl Env {
     /// Starts a display, tauri-driver and `satchel ARGS…`, and connects.
     pub async fn launch(&mut self, args: &[&str]) -> Result<&Client> {
         let display = self.start_display()?;
+        self.allow_loopback_fetches()?;
         let (port, native_port) = (free_port()?, free_port()?);
         let log = File::create(self.artifacts.join("driver.log"))?;
         let xdg = self.path("xdg");

@@ -408,7 +408,7 @@ fn config_sources_order_background_upload_and_declared_origins() {
         fs::write(
             config_dir.join("config.toml"),
             format!(
-                "sources = [{{ path = {links:?}, connect = [{:?}] }}]\n",
+                "networkAllow = [\"127.0.0.1\"]\nsources = [{{ path = {links:?}, connect = [{:?}] }}]\n",
                 server.base
             ),
         )?;

@@ -81,6 +81,18 @@ export default {
       });
       return reply.ok ? "a forged request was performed" : "";
     });
+    await attempt("ssrfLoopback", async () => {
+      // The picker allows 127.0.0.1 for the tests, not ::1: the SSRF guard
+      // must refuse it before any connection (port 9 would refuse anyway,
+      // so only the guard's own refusal counts as blocked).
+      try {
+        await actions.fetchAndAddUrl("http://[::1]:9/secret");
+        return "fetched from ::1";
+      } catch (error) {
+        if (String(error && error.message).includes("refused to fetch")) throw error;
+        return `not stopped by the SSRF guard: ${error && error.message}`;
+      }
+    });
     await attempt("unknownAction", async () => {
       await actions.getFile.call(null, "not-a-uuid");
       return "getFile of garbage answered";

@@ -50,6 +50,13 @@ pub enum Error {
     #[error("invalid URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
 
+    #[error("refused to fetch from {host} ({ip}): {rule}")]
+    Refused {
+        host: String,
+        ip: std::net::IpAddr,
+        rule: String,
+    },
+
     #[error("invalid header: {0}")]
     BadHeader(String),
 
@@ -144,6 +151,7 @@ impl Error {
             Error::TooLarge { .. } => "tooLarge",
             Error::TooManyFiles { .. } => "tooManyFiles",
             Error::BadUrl { .. } => "badUrl",
+            Error::Refused { .. } => "refused",
             Error::BadHeader(_) => "badHeader",
             Error::Fetch { .. } => "fetch",
             Error::BadRequest(_) => "badRequest",

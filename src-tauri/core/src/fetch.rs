@@ -12,6 +12,9 @@ use reqwest::{Method, Response, StatusCode};
 use serde::Serialize;
 use url::Url;
 
+use std::sync::Arc;
+
+use crate::network::{GuardedResolver, NetworkPolicy};
 use crate::spool::SpoolWriter;
 use crate::{headers, mime, Error, Headers, Result};
 
@@ -42,12 +45,32 @@ pub struct Fetched {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    network: Arc<NetworkPolicy>,
 }
 
 impl Fetcher {
-    pub fn new() -> Result<Self> {
+    pub fn new(network: Arc<NetworkPolicy>) -> Result<Self> {
+        let hops = network.clone();
+        // Every hop is checked like the first: scheme, and IP literals
+        // (names are checked by the resolver when they are connected to).
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            if !matches!(attempt.url().scheme(), "http" | "https") {
+                let scheme = attempt.url().scheme().to_owned();
+                return attempt.error(format!("a redirect to {scheme}: is not followed"));
+            }
+            match hops.check_url_host(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
+            }
+        });
         let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .dns_resolver(Arc::new(GuardedResolver {
+                policy: network.clone(),
+            }))
+            .redirect(redirects)
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(Duration::from_secs(60))
             .user_agent(concat!("Satchel/", env!("CARGO_PKG_VERSION")))
@@ -56,7 +79,7 @@ impl Fetcher {
                 url: String::new(),
                 message: e.to_string(),
             })?;
-        Ok(Fetcher { client })
+        Ok(Fetcher { client, network })
     }
 
     /// Metadata from a HEAD request, falling back to a ranged GET when the
@@ -135,6 +158,7 @@ impl Fetcher {
         headers: &Headers,
         ranged: bool,
     ) -> Result<Response> {
+        self.network.check_url_host(url)?;
         let mut request = self
             .client
             .request(method, url.clone())
@@ -190,6 +214,14 @@ fn fetch_error(url: &str, e: &reqwest::Error) -> Error {
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {
+        // The SSRF guard refused the address the name resolved to: say so.
+        if let Some(Error::Refused { host, ip, rule }) = inner.downcast_ref::<Error>() {
+            return Error::Refused {
+                host: host.clone(),
+                ip: *ip,
+                rule: rule.clone(),
+            };
+        }
         message = format!("{message}: {inner}");
         source = inner.source();
     }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::destination::{Destination, Progress, ResumeSlot, UploadContext, UploadItem};
 use crate::events::{EventSink, Notice, Snapshot, Totals};
 use crate::fetch::Fetcher;
+use crate::network::NetworkPolicy;
 use crate::options::PickerOptions;
 use crate::persist::{SavedQueue, Store};
 use crate::queue::Queue;
@@ -40,6 +41,7 @@ pub struct Picker {
     pub(crate) options: PickerOptions,
     pub(crate) spool: Spool,
     fetcher: OnceLock<Fetcher>,
+    network: Arc<NetworkPolicy>,
     /// Raw files being streamed in from sources, by spool id.
     pub(crate) raw: Mutex<HashMap<Uuid, RawUpload>>,
 }
@@ -119,6 +121,7 @@ impl Picker {
             options: PickerOptions::default(),
             spool: Spool::new(paths::spool_dir()),
             fetcher: OnceLock::new(),
+            network: Arc::new(NetworkPolicy::default()),
             raw: Mutex::new(HashMap::new()),
         }
     }
@@ -128,6 +131,12 @@ impl Picker {
     pub fn with_options(mut self, options: PickerOptions) -> Self {
         self.background = self.background || options.upload_in_background;
         self.options = options;
+        self
+    }
+
+    /// Which addresses sources may have Satchel fetch from (the SSRF guard).
+    pub fn with_network(mut self, network: NetworkPolicy) -> Self {
+        self.network = Arc::new(network);
         self
     }
 
@@ -144,7 +153,7 @@ impl Picker {
         if let Some(fetcher) = self.fetcher.get() {
             return Ok(fetcher);
         }
-        let fetcher = Fetcher::new()?;
+        let fetcher = Fetcher::new(self.network.clone())?;
         Ok(self.fetcher.get_or_init(|| fetcher))
     }
 

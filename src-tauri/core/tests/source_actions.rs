@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 
 use satchel_core::actions::perform;
-use satchel_core::{FolderDestination, NoEvents, Picker, PickerOptions};
+use satchel_core::{FolderDestination, NetworkPolicy, NoEvents, Picker, PickerOptions};
 use serde_json::{json, Value};
 use tiny_http::{Header, Response, Server};
 
@@ -25,6 +25,7 @@ fn header(k: &str, v: &str) -> Header {
 fn start_server() -> TestServer {
     let server = Server::http("127.0.0.1:0").unwrap();
     let base = format!("http://{}", server.server_addr().to_ip().unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
     thread::spawn(move || {
         for request in server.incoming_requests() {
             let url = request.url().to_owned();
@@ -37,6 +38,16 @@ fn start_server() -> TestServer {
             let range = request.headers().iter().any(|h| h.field.equiv("Range"));
             let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
             let response = match url.as_str() {
+                "/to-loopback" => Response::new(
+                    302.into(),
+                    vec![header(
+                        "Location",
+                        &format!("http://127.0.0.1:{}/pic.png", port),
+                    )],
+                    Cursor::new(vec![]),
+                    Some(0),
+                    None,
+                ),
                 "/pic.png" => Response::new(
                     200.into(),
                     vec![header("Content-Type", "image/png")],
@@ -85,8 +96,20 @@ fn start_server() -> TestServer {
     TestServer { base }
 }
 
+/// A picker whose SSRF guard lets the loopback test server through.
 fn picker(dest: &std::path::Path, spool: &std::path::Path, max_files: usize) -> Picker {
+    guarded_picker(dest, spool, max_files, &["127.0.0.1"])
+}
+
+fn guarded_picker(
+    dest: &std::path::Path,
+    spool: &std::path::Path,
+    max_files: usize,
+    allow: &[&str],
+) -> Picker {
+    let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
     Picker::new(Arc::new(FolderDestination::new(dest)), Arc::new(NoEvents))
+        .with_network(NetworkPolicy::parse(&allow, &[]).unwrap())
         .with_spool_dir(spool)
         .with_options(PickerOptions {
             max_files,
@@ -350,4 +373,63 @@ async fn hostile_urls_and_headers_are_refused_with_reasons() {
     .await
     .unwrap_err();
     assert!(err.starts_with("badHeader:"), "{err}");
+}
+
+#[tokio::test]
+async fn the_ssrf_guard_refuses_local_addresses_names_and_redirect_hops() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+
+    // Nothing allowed: a literal loopback address is refused before any request.
+    let closed = guarded_picker(&dir.path().join("d"), &dir.path().join("s"), 10, &[]);
+    let err = act(
+        &closed,
+        "s",
+        json!({"action": "fetchAndAddUrl", "args": {"url": format!("{}/pic.png", server.base)}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.starts_with("refused:") && err.contains("loopback addresses are refused"),
+        "{err}"
+    );
+    // A name is refused once it resolves to a loopback address.
+    let err = act(
+        &closed,
+        "s",
+        json!({"action": "metadata", "args": {"url": format!("http://localhost:{port}/pic.png")}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.starts_with("refused:") && err.contains("localhost"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("s").exists() || fs::read_dir(dir.path().join("s")).unwrap().count() == 0
+    );
+
+    // The name is allowed, but the redirect it answers with goes to a
+    // literal loopback address, which is checked again and refused.
+    let by_name = guarded_picker(
+        &dir.path().join("d"),
+        &dir.path().join("s"),
+        10,
+        &["localhost"],
+    );
+    let ok = act(
+        &by_name,
+        "s",
+        json!({"action": "metadata", "args": {"url": format!("http://localhost:{port}/pic.png")}}),
+    )
+    .await;
+    assert!(ok.is_ok(), "{ok:?}");
+    let err = act(&by_name, "s", json!({"action": "fetchAndAddUrl", "args": {"url": format!("http://localhost:{port}/to-loopback")}}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("127.0.0.1") && err.contains("loopback"),
+        "{err}"
+    );
 }
