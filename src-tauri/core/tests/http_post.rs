@@ -13,7 +13,8 @@ use satchel_core::{
 };
 use support::proxy::Proxy;
 use support::{
-    content, inject, post_server, quick_retry, stored_names, write_file, Furthest, ServerProcess,
+    content, inject, left_after_cleanup, post_server, quick_retry, stored_names, write_file,
+    Furthest, ServerProcess,
 };
 use url::Url;
 
@@ -158,14 +159,7 @@ async fn cancelling_mid_way_leaves_the_server_clean() {
     assert!(progress.get() < 8 << 20);
     // What the socket buffers still held drains through the slow proxy
     // before the server sees the connection close.
-    let mut left = stored_names(&server);
-    for _ in 0..500 {
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        left = stored_names(&server);
-    }
+    let left = left_after_cleanup(&server, 500).await;
     assert!(left.is_empty(), "left on the server: {left:?}");
 }
 

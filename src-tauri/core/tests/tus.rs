@@ -12,7 +12,10 @@ use satchel_core::{
     LOCAL_SOURCE,
 };
 use support::proxy::Proxy;
-use support::{content, inject, quick_retry, tus_server, write_file, Furthest, ServerProcess};
+use support::{
+    content, inject, left_after_cleanup, quick_retry, stored_names, tus_server, write_file,
+    Furthest, ServerProcess,
+};
 use url::Url;
 
 fn tus_at(base: &str) -> TusDestination {
@@ -23,15 +26,6 @@ fn tus_at(base: &str) -> TusDestination {
 fn stored(server: &ServerProcess, url: &str) -> Vec<u8> {
     let id = url.rsplit('/').next().unwrap();
     std::fs::read(server.storage.path().join(id)).unwrap()
-}
-
-fn upload_names(server: &ServerProcess) -> Vec<String> {
-    let mut names: Vec<_> = std::fs::read_dir(server.storage.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 async fn send(
@@ -134,20 +128,13 @@ async fn cancelling_mid_way_terminates_the_upload_on_the_server() {
     while progress.get() < 1 << 20 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(upload_names(&server).len(), 2, "the upload exists mid-way");
+    assert_eq!(stored_names(&server).len(), 2, "the upload exists mid-way");
     cancel.cancel();
     let err = upload.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), "cancelled");
     assert!(progress.get() < 8 << 20);
     // Termination removed the data and its info file.
-    let mut left = upload_names(&server);
-    for _ in 0..50 {
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        left = upload_names(&server);
-    }
+    let left = left_after_cleanup(&server, 50).await;
     assert!(left.is_empty(), "left on the server: {left:?}");
 }
 
@@ -214,7 +201,7 @@ async fn a_client_error_fails_at_once_and_clearly() {
     // The second refusal is still queued: there was no retry.
     let (outcome, _) = send(&tus, &item).await;
     assert_eq!(outcome.unwrap_err().kind(), "httpStatus");
-    assert!(upload_names(&server).is_empty());
+    assert!(stored_names(&server).is_empty());
 }
 
 #[tokio::test]
@@ -258,7 +245,7 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
         async move { picker.upload().await }
     });
     let id = loop {
-        let names = upload_names(&server);
+        let names = stored_names(&server);
         if let Some(id) = names.iter().find(|n| !n.ends_with(".json")) {
             let stored = std::fs::metadata(server.storage.path().join(id))
                 .unwrap()
@@ -339,21 +326,14 @@ async fn a_paused_file_removed_from_the_queue_is_dropped_on_the_server() {
     while picker.snapshot().files[0].resume.is_none() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(upload_names(&server).len(), 2);
+    assert_eq!(stored_names(&server).len(), 2);
     picker.pause_all();
     running.await.unwrap().unwrap();
     let uuid = picker.snapshot().files[0].uuid;
     let removed = picker.remove(uuid).unwrap();
     assert!(removed.resume.is_some());
     picker.discard(&removed).await.unwrap();
-    let mut left = upload_names(&server);
-    for _ in 0..250 {
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        left = upload_names(&server);
-    }
+    let left = left_after_cleanup(&server, 250).await;
     assert!(left.is_empty(), "left on the server: {left:?}");
 }
 

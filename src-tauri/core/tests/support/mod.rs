@@ -98,6 +98,21 @@ pub fn post_server() -> ServerProcess {
     ServerProcess::start("node", &["post_server.mjs"])
 }
 
+/// Waits (polling every 20 ms, `tries` times at most) for a server's storage
+/// to empty, and returns what is left: cleanup on the server side finishes
+/// after the client has moved on.
+pub async fn left_after_cleanup(server: &ServerProcess, tries: usize) -> Vec<String> {
+    let mut left = stored_names(server);
+    for _ in 0..tries {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        left = stored_names(server);
+    }
+    left
+}
+
 /// Names in a server's storage folder, sorted.
 pub fn stored_names(server: &ServerProcess) -> Vec<String> {
     let mut names: Vec<_> = std::fs::read_dir(server.storage.path())
