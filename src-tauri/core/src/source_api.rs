@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::actions::{CustomFile, RawBegin};
-use crate::fetch::{check_url, clean_filename, Metadata};
+use crate::fetch::{check_url, clean_filename, Fetched, Metadata};
 use crate::picker::RawUpload;
 use crate::{
     headers, mime, restrictions, Error, FileRecord, Headers, Origin, Picker, PickerOptions, Result,
@@ -200,16 +200,7 @@ impl Picker {
     ) -> Result<SourceFileView> {
         self.has_room()?;
         headers::validate(headers)?;
-        let limit = self.options.max_size.unwrap_or(u64::MAX);
-        let mut writer = self.spool.create(limit)?;
-        let fetched = match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
-            Ok(fetched) => fetched,
-            Err(e) => {
-                writer.abort();
-                return Err(e);
-            }
-        };
-        let path = writer.finish()?;
+        let (path, fetched) = self.fetch_to_spool(url, headers).await?;
         let mut record =
             FileRecord::new(path, fetched.filename, fetched.mime, fetched.size, source);
         record.origin = Origin::Spooled;
@@ -265,16 +256,7 @@ impl Picker {
             return Ok(file.path.clone());
         }
         let url = file.link.clone().unwrap_or_default();
-        let limit = self.options.max_size.unwrap_or(u64::MAX);
-        let mut writer = self.spool.create(limit)?;
-        let fetched = match self.fetcher()?.fetch_into(&url, headers, &mut writer).await {
-            Ok(fetched) => fetched,
-            Err(e) => {
-                writer.abort();
-                return Err(e);
-            }
-        };
-        let path = writer.finish()?;
+        let (path, fetched) = self.fetch_to_spool(&url, headers).await?;
         self.update(|state| {
             if let Ok(record) = state.queue.get_mut(file.uuid) {
                 record.path = path.clone();
@@ -282,6 +264,20 @@ impl Picker {
             }
         });
         Ok(path)
+    }
+
+    /// Streams a URL into a new spool file (at most `maxSize` bytes); on
+    /// failure nothing is left in the spool.
+    async fn fetch_to_spool(&self, url: &str, headers: &Headers) -> Result<(PathBuf, Fetched)> {
+        let limit = self.options.max_size.unwrap_or(u64::MAX);
+        let mut writer = self.spool.create(limit)?;
+        match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
+            Ok(fetched) => Ok((writer.finish()?, fetched)),
+            Err(e) => {
+                writer.abort();
+                Err(e)
+            }
+        }
     }
 
     fn admit_owned(&self, record: FileRecord) -> Result<SourceFileView> {
