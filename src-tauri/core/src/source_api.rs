@@ -201,6 +201,16 @@ impl Picker {
         self.has_room()?;
         headers::validate(headers)?;
         let (path, fetched) = self.fetch_to_spool(url, headers).await?;
+        // The type is known only now; a refused file leaves nothing behind.
+        if let Err(e) = restrictions::check(
+            &self.options,
+            &fetched.filename,
+            &fetched.mime,
+            Some(fetched.size),
+        ) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         let mut record =
             FileRecord::new(path, fetched.filename, fetched.mime, fetched.size, source);
         record.origin = Origin::Spooled;

@@ -433,3 +433,43 @@ async fn the_ssrf_guard_refuses_local_addresses_names_and_redirect_hops() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn fetched_files_meet_accept_and_leave_nothing_when_refused() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let p = Picker::new(
+        Arc::new(FolderDestination::new(dir.path().join("d"))),
+        Arc::new(NoEvents),
+    )
+    .with_network(NetworkPolicy::parse(&["127.0.0.1".to_string()], &[]).unwrap())
+    .with_spool_dir(dir.path().join("s"))
+    .with_options(PickerOptions {
+        accept: vec!["image/*".into()],
+        ..PickerOptions::default()
+    });
+    let err = act(
+        &p,
+        "s",
+        json!({"action": "fetchAndAddUrl", "args": {"url": format!("{}/report", server.base)}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.starts_with("rejected:") && err.contains("application/pdf"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_dir(dir.path().join("s")).unwrap().count(),
+        0,
+        "no spool file left"
+    );
+    act(
+        &p,
+        "s",
+        json!({"action": "fetchAndAddUrl", "args": {"url": format!("{}/pic.png", server.base)}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.source_view("s").count, 1);
+}
