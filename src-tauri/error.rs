@@ -19,6 +19,18 @@ pub enum Error {
     #[error("the file dialog could not be shown: {0}")]
     Dialog(String),
 
+    #[error("{0} is not uploaded yet")]
+    NotUploaded(String),
+
+    #[error("{0} is not a file on this computer")]
+    NotOnDisk(String),
+
+    #[error("cannot open {0}")]
+    Open(String),
+
+    #[error("cannot use the clipboard: {0}")]
+    Clipboard(String),
+
     #[error(transparent)]
     Tauri(#[from] tauri::Error),
 }
@@ -33,6 +45,10 @@ impl Error {
             Error::Dialog(_) => "dialog",
             Error::BadChunk(_) => "badChunk",
             Error::SourceOff(_) => "sourceOff",
+            Error::NotUploaded(_) => "notUploaded",
+            Error::NotOnDisk(_) => "notOnDisk",
+            Error::Open(_) => "open",
+            Error::Clipboard(_) => "clipboard",
             Error::Tauri(_) => "internal",
         }
     }

@@ -2,6 +2,7 @@
 //! adapt `satchel-core` to the webview.
 
 mod cli;
+mod clipboard;
 mod commands;
 mod deep_link;
 mod dialog;
@@ -22,7 +23,7 @@ use satchel_core::{
     ErrorInfo, NetworkPolicy, Picker, SourceRegistry, Store, LOCAL_SOURCE,
 };
 use tauri::http::{header, Response, StatusCode};
-use tauri::{AppHandle, Manager, RunEvent, UriSchemeContext};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, UriSchemeContext, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::cli::{Cli, Command, ConfigCommand, PickerArgs};
@@ -116,8 +117,10 @@ fn run_window(
         sources,
         builtin_sources,
         mut notices,
+        lang,
         ..
     } = effective;
+    let locale = commands::window::pick_locale(lang.as_deref());
     let app = tauri::Builder::default()
         // First, so a second launch hands its files over before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
@@ -148,6 +151,7 @@ fn run_window(
                 picker,
                 sources,
                 json,
+                locale,
             });
             if preloaded && !upload_now {
                 commands::upload::after_add(&app.state::<AppState>());
@@ -170,6 +174,17 @@ fn run_window(
             commands::files::add_paths,
             commands::files::remove_file,
             commands::files::dismiss_notice,
+            commands::files::thumbnail,
+            commands::files::add_blob_begin,
+            commands::files::add_blob_chunk,
+            commands::files::add_blob_finish,
+            commands::files::add_blob_abort,
+            commands::link::link_metadata,
+            commands::link::link_add,
+            commands::results::copy_link,
+            commands::results::open_folder,
+            commands::window::ui_config,
+            commands::window::close_window,
             commands::sources::list_sources,
             commands::sources::sidebar_sources,
             commands::sources::source_loaded,
@@ -182,8 +197,14 @@ fn run_window(
             commands::upload::cancel_all,
             commands::upload::pause_file,
             commands::upload::pause_all,
+            commands::upload::retry_file,
             commands::upload::finish,
         ])
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                ask_before_dropping_uploads(window, api);
+            }
+        })
         .build(tauri::generate_context!())
         .map_err(|e| format!("cannot start the picker: {e}"))?;
 
@@ -193,6 +214,16 @@ fn run_window(
         }
     });
     Ok(ExitCode::SUCCESS)
+}
+
+/// Closing the window while files upload never drops them silently: the
+/// view asks whether to go on in the background or pause and close.
+fn ask_before_dropping_uploads(window: &tauri::Window, api: &tauri::CloseRequestApi) {
+    let uploading = window.state::<AppState>().picker.snapshot().uploading;
+    if uploading && window.is_visible().unwrap_or(true) {
+        api.prevent_close();
+        let _ = window.emit(commands::window::CLOSE_REQUESTED_EVENT, ());
+    }
 }
 
 /// A second `satchel FILE…` while this one runs: its files join this window.

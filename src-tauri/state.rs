@@ -14,6 +14,8 @@ pub struct AppState {
     pub sources: Mutex<SourceRegistry>,
     /// Print the result as JSON on stdout when the app exits.
     pub json: bool,
+    /// The language the window speaks (BCP 47).
+    pub locale: String,
 }
 
 impl AppState {

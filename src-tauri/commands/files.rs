@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 
-use satchel_core::{Snapshot, LOCAL_SOURCE};
+use satchel_core::actions::RawBegin;
+use satchel_core::{RawStarted, Snapshot, LOCAL_SOURCE};
+use tauri::ipc::Request;
 use tauri::{AppHandle, State};
 use uuid::Uuid;
 
+use crate::commands::{parse_id, sources::Chunk};
 use crate::dialog::{self, Pick};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -38,8 +41,7 @@ pub async fn add_paths(paths: Vec<PathBuf>, state: State<'_, AppState>) -> Resul
 
 #[tauri::command]
 pub fn remove_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    let uuid = Uuid::parse_str(&uuid).map_err(|_| Error::InvalidId(uuid))?;
-    let removed = state.picker.remove(uuid)?;
+    let removed = state.picker.remove(parse_id(&uuid)?)?;
     // A paused or failed upload may have left a partial upload on the
     // server; drop it there too, in the background (best effort).
     if removed.resume.is_some() {
@@ -49,6 +51,54 @@ pub fn remove_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot>
         });
     }
     Ok(state.picker.snapshot())
+}
+
+/// A small picture of the file for the summary; `None` shows a type icon.
+#[tauri::command]
+pub async fn thumbnail(uuid: String, state: State<'_, AppState>) -> Result<Option<String>> {
+    Ok(state.picker.thumbnail(parse_id(&uuid)?).await?)
+}
+
+/// Files dropped or pasted into the window without a path on disk (a
+/// picture copied from another program, say) are streamed into the spool in
+/// chunks, like a custom source's `addRawFile`, and belong to "My device".
+#[tauri::command]
+pub fn add_blob_begin(
+    name: Option<String>,
+    mime: Option<String>,
+    size: u64,
+    state: State<'_, AppState>,
+) -> Result<RawStarted> {
+    local_offered(&state)?;
+    Ok(state
+        .picker
+        .raw_begin(LOCAL_SOURCE, RawBegin { name, mime, size })?)
+}
+
+#[tauri::command]
+pub async fn add_blob_chunk(request: Request<'_>, state: State<'_, AppState>) -> Result<()> {
+    let chunk = Chunk::of(&request)?;
+    let picker = state.picker.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        picker.raw_chunk(LOCAL_SOURCE, chunk.spool, chunk.offset, &chunk.bytes)
+    })
+    .await??;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn add_blob_finish(spool: String, state: State<'_, AppState>) -> Result<Snapshot> {
+    let spool = Uuid::parse_str(&spool).map_err(|_| Error::InvalidId(spool))?;
+    state.picker.raw_finish(LOCAL_SOURCE, spool)?;
+    crate::commands::upload::after_add(&state);
+    Ok(state.picker.snapshot())
+}
+
+#[tauri::command]
+pub fn add_blob_abort(spool: String, state: State<'_, AppState>) -> Result<()> {
+    let spool = Uuid::parse_str(&spool).map_err(|_| Error::InvalidId(spool))?;
+    state.picker.raw_abort(LOCAL_SOURCE, spool);
+    Ok(())
 }
 
 #[tauri::command]

@@ -2,9 +2,8 @@
 
 use satchel_core::Snapshot;
 use tauri::{AppHandle, State};
-use uuid::Uuid;
-
-use crate::error::{Error, Result};
+use crate::commands::parse_id;
+use crate::error::Result;
 use crate::state::AppState;
 
 /// Starts uploading in the background; progress and the outcome arrive as
@@ -33,7 +32,7 @@ pub fn after_add(state: &AppState) {
 /// Stops one file for good; the destination cleans up what it had begun.
 #[tauri::command]
 pub fn cancel_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    state.picker.cancel(parse_id(uuid)?)?;
+    state.picker.cancel(parse_id(&uuid)?)?;
     Ok(state.picker.snapshot())
 }
 
@@ -46,7 +45,7 @@ pub fn cancel_all(state: State<'_, AppState>) -> Snapshot {
 /// Stops one file for now; the next upload resumes it from the server.
 #[tauri::command]
 pub fn pause_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    state.picker.pause(parse_id(uuid)?)?;
+    state.picker.pause(parse_id(&uuid)?)?;
     Ok(state.picker.snapshot())
 }
 
@@ -56,8 +55,13 @@ pub fn pause_all(state: State<'_, AppState>) -> Snapshot {
     state.picker.snapshot()
 }
 
-fn parse_id(uuid: String) -> Result<Uuid> {
-    Uuid::parse_str(&uuid).map_err(|_| Error::InvalidId(uuid))
+/// Sends a failed file again: it joins the running upload, or starts one.
+#[tauri::command]
+pub fn retry_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
+    if !state.picker.retry(parse_id(&uuid)?)? {
+        spawn_upload(&state);
+    }
+    Ok(state.picker.snapshot())
 }
 
 /// Closes the picker; with `--json` the result is printed on the way out.

@@ -127,6 +127,12 @@ pub enum Error {
     #[error("cannot save the upload queue to {}: {source}", path.display())]
     StateUnwritable { path: PathBuf, source: io::Error },
 
+    #[error("no thumbnail: {0}")]
+    Thumbnail(String),
+
+    #[error("{name} cannot be retried: it is {status}")]
+    NotRetryable { name: String, status: &'static str },
+
     #[error("the saved upload queue {} is unreadable ({reason}){}", path.display(),
         match moved_to { Some(p) => format!("; it was moved to {}", p.display()), None => String::new() })]
     CorruptState {
@@ -173,6 +179,8 @@ impl Error {
             Error::Paused { .. } => "paused",
             Error::StateUnwritable { .. } => "stateUnwritable",
             Error::CorruptState { .. } => "corruptState",
+            Error::Thumbnail(_) => "thumbnail",
+            Error::NotRetryable { .. } => "notRetryable",
         }
     }
 

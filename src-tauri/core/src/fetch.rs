@@ -151,6 +151,27 @@ impl Fetcher {
         })
     }
 
+    /// A small body read whole into memory, refused past `limit` bytes
+    /// (a source's thumbnail, say).
+    pub async fn fetch_small(&self, url: &str, headers: &Headers, limit: u64) -> Result<Vec<u8>> {
+        let parsed = check_url(url)?;
+        let response = self.request(Method::GET, &parsed, headers, false).await?;
+        ensure_success(&response, url)?;
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| fetch_error(url, &e))?;
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(Error::TooLarge {
+                    size: (body.len() + chunk.len()) as u64,
+                    limit,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     async fn request(
         &self,
         method: Method,

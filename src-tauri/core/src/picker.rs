@@ -3,7 +3,7 @@
 //! Every change ends with a [`Snapshot`] sent to the [`EventSink`], so
 //! whoever draws the picker only ever renders what is here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -83,6 +83,8 @@ pub(crate) struct State {
     revision: u64,
     /// How to stop each file of the running upload.
     stops: HashMap<Uuid, Stops>,
+    /// Failed files the person retried while a run was going: they join it.
+    rejoin: HashSet<Uuid>,
 }
 
 /// The two ways to stop one file: for good, or for now.
@@ -253,6 +255,45 @@ impl Picker {
         }
     }
 
+    /// Sends a failed file again. During a run it joins that run and this
+    /// returns true; otherwise it waits, queued, for the next
+    /// [`Picker::upload`] and this returns false.
+    pub fn retry(&self, uuid: Uuid) -> Result<bool> {
+        let joined = self.update(|state| {
+            let running = state.run.is_some();
+            let file = state.queue.get_mut(uuid)?;
+            if file.status != FileStatus::Failed {
+                return Err(Error::NotRetryable {
+                    name: file.display_name.clone(),
+                    status: file.status.describe(),
+                });
+            }
+            file.status = FileStatus::Queued;
+            file.error = None;
+            if running {
+                state.stops.remove(&uuid);
+                state.rejoin.insert(uuid);
+            }
+            Ok(running)
+        })?;
+        if joined {
+            self.shared.added.notify_one();
+        }
+        Ok(joined)
+    }
+
+    /// The queued file with this id, as it is now.
+    pub fn file(&self, uuid: Uuid) -> Result<FileRecord> {
+        self.shared
+            .lock()
+            .queue
+            .files()
+            .iter()
+            .find(|f| f.uuid == uuid)
+            .cloned()
+            .ok_or(Error::UnknownFile(uuid))
+    }
+
     fn stop(&self, uuid: Uuid, which: impl Fn(&Stops) -> &CancellationToken) -> Result<()> {
         let state = self.shared.lock();
         if !state.queue.files().iter().any(|f| f.uuid == uuid) {
@@ -389,7 +430,7 @@ impl Picker {
                 // added at this very moment is not left behind.
                 let background = self.background;
                 let done = self.update(|state| {
-                    if background && state.added_during_run().next().is_some() {
+                    if state.joining(background).next().is_some() {
                         return None;
                     }
                     state.run = None;
@@ -409,14 +450,18 @@ impl Picker {
         }
     }
 
-    /// With [`Picker::with_background`], the files queued since the run
+    /// Files that join the running upload (see `State::joining`): with
+    /// [`Picker::with_background`], the files queued since the run
     /// started, now made part of it.
     fn take_added(&self) -> Vec<(FileRecord, Stops)> {
-        if !self.background {
+        let background = self.background;
+        // Looked at first without a change, so no snapshot goes out for nothing.
+        if self.shared.lock().joining(background).next().is_none() {
             return vec![];
         }
         self.update(|state| {
-            let added: Vec<FileRecord> = state.added_during_run().cloned().collect();
+            let added: Vec<FileRecord> = state.joining(background).cloned().collect();
+            state.rejoin.clear();
             added
                 .into_iter()
                 .map(|file| {
@@ -569,6 +614,13 @@ impl State {
             .iter()
             .filter(move |f| running && f.status == FileStatus::Queued)
             .filter(|f| !self.stops.contains_key(&f.uuid))
+    }
+
+    /// Files that join the running upload: every file added meanwhile in the
+    /// background mode, and retried files always.
+    fn joining(&self, background: bool) -> impl Iterator<Item = &FileRecord> {
+        self.added_during_run()
+            .filter(move |f| background || self.rejoin.contains(&f.uuid))
     }
 
     fn transferred(&self) -> u64 {
@@ -933,5 +985,33 @@ mod tests {
         let done = picker.upload().await.unwrap();
         assert_eq!(done.files_uploaded.len(), 1);
         assert!(done.files_failed.is_empty());
+    }
+
+    #[tokio::test]
+    async fn only_a_failed_file_can_be_retried_and_it_is_waiting_again() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let path = src.path().join("a.txt");
+        fs::write(&path, b"a").unwrap();
+        let picker = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        );
+        picker.add_paths(std::slice::from_ref(&path), "local_file_system");
+        let uuid = picker.snapshot().files[0].uuid;
+        let err = picker.retry(uuid).unwrap_err();
+        assert_eq!(err.kind(), "notRetryable");
+        assert!(err.to_string().contains("waiting"), "{err}");
+
+        fs::remove_file(&path).unwrap();
+        picker.upload().await.unwrap();
+        assert_eq!(picker.file(uuid).unwrap().status, FileStatus::Failed);
+
+        // No run is going: the file waits, queued and without its error.
+        assert!(!picker.retry(uuid).unwrap());
+        let file = picker.file(uuid).unwrap();
+        assert_eq!(file.status, FileStatus::Queued);
+        assert!(file.error.is_none());
+        assert_eq!(picker.retry(Uuid::new_v4()).unwrap_err().kind(), "unknownFile");
     }
 }
