@@ -1,10 +1,10 @@
 //! Starting, pausing and cancelling the upload, and leaving the picker.
 
-use satchel_core::Snapshot;
-use tauri::{AppHandle, State};
 use crate::commands::parse_id;
 use crate::error::Result;
 use crate::state::AppState;
+use satchel_core::Snapshot;
+use tauri::{AppHandle, State};
 
 /// Starts uploading in the background; progress and the outcome arrive as
 /// state events. Errors that stop the whole run show up as notices.

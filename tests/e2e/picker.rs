@@ -89,7 +89,7 @@ fn command_line_files_upload_byte_identical_with_a_json_result() {
         );
         let sizes = env.find_all("[data-testid=file-size]").await?;
         let shown = text(&sizes[2]).await?;
-        ensure!(shown == "3.0 MB", "size of data.bin shown as {shown:?}");
+        ensure!(shown == "3 MB", "size of data.bin shown as {shown:?}");
         env.screenshot("summary").await;
 
         env.find("[data-testid=upload]").await?.click().await?;

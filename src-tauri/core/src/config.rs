@@ -334,10 +334,12 @@ pub fn resolve(
         destination,
         destinations,
         sources,
-        builtin_sources: merged
-            .builtin_sources
-            .clone()
-            .unwrap_or_else(|| crate::BUILTIN_SOURCES.iter().map(|s| s.to_string()).collect()),
+        builtin_sources: merged.builtin_sources.clone().unwrap_or_else(|| {
+            crate::BUILTIN_SOURCES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }),
         headless: merged.headless.unwrap_or(true),
         user_sources: merged.user_sources.unwrap_or(true),
         allowed_sources: policy_file.allowed_sources.clone().unwrap_or_default(),

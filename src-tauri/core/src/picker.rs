@@ -1012,6 +1012,9 @@ mod tests {
         let file = picker.file(uuid).unwrap();
         assert_eq!(file.status, FileStatus::Queued);
         assert!(file.error.is_none());
-        assert_eq!(picker.retry(Uuid::new_v4()).unwrap_err().kind(), "unknownFile");
+        assert_eq!(
+            picker.retry(Uuid::new_v4()).unwrap_err().kind(),
+            "unknownFile"
+        );
     }
 }

@@ -209,7 +209,10 @@ impl SourceRegistry {
         SourceRegistry {
             files,
             entries,
-            builtins: crate::BUILTIN_SOURCES.iter().map(|s| s.to_string()).collect(),
+            builtins: crate::BUILTIN_SOURCES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 

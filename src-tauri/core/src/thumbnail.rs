@@ -39,9 +39,7 @@ fn shrink<R: std::io::BufRead + std::io::Seek>(mut reader: ImageReader<R>) -> Re
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|e| not_an_image(&e.to_string()))?;
+    let image = reader.decode().map_err(|e| not_an_image(&e.to_string()))?;
     // `thumbnail` would also blow small pictures up.
     let small = if image.width() <= THUMBNAIL_SIZE && image.height() <= THUMBNAIL_SIZE {
         image

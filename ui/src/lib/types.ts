@@ -79,3 +79,36 @@ export interface ActionReply {
 }
 
 export type SidebarItem = { kind: "builtin"; name: string } | ({ kind: "custom" } & SourceEntry);
+
+/** What the window needs once: its language and the picker's restrictions. */
+export interface UiConfig {
+  locale: string;
+  options: PickerOptions;
+}
+
+export interface PickerOptions {
+  fromSources: string[];
+  maxFiles: number;
+  minFiles: number;
+  maxSize?: number;
+  accept?: string[];
+  uploadInBackground: boolean;
+}
+
+/** `metadata(url)` in the seed's shape. */
+export interface LinkMetadata {
+  filename: string;
+  display_name: string;
+  link_path: string;
+  thumbnail: string;
+  modified: string;
+  type: string;
+  size: number;
+}
+
+export interface RawStarted {
+  spool: string;
+  chunk: number;
+}
+
+export type CloseChoice = "background" | "pauseAndClose";

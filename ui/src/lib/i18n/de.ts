@@ -1,0 +1,116 @@
+// Deutsch. Typed as the English catalogue, so a missing key fails the check.
+
+import type { Messages } from "./en";
+import { plural } from "./plural";
+
+const de: Messages = {
+  brand: "Satchel",
+  sources: "Quellen",
+  source: "Quelle",
+  chosenFiles: "Ausgewählte Dateien",
+  sourceNames: { local_file_system: "Mein Gerät", url: "Link" },
+
+  device: {
+    title: "Mein Gerät",
+    intro: "Wählen Sie Dateien oder einen ganzen Ordner auf diesem Computer, ziehen Sie sie hierher oder fügen Sie sie ein.",
+    chooseFiles: "Dateien auswählen",
+    chooseFolder: "Ordner auswählen",
+    dropHere: "Dateien hier ablegen, um sie hinzuzufügen",
+  },
+
+  link: {
+    title: "Link",
+    intro: "Fügen Sie die Adresse einer Datei im Web ein. Satchel zeigt, was sie ist, bevor sie hinzugefügt wird.",
+    urlLabel: "Dateiadresse (URL)",
+    lookUp: "Nachsehen",
+    lookingUp: "Wird nachgesehen…",
+    add: "Datei hinzufügen",
+    adding: "Wird hinzugefügt…",
+    name: "Name",
+    type: "Typ",
+    size: "Größe",
+    modified: "Geändert",
+    unknownSize: "unbekannt",
+    added: (name) => `${name} wurde hinzugefügt.`,
+  },
+
+  summary: {
+    files: (n) => plural(n, { one: "1 Datei", other: `${n} Dateien` }),
+    to: "Nach",
+    empty: "Noch keine Dateien ausgewählt.",
+    remove: (name) => `${name} entfernen`,
+    pause: "Pausieren",
+    pauseFile: (name) => `${name} pausieren`,
+    cancel: "Abbrechen",
+    cancelFile: (name) => `${name} abbrechen`,
+    retry: "Erneut versuchen",
+    retryFile: (name) => `${name} erneut versuchen`,
+    progressOf: (name) => `Fortschritt von ${name}`,
+    totalProgress: "Gesamtfortschritt",
+    transferred: (percent, done, total) => `${percent} % · ${done} von ${total}`,
+    pauseAll: "Alle pausieren",
+    cancelAll: "Alle abbrechen",
+    upload: (n) => (n > 0 ? `${n} hochladen` : "Hochladen"),
+    uploading: "Wird hochgeladen…",
+    addMore: "← Weitere Dateien hinzufügen",
+    needMore: (n) =>
+      plural(n, {
+        one: "Fügen Sie noch 1 Datei hinzu, um hochzuladen.",
+        other: `Fügen Sie noch ${n} Dateien hinzu, um hochzuladen.`,
+      }),
+    from: (source) => `aus ${source}`,
+  },
+
+  status: {
+    queued: "Wartet",
+    uploading: "Wird hochgeladen",
+    done: "Fertig",
+    failed: "Fehlgeschlagen",
+  },
+
+  rate: (rate, eta) => (eta ? `${rate} · noch ${eta}` : rate),
+  eta: {
+    seconds: (n) => `${n} s`,
+    minutes: (n) => `${n} min`,
+    hours: (h, m) => `${h} h ${m} min`,
+  },
+
+  restrictions: {
+    title: "Einschränkungen",
+    maxFiles: (n) => plural(n, { one: "Höchstens 1 Datei", other: `Höchstens ${n} Dateien` }),
+    minFiles: (n) => plural(n, { one: "Mindestens 1 Datei", other: `Mindestens ${n} Dateien` }),
+    maxSize: (size) => `Jede Datei höchstens ${size}`,
+    accept: (types) => `Nur ${types}`,
+  },
+
+  done: {
+    title: "Hochladen abgeschlossen",
+    summary: (ok, failed) =>
+      failed > 0
+        ? `${plural(ok, { one: "1 Datei hochgeladen", other: `${ok} Dateien hochgeladen` })}, ${failed} fehlgeschlagen.`
+        : plural(ok, { one: "1 Datei hochgeladen.", other: `${ok} Dateien hochgeladen.` }),
+    copyLink: "Link kopieren",
+    copied: "Kopiert",
+    openFolder: "Ordner öffnen",
+    close: "Fertig",
+    back: "Zurück zu den Dateien",
+  },
+
+  close: {
+    title: "Dateien werden noch hochgeladen",
+    body: "Wenn Sie jetzt schließen, wird das Hochladen angehalten. Was soll Satchel tun?",
+    background: "Im Hintergrund weiter hochladen",
+    pause: "Pausieren und schließen",
+    pauseHint: "Pausierte Dateien werden beim nächsten Start von Satchel fortgesetzt.",
+    stay: "Fenster offen lassen",
+  },
+
+  notices: {
+    dismiss: "Schließen",
+  },
+
+  sourceBroken: "Diese Quelle konnte nicht verwendet werden",
+  typeIcon: (type) => `${type || "Datei"}-Datei`,
+};
+
+export default de;

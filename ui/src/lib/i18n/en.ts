@@ -1,0 +1,113 @@
+// English, the catalogue every other language is checked against: a
+// language file must have every key, with the same arguments.
+
+import { plural } from "./plural";
+
+const en = {
+  brand: "Satchel",
+  sources: "Sources",
+  source: "Source",
+  chosenFiles: "Chosen files",
+  sourceNames: { local_file_system: "My device", url: "Link" } as Record<string, string>,
+
+  device: {
+    title: "My device",
+    intro: "Choose files or a whole folder from this computer, drop them here, or paste them.",
+    chooseFiles: "Choose files",
+    chooseFolder: "Choose folder",
+    dropHere: "Drop files to add them",
+  },
+
+  link: {
+    title: "Link",
+    intro: "Paste the address of a file on the web. Satchel shows what it is before adding it.",
+    urlLabel: "File address (URL)",
+    lookUp: "Look up",
+    lookingUp: "Looking up…",
+    add: "Add file",
+    adding: "Adding…",
+    name: "Name",
+    type: "Type",
+    size: "Size",
+    modified: "Modified",
+    unknownSize: "unknown",
+    added: (name: string) => `${name} was added.`,
+  },
+
+  summary: {
+    files: (n: number) => plural(n, { one: "1 file", other: `${n} files` }),
+    to: "To",
+    empty: "No files chosen yet.",
+    remove: (name: string) => `Remove ${name}`,
+    pause: "Pause",
+    pauseFile: (name: string) => `Pause ${name}`,
+    cancel: "Cancel",
+    cancelFile: (name: string) => `Cancel ${name}`,
+    retry: "Retry",
+    retryFile: (name: string) => `Retry ${name}`,
+    progressOf: (name: string) => `${name} progress`,
+    totalProgress: "Total progress",
+    transferred: (percent: number, done: string, total: string) => `${percent}% · ${done} of ${total}`,
+    pauseAll: "Pause all",
+    cancelAll: "Cancel all",
+    upload: (n: number) => (n > 0 ? `Upload ${n}` : "Upload"),
+    uploading: "Uploading…",
+    addMore: "← Add more files",
+    needMore: (n: number) => plural(n, { one: "Add 1 more file to upload.", other: `Add ${n} more files to upload.` }),
+    from: (source: string) => `from ${source}`,
+  },
+
+  status: {
+    queued: "Waiting",
+    uploading: "Uploading",
+    done: "Done",
+    failed: "Failed",
+  },
+
+  rate: (rate: string, eta: string) => (eta ? `${rate} · ${eta} left` : rate),
+  eta: {
+    seconds: (n: number) => `${n} s`,
+    minutes: (n: number) => `${n} min`,
+    hours: (h: number, m: number) => `${h} h ${m} min`,
+  },
+
+  restrictions: {
+    title: "Restrictions",
+    maxFiles: (n: number) => plural(n, { one: "Up to 1 file", other: `Up to ${n} files` }),
+    minFiles: (n: number) => plural(n, { one: "At least 1 file", other: `At least ${n} files` }),
+    maxSize: (size: string) => `Each file up to ${size}`,
+    accept: (types: string) => `Only ${types}`,
+  },
+
+  done: {
+    title: "Upload complete",
+    summary: (ok: number, failed: number) =>
+      failed > 0
+        ? `${plural(ok, { one: "1 file uploaded", other: `${ok} files uploaded` })}, ${failed} failed.`
+        : plural(ok, { one: "1 file uploaded.", other: `${ok} files uploaded.` }),
+    copyLink: "Copy link",
+    copied: "Copied",
+    openFolder: "Open folder",
+    close: "Done",
+    back: "Back to the files",
+  },
+
+  close: {
+    title: "Files are still uploading",
+    body: "Closing now would stop the upload. What should Satchel do?",
+    background: "Keep uploading in the background",
+    pause: "Pause and close",
+    pauseHint: "Paused files resume the next time Satchel opens.",
+    stay: "Keep the window open",
+  },
+
+  notices: {
+    dismiss: "Dismiss",
+  },
+
+  sourceBroken: "This source could not be used",
+  typeIcon: (type: string) => `${type || "file"} file`,
+};
+
+export type Messages = typeof en;
+export default en;
