@@ -455,6 +455,8 @@ fn the_done_view_copies_links_and_opens_the_folder() {
             landed == format!("{dest}/report.txt"),
             "landed at {landed:?}"
         );
+        let in_summary = text(&env.find("[data-testid=file-landed]").await?).await?;
+        ensure!(in_summary == landed, "the summary shows {in_summary:?}");
 
         env.find("[data-testid=copy-link]").await?.click().await?;
         let display = env.display()?;
