@@ -56,9 +56,10 @@ impl Error {
 
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        satchel_core::ErrorInfo {
-            kind: self.kind().to_owned(),
-            message: self.to_string(),
+        match self {
+            // The core's own errors carry their particulars for translation.
+            Error::Core(core) => core.info(),
+            _ => satchel_core::ErrorInfo::new(self.kind(), self.to_string()),
         }
         .serialize(serializer)
     }

@@ -265,10 +265,7 @@ fn link_while_open(app: &AppHandle, link: &str) {
     };
     app.state::<AppState>()
         .picker
-        .notify(satchel_core::ErrorInfo {
-            kind: "deepLink".into(),
-            message,
-        });
+        .notify(satchel_core::ErrorInfo::new("deepLink", message));
 }
 
 /// `--upload-now`: upload what was given, then close (exit 1 if any failed).
@@ -335,23 +332,30 @@ fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
         return picker.with_store(store, spec);
     };
     if saved.destination != spec {
-        picker.notify(ErrorInfo {
-            kind: "interruptedElsewhere".into(),
-            message: format!(
-                "an interrupted upload of {} file(s) to {} is waiting: run `satchel resume` to finish it",
-                saved.unfinished(),
-                saved.destination
-            ),
-        });
+        picker.notify(
+            ErrorInfo::new(
+                "interruptedElsewhere",
+                format!(
+                    "an interrupted upload of {} file(s) to {} is waiting: run `satchel resume` to finish it",
+                    saved.unfinished(),
+                    saved.destination
+                ),
+            )
+            .with_arg("count", saved.unfinished())
+            .with_arg("destination", &saved.destination),
+        );
         return picker;
     }
     let waiting = saved.unfinished();
     picker.restore(saved);
-    picker.notify(ErrorInfo {
-        kind: "interruptedUpload".into(),
-        message: format!(
-            "{waiting} file(s) from an interrupted upload are back in the queue: Upload resumes them"
-        ),
-    });
+    picker.notify(
+        ErrorInfo::new(
+            "interruptedUpload",
+            format!(
+                "{waiting} file(s) from an interrupted upload are back in the queue: Upload resumes them"
+            ),
+        )
+        .with_arg("count", waiting),
+    );
     picker.with_store(store, spec)
 }

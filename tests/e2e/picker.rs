@@ -219,7 +219,8 @@ fn an_unwritable_destination_shows_a_clear_error_and_loses_nothing() {
             .await?;
         let message = text(&notice).await?;
         ensure!(
-            message.contains("cannot write to destination") && message.contains("blocker/uploads"),
+            message.contains("Cannot write to the destination")
+                && message.contains("blocker/uploads"),
             "notice says {message:?}"
         );
         let files = env.wait_for_count("[data-testid=file]", 1).await?;

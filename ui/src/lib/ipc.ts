@@ -80,7 +80,11 @@ export function onCloseRequested(handler: () => void): Promise<UnlistenFn> {
 /** Commands reject with `{kind, message}`; anything else is wrapped alike. */
 export function asErrorInfo(error: unknown): ErrorInfo {
   if (typeof error === "object" && error !== null && "kind" in error && "message" in error) {
-    return { kind: String(error.kind), message: String(error.message) };
+    const info: ErrorInfo = { kind: String(error.kind), message: String(error.message) };
+    if ("args" in error && typeof error.args === "object" && error.args !== null) {
+      info.args = Object.fromEntries(Object.entries(error.args).map(([k, v]) => [k, String(v)]));
+    }
+    return info;
   }
   return { kind: "internal", message: String(error) };
 }

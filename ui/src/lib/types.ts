@@ -5,7 +5,10 @@ export type FileStatus = "queued" | "uploading" | "done" | "failed";
 
 export interface ErrorInfo {
   kind: string;
+  /** Rust's own English message, always there. */
   message: string;
+  /** For common errors, the particulars a translated message is made from. */
+  args?: Record<string, string>;
 }
 
 export interface FileRecord {

@@ -109,6 +109,31 @@ const de: Messages = {
     dismiss: "Schließen",
   },
 
+  errors: {
+    notFound: (a) => `${a.path}: Datei oder Ordner nicht gefunden`,
+    notAFile: (a) => `${a.path} ist weder eine normale Datei noch ein Ordner`,
+    unreadable: (a) => `${a.path} kann nicht gelesen werden: ${a.cause}`,
+    destinationUnwritable: (a) => `In ${a.path} kann nicht geschrieben werden: ${a.cause}`,
+    tooLarge: (a) => `Zu groß: ${a.size} ist über der Grenze von ${a.limit}`,
+    tooManyFiles: (a) => `Zu viele Dateien: höchstens ${a.max} sind möglich`,
+    tooFewFiles: (a) => `Zum Hochladen sind mindestens ${a.min} Dateien nötig`,
+    rejectedSize: (a) => `${a.name} wurde nicht hinzugefügt: ${a.size} ist über der Grenze von ${a.limit}`,
+    rejectedType: (a) => `${a.name} wurde nicht hinzugefügt: der Typ ${a.type} ist nicht erlaubt (nur ${a.accept})`,
+    refused: (a) => `Abruf von ${a.host} (${a.ip}) verweigert: ${a.rule}`,
+    badUrl: (a) => `${a.url} ist keine verwendbare Adresse: ${a.reason}`,
+    httpStatus: (a) => `${a.url} antwortete mit ${a.status}`,
+    network: (a) => `${a.url} ist nicht erreichbar`,
+    fetch: (a) => `Abruf von ${a.url} fehlgeschlagen`,
+    cancelled: (a) => `Das Hochladen von ${a.name} wurde abgebrochen`,
+    paused: (a) => `Das Hochladen von ${a.name} ist pausiert`,
+    uploadRunning: () => "Es wird bereits hochgeladen",
+    nothingToUpload: () => "Nichts hochzuladen: keine Datei wartet",
+    interruptedUpload: (a) =>
+      `${a.count} Datei(en) aus einem unterbrochenen Hochladen sind wieder in der Liste: „Hochladen“ setzt sie fort`,
+    interruptedElsewhere: (a) =>
+      `Ein unterbrochenes Hochladen von ${a.count} Datei(en) nach ${a.destination} wartet: \`satchel resume\` beendet es`,
+  },
+
   sourceBroken: "Diese Quelle konnte nicht verwendet werden",
   typeIcon: (type) => `${type || "Datei"}-Datei`,
 };

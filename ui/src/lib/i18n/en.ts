@@ -3,6 +3,9 @@
 
 import { plural } from "./plural";
 
+/** The particulars of an error, by name (see satchel-core's `Error::args`). */
+export type ErrorArgs = Record<string, string | undefined>;
+
 const en = {
   brand: "Satchel",
   sources: "Sources",
@@ -103,6 +106,32 @@ const en = {
 
   notices: {
     dismiss: "Dismiss",
+  },
+
+  /** Errors said from their particulars (sizes already in human units). */
+  errors: {
+    notFound: (a: ErrorArgs) => `${a.path}: no such file or folder`,
+    notAFile: (a: ErrorArgs) => `${a.path} is not a regular file or folder`,
+    unreadable: (a: ErrorArgs) => `Cannot read ${a.path}: ${a.cause}`,
+    destinationUnwritable: (a: ErrorArgs) => `Cannot write to the destination ${a.path}: ${a.cause}`,
+    tooLarge: (a: ErrorArgs) => `Too large: ${a.size} is over the limit of ${a.limit}`,
+    tooManyFiles: (a: ErrorArgs) => `Too many files: the picker takes at most ${a.max}`,
+    tooFewFiles: (a: ErrorArgs) => `At least ${a.min} files are needed to upload`,
+    rejectedSize: (a: ErrorArgs) => `${a.name} was not added: it is ${a.size}, over the maxSize of ${a.limit}`,
+    rejectedType: (a: ErrorArgs) => `${a.name} was not added: its type ${a.type} is not accepted (accept: ${a.accept})`,
+    refused: (a: ErrorArgs) => `Refused to fetch from ${a.host} (${a.ip}): ${a.rule}`,
+    badUrl: (a: ErrorArgs) => `${a.url} is not a usable address: ${a.reason}`,
+    httpStatus: (a: ErrorArgs) => `${a.url} answered ${a.status}`,
+    network: (a: ErrorArgs) => `Cannot reach ${a.url}`,
+    fetch: (a: ErrorArgs) => `Fetching ${a.url} failed`,
+    cancelled: (a: ErrorArgs) => `The upload of ${a.name} was cancelled`,
+    paused: (a: ErrorArgs) => `The upload of ${a.name} is paused`,
+    uploadRunning: () => "An upload is already running",
+    nothingToUpload: () => "Nothing to upload: no files are waiting",
+    interruptedUpload: (a: ErrorArgs) =>
+      `${a.count} file(s) from an interrupted upload are back in the queue: Upload resumes them`,
+    interruptedElsewhere: (a: ErrorArgs) =>
+      `An interrupted upload of ${a.count} file(s) to ${a.destination} is waiting: run \`satchel resume\` to finish it`,
   },
 
   sourceBroken: "This source could not be used",
