@@ -38,6 +38,18 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// `{kind, message}` with the particulars the UI says in its language.
+    pub fn info(&self) -> satchel_core::ErrorInfo {
+        let info = satchel_core::ErrorInfo::new(self.kind(), self.to_string());
+        match self {
+            Error::Core(core) => core.info(),
+            Error::SourceOff(name) => info.with_arg("source", name),
+            Error::NotUploaded(name) => info.with_arg("name", name),
+            Error::NotOnDisk(path) => info.with_arg("path", path),
+            _ => info,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Core(e) => e.kind(),
@@ -56,12 +68,7 @@ impl Error {
 
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            // The core's own errors carry their particulars for translation.
-            Error::Core(core) => core.info(),
-            _ => satchel_core::ErrorInfo::new(self.kind(), self.to_string()),
-        }
-        .serialize(serializer)
+        self.info().serialize(serializer)
     }
 }
 

@@ -257,15 +257,17 @@ fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
 /// A satchel:// link for a picker that is already open: its options were
 /// fixed when the picker opened, so the person is told rather than surprised.
 fn link_while_open(app: &AppHandle, link: &str) {
-    let message = match deep_link::parse(link) {
-        Ok(_) => format!(
-            "{link} arrived while the picker was open: its options take effect in the next picker"
-        ),
-        Err(e) => e,
+    let notice = match deep_link::parse(link) {
+        Ok(_) => ErrorInfo::new(
+            "deepLink",
+            format!(
+                "{link} arrived while the picker was open: its options take effect in the next picker"
+            ),
+        )
+        .with_arg("link", link),
+        Err(e) => ErrorInfo::new("deepLink", e),
     };
-    app.state::<AppState>()
-        .picker
-        .notify(satchel_core::ErrorInfo::new("deepLink", message));
+    app.state::<AppState>().picker.notify(notice);
 }
 
 /// `--upload-now`: upload what was given, then close (exit 1 if any failed).

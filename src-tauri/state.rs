@@ -25,6 +25,15 @@ impl AppState {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Fails when the policy's `builtinSources` turned this built-in source off.
+    pub fn require_source(&self, builtin: &str) -> Result<(), crate::error::Error> {
+        if self.lock_sources().offers(builtin) {
+            Ok(())
+        } else {
+            Err(crate::error::Error::SourceOff(builtin.to_owned()))
+        }
+    }
+
     /// The name the source in frame `id` acts as, if it loaded cleanly.
     pub fn source_name(&self, id: u32) -> satchel_core::Result<String> {
         self.lock_sources().name(id).map(str::to_owned)

@@ -5,31 +5,22 @@
 use satchel_core::{Headers, Metadata, Snapshot, LINK_SOURCE};
 use tauri::State;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 #[tauri::command]
 pub async fn link_metadata(url: String, state: State<'_, AppState>) -> Result<Metadata> {
-    link_offered(&state)?;
+    state.require_source(LINK_SOURCE)?;
     Ok(state.picker.metadata(url.trim(), &Headers::new()).await?)
 }
 
 #[tauri::command]
 pub async fn link_add(url: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    link_offered(&state)?;
+    state.require_source(LINK_SOURCE)?;
     state
         .picker
         .fetch_and_add(LINK_SOURCE, url.trim(), &Headers::new())
         .await?;
     crate::commands::upload::after_add(&state);
     Ok(state.picker.snapshot())
-}
-
-/// The policy's `builtinSources` may turn the Link source off.
-fn link_offered(state: &AppState) -> Result<()> {
-    if state.lock_sources().offers(LINK_SOURCE) {
-        Ok(())
-    } else {
-        Err(Error::SourceOff(LINK_SOURCE.to_owned()))
-    }
 }

@@ -5,10 +5,10 @@
 use satchel_core::actions::{self, Effect};
 use satchel_core::{SidebarItem, SourceEntry, SourceView};
 use serde::Serialize;
-use tauri::ipc::{InvokeBody, Request};
+use tauri::ipc::Request;
 use tauri::State;
-use uuid::Uuid;
 
+use crate::commands::chunk::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::frame;
 use crate::state::AppState;
@@ -94,7 +94,7 @@ pub async fn source_action(
 /// One chunk of a raw file: the bytes are the body, the rest are headers.
 #[tauri::command]
 pub async fn source_chunk(request: Request<'_>, state: State<'_, AppState>) -> Result<()> {
-    let source: u32 = header(&request, "satchel-source")?
+    let source: u32 = chunk::header(&request, "satchel-source")?
         .parse()
         .map_err(|_| Error::BadChunk("bad satchel-source header".into()))?;
     let chunk = Chunk::of(&request)?;
@@ -105,41 +105,4 @@ pub async fn source_chunk(request: Request<'_>, state: State<'_, AppState>) -> R
     })
     .await??;
     Ok(())
-}
-
-/// A chunk of a raw file as it crosses the IPC: which spool file, where in
-/// it, and the bytes (sent raw, not as JSON).
-pub struct Chunk {
-    pub spool: Uuid,
-    pub offset: u64,
-    pub bytes: Vec<u8>,
-}
-
-impl Chunk {
-    pub fn of(request: &Request<'_>) -> Result<Chunk> {
-        let spool = Uuid::parse_str(&header(request, "satchel-spool")?)
-            .map_err(|_| Error::BadChunk("bad satchel-spool header".into()))?;
-        let offset: u64 = header(request, "satchel-offset")?
-            .parse()
-            .map_err(|_| Error::BadChunk("bad satchel-offset header".into()))?;
-        let InvokeBody::Raw(bytes) = request.body() else {
-            return Err(Error::BadChunk(
-                "the chunk must be sent as raw bytes".into(),
-            ));
-        };
-        Ok(Chunk {
-            spool,
-            offset,
-            bytes: bytes.clone(),
-        })
-    }
-}
-
-fn header(request: &Request<'_>, name: &str) -> Result<String> {
-    request
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .ok_or_else(|| Error::BadChunk(format!("missing {name} header")))
 }

@@ -55,11 +55,17 @@ pub fn pause_all(state: State<'_, AppState>) -> Snapshot {
     state.picker.snapshot()
 }
 
-/// Sends a failed file again: it joins the running upload, or starts one.
+/// Sends a failed file again: it joins the running upload, or starts an
+/// upload of that file alone.
 #[tauri::command]
 pub fn retry_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    if !state.picker.retry(parse_id(&uuid)?)? {
-        spawn_upload(&state);
+    let id = parse_id(&uuid)?;
+    if !state.picker.retry(id)? {
+        let picker = state.picker.clone();
+        tauri::async_runtime::spawn(async move {
+            // Errors end up in the picker's state as notices.
+            let _ = picker.upload_where(|f| f.uuid == id).await;
+        });
     }
     Ok(state.picker.snapshot())
 }

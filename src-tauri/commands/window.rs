@@ -1,9 +1,10 @@
 //! The window itself: what the view needs to know once (language,
 //! restrictions), and closing it while files are still uploading.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use satchel_core::PickerOptions;
+use satchel_core::{Picker, PickerOptions};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 
@@ -19,6 +20,8 @@ pub struct UiConfig {
     /// `--lang` or the config's `lang`, else the system's locale (BCP 47).
     pub locale: String,
     pub options: PickerOptions,
+    /// `maxFiles` when nobody set it: not worth showing as a restriction.
+    pub default_max_files: usize,
 }
 
 #[tauri::command]
@@ -26,6 +29,7 @@ pub fn ui_config(state: State<'_, AppState>) -> UiConfig {
     UiConfig {
         locale: state.locale.clone(),
         options: state.picker.options().clone(),
+        default_max_files: PickerOptions::default().max_files,
     }
 }
 
@@ -42,27 +46,34 @@ pub enum CloseChoice {
 #[tauri::command]
 pub fn close_window(choice: CloseChoice, app: AppHandle, state: State<'_, AppState>) -> Result<()> {
     match choice {
-        CloseChoice::Background => {
-            if let Some(window) = app.get_webview_window("main") {
-                window.hide()?;
-            }
-            exit_when_idle(app, state.picker.clone());
-        }
-        CloseChoice::PauseAndClose => {
-            state.picker.pause_all();
-            exit_when_idle(app, state.picker.clone());
-        }
+        CloseChoice::Background => {}
+        CloseChoice::PauseAndClose => state.picker.pause_all(),
     }
+    if let Some(window) = app.get_webview_window("main") {
+        window.hide()?;
+    }
+    exit_when_idle(app, state.picker.clone(), choice);
     Ok(())
 }
 
-/// Exits once no upload runs (a paused file settles within moments).
-fn exit_when_idle(app: AppHandle, picker: std::sync::Arc<satchel_core::Picker>) {
+/// Exits once no upload runs. Pausing goes on until then, for files that
+/// joined the run meanwhile. A window brought back by a second launch
+/// stays: the person is using it again.
+fn exit_when_idle(app: AppHandle, picker: Arc<Picker>, choice: CloseChoice) {
     tauri::async_runtime::spawn(async move {
         while picker.snapshot().uploading {
+            if matches!(choice, CloseChoice::PauseAndClose) {
+                picker.pause_all();
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        app.exit(0);
+        let shown = app
+            .get_webview_window("main")
+            .and_then(|window| window.is_visible().ok())
+            .unwrap_or(false);
+        if !shown {
+            app.exit(0);
+        }
     });
 }
 

@@ -19,10 +19,9 @@ use crate::server::{png, FileServer};
 use crate::support::proxy::Proxy;
 use crate::support::{content, tus_server};
 
-/// Dispatches a DOM drag-and-drop of in-memory files (name, type, bytes)
-/// onto the window, as a page or another program would hand them over.
-async fn drop_files(env: &Env, files: &[(&str, &str, &[u8])]) -> Result<()> {
-    let files: Vec<Value> = files
+/// Files (name, type, bytes) as the page scripts below take them.
+fn in_memory(files: &[(&str, &str, &[u8])]) -> Vec<Value> {
+    files
         .iter()
         .map(|(name, mime, bytes)| {
             json!([
@@ -31,7 +30,26 @@ async fn drop_files(env: &Env, files: &[(&str, &str, &[u8])]) -> Result<()> {
                 base64::engine::general_purpose::STANDARD.encode(bytes)
             ])
         })
-        .collect();
+        .collect()
+}
+
+/// Asks the window to close, as its close button would, during an upload.
+fn ask_to_close(env: &Env) -> Result<()> {
+    let status = Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/e2e/tools/close_window.py"
+    ))
+    .arg(env.window_id()?)
+    .env("DISPLAY", env.display()?)
+    .status()?;
+    ensure!(status.success(), "close_window.py failed");
+    Ok(())
+}
+
+/// Dispatches a DOM drag-and-drop of in-memory files (name, type, bytes)
+/// onto the window, as a page or another program would hand them over.
+async fn drop_files(env: &Env, files: &[(&str, &str, &[u8])]) -> Result<()> {
+    let files = in_memory(files);
     env.js(
         r#"const files = arguments[0];
         const transfer = new DataTransfer();
@@ -59,16 +77,7 @@ async fn drop_files(env: &Env, files: &[(&str, &str, &[u8])]) -> Result<()> {
 /// Dispatches a paste carrying `data` (MIME type → text) and files.
 async fn paste(env: &Env, data: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Result<()> {
     let data: Vec<Value> = data.iter().map(|(k, v)| json!([k, v])).collect();
-    let files: Vec<Value> = files
-        .iter()
-        .map(|(name, mime, bytes)| {
-            json!([
-                name,
-                mime,
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            ])
-        })
-        .collect();
+    let files = in_memory(files);
     env.js(
         r#"const [data, files] = arguments;
         const transfer = new DataTransfer();
@@ -368,23 +377,25 @@ fn restrictions_show_before_upload_and_a_refused_file_says_why() {
         let hint = text(&env.find("[data-testid=need-more]").await?).await?;
         ensure!(hint == "Add 1 more file to upload.", "{hint:?}");
 
-        drop_files(env, &[("notes.txt", "text/plain", b"not a picture")]).await?;
-        let notice = env.find("[data-testid=notice]").await?;
-        let said = text(&notice).await?;
-        ensure!(
-            said.contains("notes.txt") && said.contains("image/*"),
-            "refusal says {said:?}"
-        );
-        drop_files(env, &[("huge.png", "image/png", &vec![0u8; 20_000])]).await?;
-        let mut said = String::new();
-        wait_until("the size refusal shows", async || {
-            said = text(&env.find("[data-testid=notice]").await?).await?;
-            Ok(said.contains("huge.png"))
-        })
+        // Two refused files dropped together: each says why, neither
+        // refusal hides the other.
+        drop_files(
+            env,
+            &[
+                ("notes.txt", "text/plain", b"not a picture"),
+                ("huge.png", "image/png", &[0u8; 20_000]),
+            ],
+        )
         .await?;
+        let notices = env.wait_for_count("[data-testid=notice]", 2).await?;
+        let (first, second) = (text(&notices[0]).await?, text(&notices[1]).await?);
         ensure!(
-            said.contains("20 KB") && said.contains("10 KB"),
-            "size refusal says {said:?}"
+            first.contains("notes.txt") && first.contains("image/*"),
+            "type refusal says {first:?}"
+        );
+        ensure!(
+            second.contains("huge.png") && second.contains("20 KB") && second.contains("10 KB"),
+            "size refusal says {second:?}"
         );
         env.wait_for_count("[data-testid=file]", 1).await?;
         Ok(())
@@ -498,18 +509,7 @@ fn closing_during_an_upload_asks_and_never_drops_files() {
             .await?;
         env.wait_for_count("[data-status=uploading]", 1).await?;
 
-        let close = || -> Result<()> {
-            let status = Command::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/e2e/tools/close_window.py"
-            ))
-            .arg(env.window_id()?)
-            .env("DISPLAY", env.display()?)
-            .status()?;
-            ensure!(status.success(), "close_window.py failed");
-            Ok(())
-        };
-        close()?;
+        ask_to_close(env)?;
         env.find("[data-testid=close-dialog][open]").await?;
         env.window_screenshot("light-close-dialog")?;
         // Escape keeps the window and the upload.
@@ -525,7 +525,7 @@ fn closing_during_an_upload_asks_and_never_drops_files() {
 
         // Going on in the background: the window hides, the upload ends,
         // then Satchel exits with every file uploaded.
-        close()?;
+        ask_to_close(env)?;
         // The window hides at once, so the click is made from the page:
         // WebDriver's own click may wait long for a window that went away.
         env.find("[data-testid=close-background]").await?;
@@ -548,15 +548,12 @@ fn closing_during_an_upload_asks_and_never_drops_files() {
             "Satchel exited before the upload ended"
         );
         proxy.faults.rate.store(64 << 20, Ordering::SeqCst);
-        let result = env.json_result().await;
-        let result = match result {
-            Ok(result) => result,
-            Err(_) => {
-                // The upload may still be finishing; give it the time it needs.
-                tokio::time::sleep(Duration::from_secs(10)).await;
-                env.json_result().await?
-            }
-        };
+        // The rest goes at full speed; the result comes when Satchel exits.
+        wait_until("Satchel exits with its result", async || {
+            Ok(env.app_output().contains("filesUploaded"))
+        })
+        .await?;
+        let result = env.json_result().await?;
         ensure!(
             result["filesUploaded"].as_array().map(Vec::len) == Some(1),
             "{result}"
@@ -661,7 +658,8 @@ fn german_follows_lang_and_the_system_locale() {
         // Errors too: the refusal of the big file, with German sizes.
         let refusal = text(&env.find("[data-testid=notice]").await?).await?;
         ensure!(
-            refusal == "gross.bin wurde nicht hinzugefügt: 2,1 MB ist über der Grenze von 2 MB ×",
+            refusal
+                == "gross.bin wurde nicht hinzugefügt: 2,1 MB überschreitet die Grenze von 2 MB ×",
             "{refusal:?}"
         );
         let device = text(&env.find("[data-testid=source-local_file_system]").await?).await?;
@@ -747,7 +745,8 @@ fn light_and_dark_themes_follow_the_system() {
                 .map(|f| src.join(f).display().to_string())
                 .collect();
             let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
-            args.extend(["--max-size", "50MB", "--to", "/tmp/satchel-screens"]);
+            let dest = env.path("uploads").display().to_string();
+            args.extend(["--max-size", "50MB", "--to", &dest]);
             env.launch(&args).await?;
             env.find("[data-testid=thumb][data-kind=thumbnail] img")
                 .await?;
@@ -798,14 +797,7 @@ fn pause_and_close_keeps_the_files_for_next_time() {
         env.launch(&[&file_arg, "--to", &to, "--json"]).await?;
         env.find("[data-testid=upload]").await?.click().await?;
         env.wait_for_count("[data-status=uploading]", 1).await?;
-        let status = Command::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/e2e/tools/close_window.py"
-        ))
-        .arg(env.window_id()?)
-        .env("DISPLAY", env.display()?)
-        .status()?;
-        ensure!(status.success(), "close_window.py failed");
+        ask_to_close(env)?;
         // Without uploadInBackground there is no background choice.
         env.find("[data-testid=close-pause]").await?;
         ensure!(

@@ -11,4 +11,7 @@ if (!target) throw new Error("index.html has no #app element");
 const config = await ipc.uiConfig().catch(() => null);
 setLocale(config?.locale ?? navigator.language);
 
-export default mount(App, { target, props: { options: config?.options ?? null } });
+export default mount(App, {
+  target,
+  props: { options: config?.options ?? null, defaultMaxFiles: config?.defaultMaxFiles ?? 1000 },
+});

@@ -286,11 +286,28 @@ impl Error {
                 ("rule", rule.clone()),
             ],
             Error::BadUrl { url, reason } => vec![("url", url.clone()), ("reason", reason.clone())],
-            Error::HttpStatus { url, status, .. } => {
-                vec![("url", url.clone()), ("status", status.to_string())]
+            Error::HttpStatus {
+                url, status, body, ..
+            } => vec![
+                ("url", url.clone()),
+                ("status", status.to_string()),
+                ("body", body.clone()),
+            ],
+            Error::Network { url, reason } => {
+                vec![("url", url.clone()), ("reason", reason.clone())]
             }
-            Error::Network { url, .. } | Error::Fetch { url, .. } => vec![("url", url.clone())],
-            Error::Cancelled { name } | Error::Paused { name } => vec![("name", name.clone())],
+            Error::Fetch { url, message } => {
+                vec![("url", url.clone()), ("reason", message.clone())]
+            }
+            Error::Cancelled { name }
+            | Error::Paused { name }
+            | Error::NotRetryable { name, .. } => vec![("name", name.clone())],
+            Error::Protocol { url, reason } => {
+                vec![("url", url.clone()), ("reason", reason.clone())]
+            }
+            Error::StateUnwritable { path: p, source } => {
+                vec![("path", path(p)), ("cause", source.to_string())]
+            }
             _ => vec![],
         };
         pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

@@ -385,13 +385,34 @@ impl Picker {
     /// marked failed and the rest go on; a destination that cannot be used
     /// at all fails the whole run up front and leaves every file queued.
     pub async fn upload(&self) -> Result<UploadDone> {
+        self.upload_where(|_| true).await
+    }
+
+    /// [`Picker::upload`] of only the pending files `wanted` picks (the
+    /// one file a person retried, say); the others keep waiting.
+    pub async fn upload_where(&self, wanted: impl Fn(&FileRecord) -> bool) -> Result<UploadDone> {
         let pending = self.update(|state| {
             if state.run.is_some() {
                 return Err(Error::UploadRunning);
             }
-            let pending = state.queue.pending();
+            let pending: Vec<FileRecord> = state
+                .queue
+                .pending()
+                .into_iter()
+                .filter(|f| wanted(f))
+                .collect();
             if pending.is_empty() {
                 return Err(Error::NothingToUpload);
+            }
+            // Failed files in this run are being tried again: they wait,
+            // like the rest, and cannot be retried a second time meanwhile.
+            for file in &pending {
+                if let Ok(record) = state.queue.get_mut(file.uuid) {
+                    if record.status == FileStatus::Failed {
+                        record.status = FileStatus::Queued;
+                        record.error = None;
+                    }
+                }
             }
             let min = self.options.min_files;
             if state.queue.files().len() < min {
@@ -864,11 +885,24 @@ mod tests {
         assert!(!src.path().join("out").exists());
     }
 
-    /// Holds every file until cancelled, counting how many it holds at once.
+    /// Holds every file until cancelled, counting how many it holds at once
+    /// and noting each file it was given.
     #[derive(Default)]
     struct Gate {
         inside: std::sync::atomic::AtomicUsize,
         most: std::sync::atomic::AtomicUsize,
+        given: Mutex<Vec<String>>,
+    }
+
+    impl Gate {
+        fn times_given(&self, name: &str) -> usize {
+            self.given
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|n| *n == name)
+                .count()
+        }
     }
 
     #[async_trait::async_trait]
@@ -881,6 +915,7 @@ mod tests {
         }
         async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<crate::Landed> {
             use std::sync::atomic::Ordering::SeqCst;
+            self.given.lock().unwrap().push(item.filename.clone());
             let now = self.inside.fetch_add(1, SeqCst) + 1;
             self.most.fetch_max(now, SeqCst);
             ctx.cancel.cancelled().await;
@@ -1016,5 +1051,71 @@ mod tests {
             picker.retry(Uuid::new_v4()).unwrap_err().kind(),
             "unknownFile"
         );
+
+        // Retrying sends that file alone; another failed file keeps waiting.
+        let other = src.path().join("b.txt");
+        fs::write(&other, b"b").unwrap();
+        picker.add_paths(std::slice::from_ref(&other), "local_file_system");
+        fs::remove_file(&other).unwrap();
+        fs::write(&path, b"a").unwrap();
+        let done = picker.upload_where(|f| f.uuid == uuid).await.unwrap();
+        assert_eq!(done.files_uploaded.len(), 1);
+        assert_eq!(picker.file(uuid).unwrap().status, FileStatus::Done);
+        assert_eq!(picker.snapshot().files[1].status, FileStatus::Queued);
+    }
+
+    #[tokio::test]
+    async fn a_retried_file_joins_the_running_upload_once() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let src = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            fs::write(src.path().join(format!("{i}.txt")), b"x").unwrap();
+        }
+        let gate = Arc::new(Gate::default());
+        let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
+        let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+        let ids: Vec<Uuid> = added.added.iter().map(|f| f.uuid).collect();
+        let start = || {
+            let picker = picker.clone();
+            tokio::spawn(async move { picker.upload().await })
+        };
+        let holding = |n: usize| {
+            let gate = gate.clone();
+            async move {
+                while gate.inside.load(SeqCst) < n {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        };
+        // A first run where every file fails.
+        let running = start();
+        holding(2).await;
+        picker.cancel_all();
+        assert_eq!(running.await.unwrap().unwrap().files_failed.len(), 3);
+
+        // The next run takes them all again: the third, waiting its turn,
+        // is no longer failed and cannot be retried (and sent twice).
+        let running = start();
+        holding(2).await;
+        assert_eq!(picker.retry(ids[2]).unwrap_err().kind(), "notRetryable");
+        // A file that fails during the run is retried into it.
+        let before = gate.times_given("0.txt");
+        picker.cancel(ids[0]).unwrap();
+        while picker.file(ids[0]).unwrap().status != FileStatus::Failed {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(picker.retry(ids[0]).unwrap(), "joins the running upload");
+        assert_eq!(picker.retry(ids[0]).unwrap_err().kind(), "notRetryable");
+        picker.cancel(ids[1]).unwrap();
+        while gate.times_given("0.txt") < before + 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        holding(2).await;
+        picker.cancel_all();
+        let done = running.await.unwrap().unwrap();
+        assert_eq!(gate.times_given("0.txt"), before + 1, "sent once more");
+        assert_eq!(gate.times_given("2.txt"), 1, "the waiting file went once");
+        assert_eq!(gate.most.load(SeqCst), 2);
+        assert_eq!(done.files_failed.len(), 3);
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use base64::Engine;
 use image::{ImageFormat, ImageReader, Limits};
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::{Error, Headers, Picker, Result};
@@ -58,6 +59,10 @@ fn not_an_image(reason: &str) -> Error {
     Error::Thumbnail(reason.to_owned())
 }
 
+/// Pictures decoded at once: a folder of large photos must not decode them
+/// all together (each may take up to [`MAX_DECODE_ALLOC`]).
+static DECODING: Semaphore = Semaphore::const_new(2);
+
 impl Picker {
     /// The thumbnail of a queued file: its own picture when it is an image
     /// on disk, else the picture its source gave (fetched through the same
@@ -67,10 +72,7 @@ impl Picker {
         let file = self.file(uuid)?;
         if file.mime.starts_with("image/") && !file.path.as_os_str().is_empty() {
             let path = file.path.clone();
-            let made = tokio::task::spawn_blocking(move || of_file(&path))
-                .await
-                .map_err(|e| Error::Thumbnail(e.to_string()))?;
-            return made.map(Some);
+            return decode(move || of_file(&path)).await.map(Some);
         }
         match file.thumbnail.as_deref() {
             Some(data) if data.starts_with("data:image/") => Ok(Some(data.to_owned())),
@@ -79,14 +81,22 @@ impl Picker {
                     .fetcher()?
                     .fetch_small(url, &Headers::new(), MAX_REMOTE_THUMBNAIL)
                     .await?;
-                let made = tokio::task::spawn_blocking(move || of_bytes(&bytes))
-                    .await
-                    .map_err(|e| Error::Thumbnail(e.to_string()))?;
-                made.map(Some)
+                decode(move || of_bytes(&bytes)).await.map(Some)
             }
             _ => Ok(None),
         }
     }
+}
+
+/// Runs a decode on the blocking threads, a few at a time.
+async fn decode(make: impl FnOnce() -> Result<String> + Send + 'static) -> Result<String> {
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| Error::Thumbnail(e.to_string()))?;
+    tokio::task::spawn_blocking(make)
+        .await
+        .map_err(|e| Error::Thumbnail(e.to_string()))?
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ group("errors in the window's language", () => {
     setLocale("en");
     expect(describe(error)).toBe("huge.png was not added: it is 20 KB, over the maxSize of 10 KB");
     setLocale("de");
-    expect(describe(error)).toBe("huge.png wurde nicht hinzugefügt: 20 KB ist über der Grenze von 10 KB");
+    expect(describe(error)).toBe("huge.png wurde nicht hinzugefügt: 20 KB überschreitet die Grenze von 10 KB");
   });
 
   it("tells type refusals from size refusals", () => {

@@ -87,6 +87,8 @@ export type SidebarItem = { kind: "builtin"; name: string } | ({ kind: "custom" 
 export interface UiConfig {
   locale: string;
   options: PickerOptions;
+  /** `maxFiles` when nobody set it: not shown as a restriction. */
+  defaultMaxFiles: number;
 }
 
 export interface PickerOptions {

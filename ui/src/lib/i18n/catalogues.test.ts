@@ -30,7 +30,15 @@ describe("catalogues", () => {
       return typeof a === "string" && a === b;
     });
     // Words German shares with English.
-    expect(same.sort()).toEqual(["brand", "link.name", "link.title", "sourceNames.url"]);
+    expect(same.sort()).toEqual([
+      "brand",
+      "kinds.audio",
+      "kinds.text",
+      "kinds.video",
+      "link.name",
+      "link.title",
+      "sourceNames.url",
+    ]);
   });
 
   it("plurals and arguments come out right in both", () => {

@@ -22,8 +22,8 @@ const de: Messages = {
     title: "Link",
     intro: "Fügen Sie die Adresse einer Datei im Web ein. Satchel zeigt, was sie ist, bevor sie hinzugefügt wird.",
     urlLabel: "Dateiadresse (URL)",
-    lookUp: "Nachsehen",
-    lookingUp: "Wird nachgesehen…",
+    lookUp: "Prüfen",
+    lookingUp: "Wird geprüft…",
     add: "Datei hinzufügen",
     adding: "Wird hinzugefügt…",
     name: "Name",
@@ -36,7 +36,7 @@ const de: Messages = {
 
   summary: {
     files: (n) => plural(n, { one: "1 Datei", other: `${n} Dateien` }),
-    to: "Nach",
+    to: "Ziel:",
     empty: "Noch keine Dateien ausgewählt.",
     remove: (name) => `${name} entfernen`,
     pause: "Pausieren",
@@ -85,15 +85,12 @@ const de: Messages = {
 
   done: {
     title: "Hochladen abgeschlossen",
-    summary: (ok, failed) =>
-      failed > 0
-        ? `${plural(ok, { one: "1 Datei hochgeladen", other: `${ok} Dateien hochgeladen` })}, ${failed} fehlgeschlagen.`
-        : plural(ok, { one: "1 Datei hochgeladen.", other: `${ok} Dateien hochgeladen.` }),
+    summary: (n) => plural(n, { one: "1 Datei hochgeladen.", other: `${n} Dateien hochgeladen.` }),
     copyLink: "Link kopieren",
     copied: "Kopiert",
+    forFile: (action, name) => `${action}: ${name}`,
     openFolder: "Ordner öffnen",
     close: "Fertig",
-    back: "Zurück zu den Dateien",
   },
 
   close: {
@@ -114,28 +111,59 @@ const de: Messages = {
     notAFile: (a) => `${a.path} ist weder eine normale Datei noch ein Ordner`,
     unreadable: (a) => `${a.path} kann nicht gelesen werden: ${a.cause}`,
     destinationUnwritable: (a) => `In ${a.path} kann nicht geschrieben werden: ${a.cause}`,
-    tooLarge: (a) => `Zu groß: ${a.size} ist über der Grenze von ${a.limit}`,
-    tooManyFiles: (a) => `Zu viele Dateien: höchstens ${a.max} sind möglich`,
-    tooFewFiles: (a) => `Zum Hochladen sind mindestens ${a.min} Dateien nötig`,
-    rejectedSize: (a) => `${a.name} wurde nicht hinzugefügt: ${a.size} ist über der Grenze von ${a.limit}`,
+    tooLarge: (a) => `Zu groß: ${a.size} überschreitet die Grenze von ${a.limit}`,
+    tooManyFiles: (a) =>
+      plural(Number(a.max), {
+        one: "Zu viele Dateien: höchstens 1 Datei ist möglich",
+        other: `Zu viele Dateien: höchstens ${a.max} sind möglich`,
+      }),
+    tooFewFiles: (a) =>
+      plural(Number(a.min), {
+        one: "Zum Hochladen ist mindestens 1 Datei nötig",
+        other: `Zum Hochladen sind mindestens ${a.min} Dateien nötig`,
+      }),
+    rejectedSize: (a) => `${a.name} wurde nicht hinzugefügt: ${a.size} überschreitet die Grenze von ${a.limit}`,
     rejectedType: (a) => `${a.name} wurde nicht hinzugefügt: der Typ ${a.type} ist nicht erlaubt (nur ${a.accept})`,
     refused: (a) => `Abruf von ${a.host} (${a.ip}) verweigert: ${a.rule}`,
     badUrl: (a) => `${a.url} ist keine verwendbare Adresse: ${a.reason}`,
-    httpStatus: (a) => `${a.url} antwortete mit ${a.status}`,
-    network: (a) => `${a.url} ist nicht erreichbar`,
-    fetch: (a) => `Abruf von ${a.url} fehlgeschlagen`,
+    httpStatus: (a) => `${a.url} antwortete mit ${a.status}${a.body ? `: ${a.body}` : ""}`,
+    network: (a) => `${a.url} ist nicht erreichbar: ${a.reason}`,
+    fetch: (a) => `Abruf von ${a.url} fehlgeschlagen: ${a.reason}`,
+    protocol: (a) => `${a.url} hat das Protokoll verletzt: ${a.reason}`,
     cancelled: (a) => `Das Hochladen von ${a.name} wurde abgebrochen`,
     paused: (a) => `Das Hochladen von ${a.name} ist pausiert`,
+    notRetryable: (a) => `${a.name} wartet nicht auf einen neuen Versuch`,
+    notUploaded: (a) => `${a.name} ist noch nicht hochgeladen`,
+    notOnDisk: (a) => `${a.path} ist keine Datei auf diesem Computer`,
+    sourceOff: (a) => `Die Quelle ${a.source} ist durch die Richtlinie abgeschaltet`,
+    stateUnwritable: (a) => `Die Warteschlange kann nicht in ${a.path} gespeichert werden: ${a.cause}`,
     uploadRunning: () => "Es wird bereits hochgeladen",
     nothingToUpload: () => "Nichts hochzuladen: keine Datei wartet",
     interruptedUpload: (a) =>
-      `${a.count} Datei(en) aus einem unterbrochenen Hochladen sind wieder in der Liste: „Hochladen“ setzt sie fort`,
+      plural(Number(a.count), {
+        one: "1 Datei aus einem unterbrochenen Hochladen ist wieder in der Liste: „Hochladen“ setzt sie fort",
+        other: `${a.count} Dateien aus einem unterbrochenen Hochladen sind wieder in der Liste: „Hochladen“ setzt sie fort`,
+      }),
     interruptedElsewhere: (a) =>
-      `Ein unterbrochenes Hochladen von ${a.count} Datei(en) nach ${a.destination} wartet: \`satchel resume\` beendet es`,
+      plural(Number(a.count), {
+        one: `Ein unterbrochenes Hochladen von 1 Datei nach ${a.destination} wartet: \`satchel resume\` beendet es`,
+        other: `Ein unterbrochenes Hochladen von ${a.count} Dateien nach ${a.destination} wartet: \`satchel resume\` beendet es`,
+      }),
+    deepLink: (a) =>
+      `${a.link} kam an, während die Auswahl offen war: seine Optionen gelten bei der nächsten Auswahl`,
+  },
+
+  kinds: {
+    image: "Bild",
+    video: "Video",
+    audio: "Audio",
+    text: "Text",
+    pdf: "PDF-Dokument",
+    archive: "Archiv",
+    file: "Datei",
   },
 
   sourceBroken: "Diese Quelle konnte nicht verwendet werden",
-  typeIcon: (type) => `${type || "Datei"}-Datei`,
 };
 
 export default de;

@@ -84,15 +84,13 @@ const en = {
 
   done: {
     title: "Upload complete",
-    summary: (ok: number, failed: number) =>
-      failed > 0
-        ? `${plural(ok, { one: "1 file uploaded", other: `${ok} files uploaded` })}, ${failed} failed.`
-        : plural(ok, { one: "1 file uploaded.", other: `${ok} files uploaded.` }),
+    summary: (n: number) => plural(n, { one: "1 file uploaded.", other: `${n} files uploaded.` }),
     copyLink: "Copy link",
     copied: "Copied",
+    /** A button's name with the file it acts on, for screen readers. */
+    forFile: (action: string, name: string) => `${action}: ${name}`,
     openFolder: "Open folder",
     close: "Done",
-    back: "Back to the files",
   },
 
   close: {
@@ -115,27 +113,58 @@ const en = {
     unreadable: (a: ErrorArgs) => `Cannot read ${a.path}: ${a.cause}`,
     destinationUnwritable: (a: ErrorArgs) => `Cannot write to the destination ${a.path}: ${a.cause}`,
     tooLarge: (a: ErrorArgs) => `Too large: ${a.size} is over the limit of ${a.limit}`,
-    tooManyFiles: (a: ErrorArgs) => `Too many files: the picker takes at most ${a.max}`,
-    tooFewFiles: (a: ErrorArgs) => `At least ${a.min} files are needed to upload`,
+    tooManyFiles: (a: ErrorArgs) =>
+      plural(Number(a.max), {
+        one: "Too many files: the picker takes at most 1",
+        other: `Too many files: the picker takes at most ${a.max}`,
+      }),
+    tooFewFiles: (a: ErrorArgs) =>
+      plural(Number(a.min), {
+        one: "At least 1 file is needed to upload",
+        other: `At least ${a.min} files are needed to upload`,
+      }),
     rejectedSize: (a: ErrorArgs) => `${a.name} was not added: it is ${a.size}, over the maxSize of ${a.limit}`,
     rejectedType: (a: ErrorArgs) => `${a.name} was not added: its type ${a.type} is not accepted (accept: ${a.accept})`,
     refused: (a: ErrorArgs) => `Refused to fetch from ${a.host} (${a.ip}): ${a.rule}`,
     badUrl: (a: ErrorArgs) => `${a.url} is not a usable address: ${a.reason}`,
-    httpStatus: (a: ErrorArgs) => `${a.url} answered ${a.status}`,
-    network: (a: ErrorArgs) => `Cannot reach ${a.url}`,
-    fetch: (a: ErrorArgs) => `Fetching ${a.url} failed`,
+    httpStatus: (a: ErrorArgs) => `${a.url} answered ${a.status}${a.body ? `: ${a.body}` : ""}`,
+    network: (a: ErrorArgs) => `Cannot reach ${a.url}: ${a.reason}`,
+    fetch: (a: ErrorArgs) => `Fetching ${a.url} failed: ${a.reason}`,
+    protocol: (a: ErrorArgs) => `${a.url} broke the protocol: ${a.reason}`,
     cancelled: (a: ErrorArgs) => `The upload of ${a.name} was cancelled`,
     paused: (a: ErrorArgs) => `The upload of ${a.name} is paused`,
+    notRetryable: (a: ErrorArgs) => `${a.name} is not waiting for a retry`,
+    notUploaded: (a: ErrorArgs) => `${a.name} is not uploaded yet`,
+    notOnDisk: (a: ErrorArgs) => `${a.path} is not a file on this computer`,
+    sourceOff: (a: ErrorArgs) => `The ${a.source} source is turned off by the policy`,
+    stateUnwritable: (a: ErrorArgs) => `Cannot save the upload queue to ${a.path}: ${a.cause}`,
     uploadRunning: () => "An upload is already running",
     nothingToUpload: () => "Nothing to upload: no files are waiting",
     interruptedUpload: (a: ErrorArgs) =>
-      `${a.count} file(s) from an interrupted upload are back in the queue: Upload resumes them`,
+      plural(Number(a.count), {
+        one: "1 file from an interrupted upload is back in the queue: Upload resumes it",
+        other: `${a.count} files from an interrupted upload are back in the queue: Upload resumes them`,
+      }),
     interruptedElsewhere: (a: ErrorArgs) =>
-      `An interrupted upload of ${a.count} file(s) to ${a.destination} is waiting: run \`satchel resume\` to finish it`,
+      plural(Number(a.count), {
+        one: `An interrupted upload of 1 file to ${a.destination} is waiting: run \`satchel resume\` to finish it`,
+        other: `An interrupted upload of ${a.count} files to ${a.destination} is waiting: run \`satchel resume\` to finish it`,
+      }),
+    deepLink: (a: ErrorArgs) => `${a.link} arrived while the picker was open: its options take effect in the next picker`,
+  },
+
+  /** What a type icon stands for. */
+  kinds: {
+    image: "Picture",
+    video: "Video",
+    audio: "Audio",
+    text: "Text",
+    pdf: "PDF document",
+    archive: "Archive",
+    file: "File",
   },
 
   sourceBroken: "This source could not be used",
-  typeIcon: (type: string) => `${type || "file"} file`,
 };
 
 export type Messages = typeof en;
