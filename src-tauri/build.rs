@@ -21,6 +21,7 @@ fn main() {
         "pause_file",
         "pause_all",
         "finish",
+        "painted",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

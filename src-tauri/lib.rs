@@ -183,6 +183,7 @@ fn run_window(
             commands::upload::pause_file,
             commands::upload::pause_all,
             commands::upload::finish,
+            commands::startup::painted,
         ])
         .build(tauri::generate_context!())
         .map_err(|e| format!("cannot start the picker: {e}"))?;

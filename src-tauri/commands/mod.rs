@@ -2,4 +2,5 @@
 
 pub mod files;
 pub mod sources;
+pub mod startup;
 pub mod upload;

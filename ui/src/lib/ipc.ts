@@ -19,6 +19,8 @@ export const cancelAll = () => invoke<Snapshot>("cancel_all");
 export const pauseFile = (uuid: string) => invoke<Snapshot>("pause_file", { uuid });
 export const pauseAll = () => invoke<Snapshot>("pause_all");
 export const finish = () => invoke<void>("finish");
+/** After the first frame is on screen (`./x bench` times cold starts by it). */
+export const painted = () => invoke<void>("painted");
 
 export const listSources = () => invoke<SourceSlot[]>("list_sources");
 export const sidebarSources = () => invoke<SidebarItem[]>("sidebar_sources");
