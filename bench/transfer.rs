@@ -239,12 +239,15 @@ pub fn small_files(bench: &Bench) -> Result<Row> {
     let tus = support::tus_server();
     let url = format!("{}/files/", tus.base());
     let mut config = String::new();
-    for path in &files {
+    for (n, path) in files.iter().enumerate() {
+        if n > 0 {
+            config.push_str("next\n");
+        }
         let _ = write!(
             config,
             "url = \"{url}\"\nrequest = \"POST\"\nheader = \"{TUS}\"\nheader = \"Upload-Length: 1024\"\n\
              header = \"Content-Type: application/offset+octet-stream\"\n\
-             data-binary = \"@{}\"\noutput = \"/dev/null\"\nnext\n",
+             data-binary = \"@{}\"\noutput = \"/dev/null\"\n",
             path.display()
         );
     }
