@@ -130,7 +130,7 @@ fn run_window(
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
         .setup(move |app| {
-            let events = Arc::new(WebviewEvents(app.handle().clone()));
+            let events = Arc::new(WebviewEvents::new(app.handle().clone()));
             let picker = Picker::new(destination, events)
                 .with_options(options)
                 .with_network(network);
