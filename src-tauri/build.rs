@@ -33,6 +33,7 @@ fn main() {
         "close_window",
         "retry_file",
         "finish",
+        "painted",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

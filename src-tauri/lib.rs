@@ -133,7 +133,7 @@ fn run_window(
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
         .setup(move |app| {
-            let events = Arc::new(WebviewEvents(app.handle().clone()));
+            let events = Arc::new(WebviewEvents::new(app.handle().clone()));
             let picker = Picker::new(destination, events)
                 .with_options(options)
                 .with_network(network);
@@ -199,6 +199,7 @@ fn run_window(
             commands::upload::pause_all,
             commands::upload::retry_file,
             commands::upload::finish,
+            commands::startup::painted,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {

@@ -2,6 +2,7 @@
 //! the webview.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use satchel_core::{EventSink, Picker, Snapshot, SourceRegistry};
 use tauri::{AppHandle, Emitter};
@@ -40,12 +41,83 @@ impl AppState {
     }
 }
 
-/// Forwards every core state change to the webview.
-pub struct WebviewEvents(pub AppHandle);
+/// The most state events the webview gets per second, whatever the pace of
+/// changes: each carries the whole queue, and with a thousand small files
+/// finishing at once, one event per change kept the UI from drawing at all.
+const EVENT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Forwards core state changes to the webview, coalesced: at most one event
+/// per [`EVENT_INTERVAL`], and always the latest snapshot last (the UI keeps
+/// the newest revision, so a skipped one is never missed).
+pub struct WebviewEvents {
+    app: AppHandle,
+    pending: Arc<Mutex<Pending>>,
+}
+
+#[derive(Default)]
+struct Pending {
+    latest: Option<Snapshot>,
+    /// A delayed emit is on its way and will send `latest`.
+    scheduled: bool,
+    last_sent: Option<Instant>,
+}
+
+impl WebviewEvents {
+    pub fn new(app: AppHandle) -> Self {
+        WebviewEvents {
+            app,
+            pending: Arc::default(),
+        }
+    }
+}
 
 impl EventSink for WebviewEvents {
     fn state_changed(&self, snapshot: &Snapshot) {
-        // Emitting only fails once the app is going away; nothing to tell then.
-        let _ = self.0.emit(STATE_EVENT, snapshot);
+        let mut pending = lock(&self.pending);
+        pending.latest = Some(snapshot.clone());
+        if pending.scheduled {
+            return;
+        }
+        let since = pending.last_sent.map_or(EVENT_INTERVAL, |at| at.elapsed());
+        if since >= EVENT_INTERVAL {
+            let due = take(&mut pending);
+            drop(pending);
+            send(&self.app, due);
+            return;
+        }
+        pending.scheduled = true;
+        let (app, shared) = (self.app.clone(), self.pending.clone());
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(EVENT_INTERVAL - since).await;
+            let due = {
+                let mut pending = lock(&shared);
+                pending.scheduled = false;
+                take(&mut pending)
+            };
+            send(&app, due);
+        });
     }
+}
+
+/// The snapshot to send now, if any. Sent outside the lock: events may then
+/// arrive out of order, which the UI's revision check absorbs.
+fn take(pending: &mut Pending) -> Option<Snapshot> {
+    let latest = pending.latest.take();
+    if latest.is_some() {
+        pending.last_sent = Some(Instant::now());
+    }
+    latest
+}
+
+fn send(app: &AppHandle, snapshot: Option<Snapshot>) {
+    if let Some(snapshot) = snapshot {
+        // Emitting only fails once the app is going away; nothing to tell then.
+        let _ = app.emit(STATE_EVENT, &snapshot);
+    }
+}
+
+fn lock(pending: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
+    pending
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

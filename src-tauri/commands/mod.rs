@@ -5,6 +5,7 @@ pub mod files;
 pub mod link;
 pub mod results;
 pub mod sources;
+pub mod startup;
 pub mod upload;
 pub mod window;
 

@@ -515,7 +515,10 @@ impl Picker {
     }
 
     async fn upload_one(&self, file: FileRecord, stops: Stops) {
-        let started = self.update(|state| {
+        // Not saved: a file that was being sent is restored as queued, so
+        // saving this would change nothing a resume reads (and each save
+        // costs two fsyncs).
+        let started = self.update_unsaved(|state| {
             let record = state.queue.get_mut(file.uuid)?;
             record.status = FileStatus::Uploading;
             record.transferred = 0;
@@ -581,8 +584,17 @@ impl Picker {
         });
     }
 
-    /// Applies a change and tells the sink.
+    /// Applies a change, saves the queue and tells the sink.
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        self.apply(change, true)
+    }
+
+    /// Applies a change that leaves the saved queue as it was, and tells the sink.
+    fn update_unsaved<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        self.apply(change, false)
+    }
+
+    fn apply<T>(&self, change: impl FnOnce(&mut State) -> T, save: bool) -> T {
         let (value, snapshot) = {
             let mut state = self.shared.lock();
             let value = change(&mut state);
@@ -592,7 +604,9 @@ impl Picker {
                 self.shared.snapshot(&state, &self.destination.describe()),
             )
         };
-        self.shared.persist();
+        if save {
+            self.shared.persist();
+        }
         self.shared.sink.state_changed(&snapshot);
         value
     }

@@ -33,6 +33,8 @@ export const pauseFile = (uuid: string) => invoke<Snapshot>("pause_file", { uuid
 export const pauseAll = () => invoke<Snapshot>("pause_all");
 export const retryFile = (uuid: string) => invoke<Snapshot>("retry_file", { uuid });
 export const finish = () => invoke<void>("finish");
+/** After the first frame is on screen (`./x bench` times cold starts by it). */
+export const painted = () => invoke<void>("painted");
 
 export const uiConfig = () => invoke<UiConfig>("ui_config");
 export const thumbnail = (uuid: string) => invoke<string | null>("thumbnail", { uuid });

@@ -288,7 +288,10 @@ impl Destination for TusDestination {
         };
         match outcome {
             Ok(url) => {
-                ctx.resume.clear();
+                // No `resume.clear()`: the picker drops the resume state as
+                // it marks the file done, in the same save (one save fewer
+                // per file, and a crash in between resumes a finished upload
+                // from the server's offset instead of sending it again).
                 ctx.progress.advanced(item.size);
                 Ok(Landed { url })
             }
