@@ -41,6 +41,7 @@ mod source_api;
 mod sources;
 mod spool;
 mod transfer;
+pub use transfer::DEFAULT_STALL_TIMEOUT;
 
 pub use config::{
     parse_size, resolve as resolve_config, user_config_path, ConfigFile, Effective, Layer,

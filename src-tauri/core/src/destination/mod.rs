@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
+use crate::transfer::DEFAULT_STALL_TIMEOUT;
 use crate::{Error, Result};
 
 /// What a destination needs to know about one file.
@@ -120,6 +121,9 @@ pub struct Options {
     pub headers: Vec<String>,
     /// The S3 endpoint, over `AWS_ENDPOINT_URL`.
     pub s3_endpoint: Option<String>,
+    /// How long a connection may make no progress before it is dropped and
+    /// retried (default [`DEFAULT_STALL_TIMEOUT`]).
+    pub stall_timeout: Option<std::time::Duration>,
 }
 
 impl Options {
@@ -157,6 +161,7 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
         spec: spec.to_owned(),
         reason: reason.to_owned(),
     };
+    let stall = options.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT);
     let http_url = |rest: &str, name: &str| -> Result<url::Url> {
         let url = url::Url::parse(rest).map_err(|e| bad(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -166,12 +171,16 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
     };
     if let Some(endpoint) = spec.strip_prefix("tus+") {
         let url = http_url(endpoint, "tus")?;
-        let tus = tus::TusDestination::new(url).with_headers(options.header_map(spec)?);
+        let tus = tus::TusDestination::new(url)
+            .with_headers(options.header_map(spec)?)
+            .with_stall_timeout(stall);
         return Ok(Arc::new(tus));
     }
     if spec.starts_with("s3://") {
         let config = s3::S3Config::from_env(spec, options.s3_endpoint.as_deref())?;
-        return Ok(Arc::new(s3::S3Destination::new(config)?));
+        return Ok(Arc::new(
+            s3::S3Destination::new(config)?.with_stall_timeout(stall),
+        ));
     }
     if let Some(endpoint) = spec.strip_prefix("post+") {
         let url = http_url(endpoint, "post")?;
@@ -183,9 +192,9 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
             return Err(bad("the form field name is empty"));
         }
         let headers = options.header_map(spec)?;
-        return Ok(Arc::new(http_post::HttpPostDestination::new(
-            url, field, headers,
-        )));
+        return Ok(Arc::new(
+            http_post::HttpPostDestination::new(url, field, headers).with_stall_timeout(stall),
+        ));
     }
     let path = match url::Url::parse(spec) {
         Ok(url) if url.scheme() == "file" => url

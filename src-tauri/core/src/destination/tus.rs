@@ -14,6 +14,7 @@
 //!   is left behind.
 
 use std::path::Path;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine;
@@ -24,7 +25,7 @@ use url::Url;
 
 use super::{Destination, Landed, UploadContext, UploadItem};
 use crate::retry::RetryPolicy;
-use crate::transfer::{check, client, client_with, file_body, send};
+use crate::transfer::{check, client, client_with, file_body, send, DEFAULT_STALL_TIMEOUT};
 use crate::{Error, Result};
 
 const TUS_VERSION: &str = "1.0.0";
@@ -37,6 +38,8 @@ const CREATE_WITH_UPLOAD_MAX: u64 = 1 << 20;
 pub struct TusDestination {
     endpoint: Url,
     client: reqwest::Client,
+    headers: HeaderMap,
+    stall: Duration,
     retry: RetryPolicy,
     server: OnceCell<Server>,
 }
@@ -70,6 +73,8 @@ impl TusDestination {
         TusDestination {
             endpoint,
             client: client(),
+            headers: HeaderMap::new(),
+            stall: DEFAULT_STALL_TIMEOUT,
             retry: RetryPolicy::default(),
             server: OnceCell::new(),
         }
@@ -77,7 +82,15 @@ impl TusDestination {
 
     /// Sends `headers` with every request (authorization, say).
     pub fn with_headers(mut self, headers: HeaderMap) -> Self {
-        self.client = client_with(headers);
+        self.headers = headers;
+        self.client = client_with(self.headers.clone(), self.stall);
+        self
+    }
+
+    /// Gives up on (and retries) a connection idle for this long.
+    pub fn with_stall_timeout(mut self, stall: Duration) -> Self {
+        self.stall = stall;
+        self.client = client_with(self.headers.clone(), self.stall);
         self
     }
 
