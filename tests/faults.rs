@@ -5,7 +5,9 @@
 //! Faults: connections cut mid-transfer and stalled (through the test
 //! proxy), 5xx storms and 429s with Retry-After (injected by the server),
 //! the server killed and restarted mid-upload, `satchel upload` killed with
-//! SIGKILL at seeded random moments then resumed, and corrupt state files.
+//! SIGKILL at seeded random moments then resumed, corrupt state files, and
+//! full disks (small tmpfs mounts, as root) under the spool and a folder
+//! destination.
 //!
 //! What is counted, at the server: files that landed (complete, byte for
 //! byte), files lost, files landed twice, and body bytes re-sent below an
@@ -412,6 +414,150 @@ async fn corrupt_state(tus: &Tus, tally: &mut Tally, dir: &Path) {
     }
 }
 
+/// A small tmpfs mounted for the test (root only), unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(path).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount -t tmpfs failed");
+        Some(Tmpfs(path.to_owned()))
+    }
+
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().next())
+        == Some("0")
+}
+
+/// Files anywhere under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = vec![];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The spool and a folder destination on 4 MiB disks: writing past them
+/// fails as `diskFull`, leaves no partial file and the saved queue intact;
+/// once there is room the file lands.
+async fn disk_full(tally: &mut Tally, dir: &Path) {
+    use satchel_core::actions::RawBegin;
+    use satchel_core::{FileStatus, FolderDestination, Store, RAW_CHUNK};
+    if !is_root() {
+        eprintln!("disk full: skipped (mounting a small tmpfs needs root)");
+        return;
+    }
+    let state = Tmpfs::mount(&dir.join("state-disk"), "4m").unwrap();
+    let dest = Tmpfs::mount(&dir.join("dest-disk"), "4m").unwrap();
+    let local = dir.join("disk-local");
+    std::fs::create_dir_all(&local).unwrap();
+    let files = files("disk", &[100_000, 6 * MIB], 120);
+    let paths = write_all(&local, &files);
+    let store = Store::new(state.0.join("satchel"));
+    let spec = dest.0.display().to_string();
+    let picker = Picker::new(
+        Arc::new(FolderDestination::new(&dest.0)),
+        Arc::new(NoEvents),
+    )
+    .with_spool_dir(state.0.join("spool"))
+    .with_store(store.clone(), spec.clone());
+    assert_eq!(picker.add_paths(&paths, LOCAL_SOURCE).added.len(), 2);
+
+    // A source sends 5 MiB into a 4 MiB spool.
+    let begin = RawBegin {
+        name: Some("raw.bin".into()),
+        mime: None,
+        size: 5 * MIB as u64,
+    };
+    let started = picker.raw_begin("filler", begin).unwrap();
+    let chunk = vec![7u8; RAW_CHUNK];
+    let mut offset = 0u64;
+    let err = loop {
+        match picker.raw_chunk("filler", started.spool, offset, &chunk) {
+            Ok(()) => offset += chunk.len() as u64,
+            Err(e) => break e,
+        }
+        assert!(offset < 5 * MIB as u64, "5 MiB fitted in a 4 MiB spool");
+    };
+    assert_eq!(err.kind(), "diskFull", "{err}");
+    assert!(err.to_string().starts_with("the disk is full"), "{err}");
+    let left = files_under(&state.0.join("spool"));
+    assert!(left.is_empty(), "partial spool files: {left:?}");
+    let saved = store.load().unwrap().expect("the queue is still saved");
+    assert_eq!(saved.files.len(), 2);
+    assert_eq!(picker.snapshot().files.len(), 2);
+
+    // The destination fills up under the large file.
+    let done = picker.upload().await.unwrap();
+    assert_eq!(done.files_uploaded.len(), 1);
+    assert_eq!(done.files_failed.len(), 1);
+    let failed = &picker.snapshot().files[1];
+    assert_eq!(failed.status, FileStatus::Failed);
+    assert_eq!(failed.error.as_ref().unwrap().kind, "diskFull");
+    let landed = files_under(&dest.0);
+    assert_eq!(landed, [dest.0.join("disk-0.bin")], "partial files left");
+    let saved = store.load().unwrap().expect("the queue is still saved");
+    let big = saved.files.iter().find(|f| f.filename == "disk-1.bin");
+    assert_eq!(big.unwrap().status, FileStatus::Failed);
+
+    // With room again, trying the failed file again lands it.
+    dest.resize("16m");
+    let mut saved = saved;
+    for file in &mut saved.files {
+        if file.status == FileStatus::Failed {
+            file.status = FileStatus::Queued;
+        }
+    }
+    let retry = Picker::new(
+        Arc::new(FolderDestination::new(&dest.0)),
+        Arc::new(NoEvents),
+    )
+    .with_store(store, spec);
+    retry.restore(saved);
+    let done = retry.upload().await.unwrap();
+    assert!(done.files_failed.is_empty(), "{:?}", done.files_failed);
+    for (name, data) in &files {
+        if std::fs::read(dest.0.join(name)).ok().as_ref() == Some(data) {
+            tally.uploaded += 1;
+        } else {
+            tally.lost += 1;
+        }
+    }
+    tally.runs += 1;
+    tally.faults += 2;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_survive_faults_without_loss_or_duplicates() {
     let started = Instant::now();
@@ -429,6 +575,7 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
     server_restart(&mut tus, &mut tally, dir.path()).await;
     killed_and_resumed(&tus, &mut tally, dir.path(), seed, runs).await;
     corrupt_state(&tus, &mut tally, dir.path()).await;
+    disk_full(&mut tally, dir.path()).await;
 
     let resent = tus.resent();
     println!(

@@ -73,4 +73,5 @@ pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
 pub use sources::{
     parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry,
 };
+pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;

@@ -73,10 +73,12 @@ impl Destination for FolderDestination {
 }
 
 fn copy_into(root: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<Landed> {
-    let copy_failed = |source| Error::CopyFailed {
-        name: item.filename.clone(),
-        dest: root.to_path_buf(),
-        source,
+    let copy_failed = |source| {
+        Error::writing(root, source, |source| Error::CopyFailed {
+            name: item.filename.clone(),
+            dest: root.to_path_buf(),
+            source,
+        })
     };
     let mut input = File::open(&item.path).map_err(|e| Error::reading(&item.path, e))?;
     let temp = root.join(format!(
@@ -96,10 +98,12 @@ fn copy_into(root: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<Land
 
 fn write_temp(input: &mut File, temp: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<()> {
     let dest = temp.parent().unwrap_or(temp).to_path_buf();
-    let write_failed = |source| Error::CopyFailed {
-        name: temp.display().to_string(),
-        dest: dest.clone(),
-        source,
+    let write_failed = |source| {
+        Error::writing(&dest, source, |source| Error::CopyFailed {
+            name: temp.display().to_string(),
+            dest: dest.clone(),
+            source,
+        })
     };
     let mut output = File::create_new(temp).map_err(write_failed)?;
     let mut buf = vec![0u8; CHUNK];
