@@ -89,7 +89,7 @@ impl Tus {
 }
 
 /// What the suite counts.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 struct Tally {
     runs: u64,
     faults: u64,
@@ -174,15 +174,18 @@ async fn upload(base: &str, dir: &Path, files: &[(String, Vec<u8>)]) {
 
 const MIB: usize = 1 << 20;
 
-async fn connection_cut(tus: &Tus, tally: &mut Tally, dir: &Path) {
+/// A connection closed (FIN) or reset (RST) in the middle of a PATCH.
+async fn connection_cut(tus: &Tus, tally: &mut Tally, dir: &Path, reset: bool) {
     let proxy = Proxy::start(tus.server.port).await;
-    let files = files("cut", &[3 * MIB, 3 * MIB, 2 * MIB], 10);
+    proxy.faults.cut_resets.store(reset, Ordering::SeqCst);
+    let name = if reset { "reset" } else { "cut" };
+    let files = files(name, &[3 * MIB, 3 * MIB, 2 * MIB], 10 + u8::from(reset));
     proxy.cut_after(2 * MIB as u64);
     upload(&proxy.base(), dir, &files).await;
     assert!(proxy.was_cut());
     tally.runs += 1;
     tally.faults += 1;
-    tally.check(tus, &files, "cut");
+    tally.check(tus, &files, name);
 }
 
 async fn connection_stall(tus: &Tus, tally: &mut Tally, dir: &Path) {
@@ -567,15 +570,54 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
     let mut tus = Tus::start();
     let dir = tempfile::tempdir().unwrap();
     let mut tally = Tally::default();
+    let mut rows = vec![];
+    // Runs one scenario and keeps a row of what it added to the tally.
+    macro_rules! scenario {
+        ($name:expr, $run:expr) => {{
+            let (before, resent_before, at) = (tally.clone(), tus.resent(), Instant::now());
+            $run.await;
+            rows.push(format!(
+                "  {:<16} runs {:>2}  faults {:>2}  uploaded {:>2}  re-sent {:>2}  lost {}  twice {}  {:>5.1} s",
+                $name,
+                tally.runs - before.runs,
+                tally.faults - before.faults,
+                tally.uploaded - before.uploaded,
+                tus.resent() - resent_before,
+                tally.lost - before.lost,
+                tally.twice - before.twice,
+                at.elapsed().as_secs_f64()
+            ));
+        }};
+    }
 
-    connection_cut(&tus, &mut tally, dir.path()).await;
-    connection_stall(&tus, &mut tally, dir.path()).await;
-    server_error_storm(&tus, &mut tally, dir.path()).await;
-    too_many_requests(&tus, &mut tally, dir.path()).await;
-    server_restart(&mut tus, &mut tally, dir.path()).await;
-    killed_and_resumed(&tus, &mut tally, dir.path(), seed, runs).await;
-    corrupt_state(&tus, &mut tally, dir.path()).await;
-    disk_full(&mut tally, dir.path()).await;
+    scenario!(
+        "cut (FIN)",
+        connection_cut(&tus, &mut tally, dir.path(), false)
+    );
+    scenario!(
+        "reset (RST)",
+        connection_cut(&tus, &mut tally, dir.path(), true)
+    );
+    scenario!("stall", connection_stall(&tus, &mut tally, dir.path()));
+    scenario!(
+        "5xx storm",
+        server_error_storm(&tus, &mut tally, dir.path())
+    );
+    scenario!(
+        "429 Retry-After",
+        too_many_requests(&tus, &mut tally, dir.path())
+    );
+    scenario!(
+        "server restart",
+        server_restart(&mut tus, &mut tally, dir.path())
+    );
+    scenario!(
+        "kill -9, resume",
+        killed_and_resumed(&tus, &mut tally, dir.path(), seed, runs)
+    );
+    scenario!("corrupt state", corrupt_state(&tus, &mut tally, dir.path()));
+    scenario!("disk full", disk_full(&mut tally, dir.path()));
+    println!("{}", rows.join("\n"));
 
     let resent = tus.resent();
     println!(

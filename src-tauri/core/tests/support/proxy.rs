@@ -16,6 +16,10 @@ pub struct Faults {
     /// When non-zero: once this many bytes have gone up in total, cut the
     /// connection carrying them, once, then carry on normally.
     pub cut_at: AtomicU64,
+    /// Whether a cut resets the connection (RST both ways, so the server
+    /// also loses what it had received but not yet read) rather than
+    /// closing it.
+    pub cut_resets: AtomicBool,
     cut_done: AtomicBool,
     /// When non-zero: once this many bytes have gone up in total, stop
     /// moving the connection carrying them (neither way) for [`STALL_HOLD`],
@@ -106,6 +110,7 @@ async fn pipe(client: TcpStream, server: TcpStream, up: Arc<AtomicU64>, faults: 
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let stalled = AtomicBool::new(false);
+    let reset = AtomicBool::new(false);
     let upward = async {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -119,10 +124,11 @@ async fn pipe(client: TcpStream, server: TcpStream, up: Arc<AtomicU64>, faults: 
                 && before + n as u64 > cut_at
                 && !faults.cut_done.swap(true, Ordering::SeqCst)
             {
-                // Forward up to the cut, then drop both sides: a dead link.
+                // Forward up to the cut, then close or reset both sides.
                 let keep = cut_at.saturating_sub(before) as usize;
                 let _ = server_write.write_all(&buf[..keep]).await;
                 up.fetch_add(keep as u64, Ordering::SeqCst);
+                reset.store(faults.cut_resets.load(Ordering::SeqCst), Ordering::SeqCst);
                 return;
             }
             let stall_at = faults.stall_at.load(Ordering::SeqCst);
@@ -168,5 +174,10 @@ async fn pipe(client: TcpStream, server: TcpStream, up: Arc<AtomicU64>, faults: 
     tokio::select! {
         () = upward => {},
         () = downward => {},
+    }
+    if reset.load(Ordering::SeqCst) {
+        // Closing with a zero linger sends RST instead of FIN.
+        let _ = client_write.as_ref().set_zero_linger();
+        let _ = server_write.as_ref().set_zero_linger();
     }
 }
