@@ -269,6 +269,38 @@ mod tests {
         assert_eq!(err.kind(), "spoolFull");
     }
 
+    proptest::proptest! {
+        /// Chunks at any offsets and of any sizes: the file only ever holds
+        /// in-order bytes within its limit and the caps.
+        #[test]
+        fn writes_stay_in_order_and_within_bounds(
+            limit in 0u64..4096,
+            cap in proptest::option::of(0u64..4096),
+            writes in proptest::collection::vec((0u64..5000, 0usize..1500), 0..24),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let spool = Spool::new(dir.path()).with_limits(SpoolLimits { per_source: cap, total: None });
+            let Ok(mut w) = spool.create("s", limit) else {
+                proptest::prop_assert_eq!(cap, Some(0));
+                return Ok(());
+            };
+            for (offset, len) in writes {
+                let before = w.written();
+                match w.write_at(offset, &vec![1u8; len]) {
+                    Ok(()) => proptest::prop_assert_eq!(w.written(), before + len as u64),
+                    Err(e) => {
+                        proptest::prop_assert!(matches!(e.kind(), "badChunk" | "tooLarge" | "spoolFull"), "{}", e);
+                        proptest::prop_assert_eq!(w.written(), before);
+                    }
+                }
+                proptest::prop_assert!(w.written() <= limit.min(cap.unwrap_or(u64::MAX)));
+            }
+            let written = w.written();
+            let path = w.finish().unwrap();
+            proptest::prop_assert_eq!(fs::metadata(path).unwrap().len(), written);
+        }
+    }
+
     #[test]
     fn all_sources_together_are_capped() {
         let dir = tempfile::tempdir().unwrap();
