@@ -39,6 +39,22 @@ fn s3_at(base: &str) -> S3Destination {
         .with_multipart_threshold(5 * MIB as u64)
 }
 
+/// The caller, not the destination, clears the slot once it has recorded
+/// the landing (see the same test for tus).
+#[tokio::test]
+async fn success_leaves_the_resume_slot_to_the_caller() {
+    let server = s3_server();
+    Inspect::new(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let item = write_file(dir.path(), "kept.bin", &content(6 * MIB, 22));
+    let slot: Arc<MemorySlot> = Arc::default();
+    let mut ctx = UploadContext::new(Furthest::new());
+    ctx.resume = slot.clone();
+    s3_at(&server.base()).upload(&item, ctx).await.unwrap();
+    let saved = satchel_core::ResumeSlot::load(&*slot).expect("the slot is kept");
+    assert!(saved["upload_id"].is_string(), "{saved}");
+}
+
 /// Signed requests of our own, to set up and inspect the server.
 struct Inspect {
     bucket: Bucket,

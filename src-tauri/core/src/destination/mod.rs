@@ -43,6 +43,11 @@ pub trait Progress: Send + Sync {
 /// Where a destination keeps what it needs to pick an interrupted upload up
 /// again. The pipeline stores it with the file (and on disk, so it outlives
 /// the process); the destination alone knows what is inside.
+///
+/// A destination clears it when it drops the upload (cancelled), never when
+/// the upload succeeds: the caller clears it together with marking the file
+/// landed, in one save. Clearing first would leave, until that save, a file
+/// not yet landed with nothing to resume — a crash there sends it again.
 pub trait ResumeSlot: Send + Sync {
     fn load(&self) -> Option<serde_json::Value>;
     fn save(&self, state: serde_json::Value);

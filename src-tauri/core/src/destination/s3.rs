@@ -435,8 +435,8 @@ impl Destination for S3Destination {
                 return Err(Error::Paused { name: item.filename.clone() });
             }
         };
+        // The slot stays: the caller clears it as it records the landing.
         outcome?;
-        ctx.resume.clear();
         ctx.progress.advanced(item.size);
         Ok(Landed {
             url: self.url_of(&key),

@@ -300,8 +300,8 @@ impl Destination for TusDestination {
             () = ctx.pause.cancelled() => Err(Error::Paused { name: item.filename.clone() }),
         };
         match outcome {
+            // The slot stays: the caller clears it as it records the landing.
             Ok(url) => {
-                ctx.resume.clear();
                 ctx.progress.advanced(item.size);
                 Ok(Landed { url })
             }
