@@ -9,10 +9,15 @@
 //! full disks (small tmpfs mounts, as root) under the spool and a folder
 //! destination.
 //!
-//! What is counted, at the server: files that landed (complete, byte for
-//! byte), files lost, files landed twice, and body bytes re-sent below an
-//! offset the server had already confirmed (`--stats` of tus_server.mjs).
-//! The last three must be 0. SATCHEL_FAULT_SEED replays the kill moments.
+//! S3 (moto) takes resets, 5xx storms and a kill -9 mid-multipart too.
+//!
+//! What is counted, at the servers: files that landed (complete, byte for
+//! byte), files lost, files landed twice (tus: complete uploads of one name;
+//! S3: objects stored more than once), and body bytes re-sent that the
+//! server had already confirmed (tus: below a confirmed offset, by
+//! tus_server.mjs `--stats`; S3: parts already answered 200, by
+//! s3_server.py `/__stats`). The last three must be 0. SATCHEL_FAULT_SEED
+//! replays the kill moments; SATCHEL_FAULT_RUNS sets how many (8).
 
 #[path = "../src-tauri/core/tests/support/mod.rs"]
 mod support;
@@ -85,6 +90,109 @@ impl Tus {
             .unwrap();
         let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
         answer["pending"].as_u64().unwrap()
+    }
+}
+
+/// moto, with a bucket, and its own figures.
+struct S3 {
+    server: ServerProcess,
+    http: reqwest::Client,
+}
+
+const BUCKET: &str = "faults";
+
+impl S3 {
+    /// moto checks no signatures: the bucket is made and read back plainly.
+    async fn start() -> S3 {
+        let server = support::s3_server();
+        let http = reqwest::Client::new();
+        let made = http
+            .put(format!("{}/{BUCKET}", server.base()))
+            .header("content-length", 0)
+            .send()
+            .await
+            .unwrap();
+        assert!(made.status().is_success());
+        S3 { server, http }
+    }
+
+    async fn stats(&self) -> serde_json::Value {
+        let body = self
+            .http
+            .get(format!("{}/__stats", self.server.base()))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    async fn resent(&self) -> u64 {
+        self.stats().await["resent"].as_u64().unwrap()
+    }
+
+    /// A signed GET: moto refuses anonymous reads of some objects.
+    fn signed_get(&self, key: &str) -> Url {
+        use rusty_s3::S3Action;
+        let bucket = rusty_s3::Bucket::new(
+            Url::parse(&self.server.base()).unwrap(),
+            rusty_s3::UrlStyle::Path,
+            BUCKET,
+            "us-east-1",
+        )
+        .unwrap();
+        let credentials = rusty_s3::Credentials::new("test-key", "test-secret");
+        bucket
+            .get_object(Some(&credentials), key)
+            .sign(Duration::from_secs(60))
+    }
+
+    async fn pending_faults(&self) -> u64 {
+        let body = self
+            .http
+            .get(format!("{}/__faults", self.server.base()))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        answer["pending"].as_u64().unwrap()
+    }
+
+    /// Checks each file is stored once under `prefix`, byte for byte.
+    async fn check(&self, tally: &mut Tally, prefix: &str, files: &[(String, Vec<u8>)]) {
+        let stats = self.stats().await;
+        for (name, data) in files {
+            let path = format!("/{BUCKET}/{prefix}{name}");
+            let stored = self
+                .http
+                .get(self.signed_get(&format!("{prefix}{name}")))
+                .send();
+            let stored = stored.await.unwrap();
+            let status = stored.status();
+            let body = stored.bytes().await.unwrap();
+            let same = status.is_success() && body == data[..];
+            if !same {
+                let first_diff = body.iter().zip(data.iter()).position(|(a, b)| a != b);
+                eprintln!(
+                    "s3: {name} was lost ({status}, {} of {} bytes, first difference at {first_diff:?})",
+                    body.len(),
+                    data.len()
+                );
+                tally.lost += 1;
+                continue;
+            }
+            tally.uploaded += 1;
+            let times = stats["stored"][&path].as_u64().unwrap_or(0);
+            if times > 1 {
+                eprintln!("s3: {name} was stored {times} times");
+                tally.twice += 1;
+            }
+        }
     }
 }
 
@@ -260,6 +368,102 @@ async fn server_restart(tus: &mut Tus, tally: &mut Tally, dir: &Path) {
     tally.runs += 1;
     tally.faults += 1;
     tally.check(tus, &files, "restart");
+}
+
+fn s3_at(base: &str, prefix: &str) -> satchel_core::S3Destination {
+    let config = satchel_core::S3Config {
+        bucket: BUCKET.into(),
+        prefix: prefix.into(),
+        region: "us-east-1".into(),
+        endpoint: Url::parse(base).unwrap(),
+        key: "test-key".into(),
+        secret: "test-secret".into(),
+        token: None,
+    };
+    satchel_core::S3Destination::new(config)
+        .unwrap()
+        .with_retry(retry())
+        .with_multipart_threshold(5 * MIB as u64)
+        .with_stall_timeout(Duration::from_secs(1))
+}
+
+/// Multipart and single-PUT uploads to S3 through a reset and a 5xx storm.
+async fn s3_reset_and_storm(s3: &S3, tally: &mut Tally, dir: &Path) {
+    let proxy = Proxy::start(s3.server.port).await;
+    proxy.faults.cut_resets.store(true, Ordering::SeqCst);
+    proxy.cut_after(7 * MIB as u64);
+    let mut injected = 0;
+    for (method, status, count) in [("PUT", 503, 4), ("POST", 500, 2)] {
+        inject(&s3.server, method, status, count, None).await;
+        injected += u64::from(count);
+    }
+    let files = files("s3", &[12 * MIB, 11 * MIB, 300_000], 140);
+    let paths = write_all(dir, &files);
+    let picker = Picker::new(Arc::new(s3_at(&proxy.base(), "storm/")), Arc::new(NoEvents))
+        .with_concurrency(3);
+    picker.add_paths(&paths, LOCAL_SOURCE);
+    let done = picker.upload().await.unwrap();
+    assert!(done.files_failed.is_empty(), "{:?}", done.files_failed);
+    assert!(proxy.was_cut());
+    tally.runs += 1;
+    tally.faults += 1 + injected - s3.pending_faults().await;
+    s3.check(tally, "storm/", &files).await;
+}
+
+/// `satchel upload` of a multipart-sized file to S3 killed with SIGKILL at a
+/// random moment, then `satchel resume`.
+async fn s3_killed_and_resumed(s3: &S3, tally: &mut Tally, dir: &Path, seed: u64) {
+    let proxy = Proxy::start(s3.server.port).await;
+    // 64 MiB/s: the 70 MiB file (multipart above 64 MiB) takes about a second.
+    proxy.faults.rate.store(64 << 20, Ordering::SeqCst);
+    let files = files("s3kill", &[70 * MIB], 150);
+    let run_dir = dir.join("s3kill");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let paths = write_all(&run_dir, &files);
+    let state = run_dir.join("state");
+    let s3_env = |command: &mut Command| {
+        command
+            .env("AWS_ACCESS_KEY_ID", "test-key")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_ENDPOINT_URL");
+    };
+    let mut upload = satchel(&state);
+    s3_env(&mut upload);
+    let mut child = upload
+        .args(["upload", "--to", &format!("s3://{BUCKET}/kill/")])
+        .args(["--s3-endpoint", &proxy.base()])
+        .args(&paths)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
+    // Once parts are going up, somewhere in the first half of the file.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s3.stats().await["parts"].as_u64().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "the upload never got going");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100 + rng.below(400))).await;
+    let killed = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    child.wait().unwrap();
+    proxy.faults.rate.store(0, Ordering::SeqCst);
+
+    let mut resume = satchel(&state);
+    s3_env(&mut resume);
+    resume.args(["resume", "--s3-endpoint", &proxy.base()]);
+    let out = run(resume).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tally.runs += 1;
+    tally.faults += u64::from(killed);
+    s3.check(tally, "kill/", &files).await;
 }
 
 /// Bytes of uploads (not their info files) in a tus file store.
@@ -565,7 +769,11 @@ async fn disk_full(tally: &mut Tally, dir: &Path) {
 async fn uploads_survive_faults_without_loss_or_duplicates() {
     let started = Instant::now();
     let seed = seed();
-    let runs: u64 = 8;
+    // SATCHEL_FAULT_RUNS: more kill -9 runs, for a longer hunt.
+    let runs: u64 = std::env::var("SATCHEL_FAULT_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
     eprintln!("fault suite: seed {seed} (replay with SATCHEL_FAULT_SEED={seed})");
     let mut tus = Tus::start();
     let dir = tempfile::tempdir().unwrap();
@@ -617,9 +825,37 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
     );
     scenario!("corrupt state", corrupt_state(&tus, &mut tally, dir.path()));
     scenario!("disk full", disk_full(&mut tally, dir.path()));
+
+    let s3 = S3::start().await;
+    // S3 rows count re-sent bytes at moto.
+    macro_rules! s3_scenario {
+        ($name:expr, $run:expr) => {{
+            let (before, resent_before, at) = (tally.clone(), s3.resent().await, Instant::now());
+            $run.await;
+            rows.push(format!(
+                "  {:<16} runs {:>2}  faults {:>2}  uploaded {:>2}  re-sent {:>2}  lost {}  twice {}  {:>5.1} s",
+                $name,
+                tally.runs - before.runs,
+                tally.faults - before.faults,
+                tally.uploaded - before.uploaded,
+                s3.resent().await - resent_before,
+                tally.lost - before.lost,
+                tally.twice - before.twice,
+                at.elapsed().as_secs_f64()
+            ));
+        }};
+    }
+    s3_scenario!(
+        "S3 reset + 5xx",
+        s3_reset_and_storm(&s3, &mut tally, dir.path())
+    );
+    s3_scenario!(
+        "S3 kill -9",
+        s3_killed_and_resumed(&s3, &mut tally, dir.path(), seed)
+    );
     println!("{}", rows.join("\n"));
 
-    let resent = tus.resent();
+    let resent = tus.resent() + s3.resent().await;
     println!(
         "fault suite (seed {seed}, {:.1} s): runs {}, faults injected {}, files uploaded {}, \
          confirmed bytes re-sent {resent}, files lost {}, files uploaded twice {}",
