@@ -46,7 +46,7 @@ async fn small_empty_and_large_files_land_byte_identical() {
     let tus = tus_at(&server.base());
     tus.prepare().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // Below and above the creation-with-upload limit (1 MiB), and nothing.
+    // Small, several chunks, and nothing.
     for (name, size) in [
         ("small.txt", 1234),
         ("empty", 0),
