@@ -22,6 +22,8 @@
 #[path = "../src-tauri/core/tests/support/mod.rs"]
 mod support;
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -29,10 +31,17 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{satchel, tus_stored_bytes};
 use satchel_core::{NoEvents, Picker, RetryPolicy, TusDestination, LOCAL_SOURCE};
 use support::proxy::{Proxy, STALL_HOLD};
 use support::{content, inject, ServerProcess};
 use url::Url;
+
+/// A test server's JSON answer to a GET (its figures, its pending faults).
+async fn get_json(url: &str) -> serde_json::Value {
+    let body = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
 
 /// A tus server that keeps figures of what it was sent and confirmed.
 struct Tus {
@@ -82,13 +91,7 @@ impl Tus {
 
     /// Faults asked of the server and not yet served.
     async fn pending_faults(&self) -> u64 {
-        let body = reqwest::get(format!("{}/__faults", self.server.base()))
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let answer = get_json(&format!("{}/__faults", self.server.base())).await;
         answer["pending"].as_u64().unwrap()
     }
 }
@@ -117,16 +120,7 @@ impl S3 {
     }
 
     async fn stats(&self) -> serde_json::Value {
-        let body = self
-            .http
-            .get(format!("{}/__stats", self.server.base()))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        serde_json::from_slice(&body).unwrap()
+        get_json(&format!("{}/__stats", self.server.base())).await
     }
 
     async fn resent(&self) -> u64 {
@@ -150,16 +144,7 @@ impl S3 {
     }
 
     async fn pending_faults(&self) -> u64 {
-        let body = self
-            .http
-            .get(format!("{}/__faults", self.server.base()))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let answer = get_json(&format!("{}/__faults", self.server.base())).await;
         answer["pending"].as_u64().unwrap()
     }
 
@@ -357,7 +342,7 @@ async fn server_restart(tus: &mut Tus, tally: &mut Tally, dir: &Path) {
         async move { picker.upload().await }
     });
     let deadline = Instant::now() + Duration::from_secs(30);
-    while stored_bytes(tus.server.storage.path()) < 3 << 20 {
+    while tus_stored_bytes(tus.server.storage.path()) < 3 << 20 {
         assert!(Instant::now() < deadline, "the upload never got going");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -371,16 +356,7 @@ async fn server_restart(tus: &mut Tus, tally: &mut Tally, dir: &Path) {
 }
 
 fn s3_at(base: &str, prefix: &str) -> satchel_core::S3Destination {
-    let config = satchel_core::S3Config {
-        bucket: BUCKET.into(),
-        prefix: prefix.into(),
-        region: "us-east-1".into(),
-        endpoint: Url::parse(base).unwrap(),
-        key: "test-key".into(),
-        secret: "test-secret".into(),
-        token: None,
-    };
-    satchel_core::S3Destination::new(config)
+    satchel_core::S3Destination::new(support::s3_config(base, BUCKET, prefix))
         .unwrap()
         .with_retry(retry())
         .with_multipart_threshold(5 * MIB as u64)
@@ -464,26 +440,6 @@ async fn s3_killed_and_resumed(s3: &S3, tally: &mut Tally, dir: &Path, seed: u64
     tally.runs += 1;
     tally.faults += u64::from(killed);
     s3.check(tally, "kill/", &files).await;
-}
-
-/// Bytes of uploads (not their info files) in a tus file store.
-fn stored_bytes(storage: &Path) -> u64 {
-    std::fs::read_dir(storage)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| !e.file_name().to_string_lossy().ends_with(".json"))
-        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum()
-}
-
-fn satchel(state: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_satchel"));
-    command
-        .env("XDG_STATE_HOME", state)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null());
-    command
 }
 
 async fn run(mut command: Command) -> Output {
@@ -778,13 +734,15 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
         .unwrap_or(8);
     eprintln!("fault suite: seed {seed} (replay with SATCHEL_FAULT_SEED={seed})");
     let mut tus = Tus::start();
+    let s3 = S3::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut tally = Tally::default();
     let mut rows = vec![];
-    // Runs one scenario and keeps a row of what it added to the tally.
+    // Runs one scenario and keeps a row of what it added to the figures.
     macro_rules! scenario {
         ($name:expr, $run:expr) => {{
-            let (before, resent_before, at) = (tally.clone(), tus.resent(), Instant::now());
+            let resent_before = tus.resent() + s3.resent().await;
+            let (before, at) = (tally.clone(), Instant::now());
             $run.await;
             rows.push(format!(
                 "  {:<16} runs {:>2}  faults {:>2}  uploaded {:>2}  re-sent {:>2}  lost {}  twice {}  {:>5.1} s",
@@ -792,7 +750,7 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
                 tally.runs - before.runs,
                 tally.faults - before.faults,
                 tally.uploaded - before.uploaded,
-                tus.resent() - resent_before,
+                tus.resent() + s3.resent().await - resent_before,
                 tally.lost - before.lost,
                 tally.twice - before.twice,
                 at.elapsed().as_secs_f64()
@@ -827,31 +785,11 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
     );
     scenario!("corrupt state", corrupt_state(&tus, &mut tally, dir.path()));
     scenario!("disk full", disk_full(&mut tally, dir.path()));
-
-    let s3 = S3::start().await;
-    // S3 rows count re-sent bytes at moto.
-    macro_rules! s3_scenario {
-        ($name:expr, $run:expr) => {{
-            let (before, resent_before, at) = (tally.clone(), s3.resent().await, Instant::now());
-            $run.await;
-            rows.push(format!(
-                "  {:<16} runs {:>2}  faults {:>2}  uploaded {:>2}  re-sent {:>2}  lost {}  twice {}  {:>5.1} s",
-                $name,
-                tally.runs - before.runs,
-                tally.faults - before.faults,
-                tally.uploaded - before.uploaded,
-                s3.resent().await - resent_before,
-                tally.lost - before.lost,
-                tally.twice - before.twice,
-                at.elapsed().as_secs_f64()
-            ));
-        }};
-    }
-    s3_scenario!(
+    scenario!(
         "S3 reset + 5xx",
         s3_reset_and_storm(&s3, &mut tally, dir.path())
     );
-    s3_scenario!(
+    scenario!(
         "S3 kill -9",
         s3_killed_and_resumed(&s3, &mut tally, dir.path(), seed)
     );

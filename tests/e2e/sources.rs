@@ -55,21 +55,7 @@ async fn leave_frame(env: &Env) -> Result<()> {
 
 /// Waits until the JSON in `css` (inside the current frame) says done.
 async fn results(env: &Env, css: &str) -> Result<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(el) = env.client()?.find(Locator::Css(css)).await {
-            let json = text(&el).await?;
-            if let Ok(value) = serde_json::from_str::<Value>(&json) {
-                if value["done"] == true {
-                    return Ok(value);
-                }
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{css} never reported done");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    result_with(env, css, "done").await
 }
 
 #[test]
@@ -399,7 +385,7 @@ fn an_adversarial_source_cannot_leave_its_frame() {
 
 /// Waits until the JSON in `css` (inside the current frame) has `key`.
 async fn result_with(env: &Env, css: &str, key: &str) -> Result<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(el) = env.client()?.find(Locator::Css(css)).await {
             if let Ok(value) = serde_json::from_str::<Value>(&text(&el).await?) {

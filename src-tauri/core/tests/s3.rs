@@ -21,15 +21,7 @@ const MIB: usize = 1024 * 1024;
 const BUCKET: &str = "satchel-test";
 
 fn config(base: &str, prefix: &str) -> S3Config {
-    S3Config {
-        bucket: BUCKET.into(),
-        prefix: prefix.into(),
-        region: "us-east-1".into(),
-        endpoint: Url::parse(base).unwrap(),
-        key: "test-key".into(),
-        secret: "test-secret".into(),
-        token: None,
-    }
+    support::s3_config(base, BUCKET, prefix)
 }
 
 fn s3_at(base: &str) -> S3Destination {

@@ -122,6 +122,20 @@ pub fn s3_server() -> ServerProcess {
     ServerProcess::start(python.to_str().unwrap(), &["s3_server.py"])
 }
 
+/// The S3 destination's settings for a bucket on a test server (moto takes
+/// any credentials).
+pub fn s3_config(base: &str, bucket: &str, prefix: &str) -> satchel_core::S3Config {
+    satchel_core::S3Config {
+        bucket: bucket.into(),
+        prefix: prefix.into(),
+        region: "us-east-1".into(),
+        endpoint: url::Url::parse(base).unwrap(),
+        key: "test-key".into(),
+        secret: "test-secret".into(),
+        token: None,
+    }
+}
+
 pub fn post_server() -> ServerProcess {
     ServerProcess::start("node", &["post_server.mjs"])
 }

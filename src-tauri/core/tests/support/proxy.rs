@@ -106,6 +106,18 @@ impl Drop for Proxy {
     }
 }
 
+/// Whether `n` more bytes after `before` pass a planned fault at `at` that
+/// has not happened yet (and marks it happened); if so, how many of them go
+/// before it.
+fn trips(at: &AtomicU64, done: &AtomicBool, before: u64, n: usize) -> Option<usize> {
+    let at = at.load(Ordering::SeqCst);
+    if at > 0 && before + n as u64 > at && !done.swap(true, Ordering::SeqCst) {
+        Some(at.saturating_sub(before) as usize)
+    } else {
+        None
+    }
+}
+
 async fn pipe(client: TcpStream, server: TcpStream, up: Arc<AtomicU64>, faults: Arc<Faults>) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
@@ -118,29 +130,22 @@ async fn pipe(client: TcpStream, server: TcpStream, up: Arc<AtomicU64>, faults: 
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            let cut_at = faults.cut_at.load(Ordering::SeqCst);
             let before = up.load(Ordering::SeqCst);
-            if cut_at > 0
-                && before + n as u64 > cut_at
-                && !faults.cut_done.swap(true, Ordering::SeqCst)
-            {
-                // Forward up to the cut, then close or reset both sides.
-                let keep = cut_at.saturating_sub(before) as usize;
+            let cut = trips(&faults.cut_at, &faults.cut_done, before, n);
+            let stall = cut
+                .is_none()
+                .then(|| trips(&faults.stall_at, &faults.stall_done, before, n))
+                .flatten();
+            if let Some(keep) = cut.or(stall) {
+                // Forward up to the fault, then cut (close or reset) or stall.
                 let _ = server_write.write_all(&buf[..keep]).await;
                 up.fetch_add(keep as u64, Ordering::SeqCst);
-                reset.store(faults.cut_resets.load(Ordering::SeqCst), Ordering::SeqCst);
-                return;
-            }
-            let stall_at = faults.stall_at.load(Ordering::SeqCst);
-            if stall_at > 0
-                && before + n as u64 > stall_at
-                && !faults.stall_done.swap(true, Ordering::SeqCst)
-            {
-                let keep = stall_at.saturating_sub(before) as usize;
-                let _ = server_write.write_all(&buf[..keep]).await;
-                up.fetch_add(keep as u64, Ordering::SeqCst);
-                stalled.store(true, Ordering::SeqCst);
-                tokio::time::sleep(STALL_HOLD).await;
+                if cut.is_some() {
+                    reset.store(faults.cut_resets.load(Ordering::SeqCst), Ordering::SeqCst);
+                } else {
+                    stalled.store(true, Ordering::SeqCst);
+                    tokio::time::sleep(STALL_HOLD).await;
+                }
                 return;
             }
             if server_write.write_all(&buf[..n]).await.is_err() {
