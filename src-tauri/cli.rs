@@ -162,6 +162,11 @@ pub struct Reach {
     /// The S3 endpoint, for S3-compatible servers (over AWS_ENDPOINT_URL).
     #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
+
+    /// Seconds a connection may make no progress before it is dropped and
+    /// tried again (default: 60).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub stall_timeout: Option<u64>,
 }
 
 /// How a headless upload runs.

@@ -59,6 +59,7 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
     }
     let picker = Picker::new(destination, sink())
         .with_options(effective.options)
+        .with_spool_limits(effective.spool_limits)
         .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
     let added = picker.add_paths(files, LOCAL_SOURCE);

@@ -112,6 +112,7 @@ fn run_window(
     let preload = cli.files;
     let network = NetworkPolicy::parse(&effective.network_allow, &effective.network_deny)
         .map_err(|e| format!("networkAllow/networkDeny: {e}"))?;
+    let spool_limits = effective.spool_limits;
     let Effective {
         options,
         sources,
@@ -136,7 +137,8 @@ fn run_window(
             let events = Arc::new(WebviewEvents::new(app.handle().clone()));
             let picker = Picker::new(destination, events)
                 .with_options(options)
-                .with_network(network);
+                .with_network(network)
+                .with_spool_limits(spool_limits);
             let picker = Arc::new(take_over_saved_queue(picker, &spec));
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.

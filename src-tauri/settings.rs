@@ -15,6 +15,7 @@ pub fn reach_options(reach: &Reach) -> satchel_core::DestinationOptions {
         post_field: reach.post_field.clone(),
         headers: reach.headers.clone(),
         s3_endpoint: reach.s3_endpoint.clone(),
+        stall_timeout: reach.stall_timeout.map(std::time::Duration::from_secs),
     }
 }
 

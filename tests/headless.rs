@@ -5,23 +5,15 @@
 #[path = "../src-tauri/core/tests/support/mod.rs"]
 mod support;
 
-use std::path::Path;
+mod common;
+
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use common::{satchel, tus_stored_bytes};
 use support::proxy::Proxy;
 use support::{content, tus_server};
-
-fn satchel(state: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_satchel"));
-    command
-        .env("XDG_STATE_HOME", state)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null());
-    command
-}
 
 fn run(command: &mut Command) -> Output {
     command.output().expect("the satchel binary runs")
@@ -102,16 +94,6 @@ fn a_corrupt_state_file_is_reported_and_set_aside() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to resume"));
 }
 
-/// Bytes of the one upload in a tus file store (0 before it exists).
-fn stored_size(storage: &Path) -> u64 {
-    std::fs::read_dir(storage)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| !e.file_name().to_string_lossy().ends_with(".json"))
-        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum()
-}
-
 #[tokio::test]
 async fn after_kill_9_resume_finishes_without_resending_what_the_server_had() {
     let server = tus_server();
@@ -134,7 +116,7 @@ async fn after_kill_9_resume_finishes_without_resending_what_the_server_had() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while stored_size(server.storage.path()) < 16 << 20 {
+    while tus_stored_bytes(server.storage.path()) < 16 << 20 {
         assert!(Instant::now() < deadline, "the upload never got going");
         assert!(child.try_wait().unwrap().is_none(), "satchel ended early");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -143,10 +125,10 @@ async fn after_kill_9_resume_finishes_without_resending_what_the_server_had() {
     child.wait().unwrap();
 
     // What was in flight drains into the server; then its offset settles.
-    let mut had = stored_size(server.storage.path());
+    let mut had = tus_stored_bytes(server.storage.path());
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = stored_size(server.storage.path());
+        let now = tus_stored_bytes(server.storage.path());
         if now == had {
             break;
         }
@@ -344,7 +326,7 @@ async fn resume_discard_drops_the_interrupted_upload_on_the_server_too() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while stored_size(server.storage.path()) < 4 << 20 {
+    while tus_stored_bytes(server.storage.path()) < 4 << 20 {
         assert!(Instant::now() < deadline, "the upload never got going");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

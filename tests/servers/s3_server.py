@@ -7,8 +7,16 @@ Listens on 127.0.0.1 on a free port and prints "listening PORT" once ready.
 Faults are injected only when a test asks for them, through
 POST /__fail?method=PUT&status=503&count=2[&retryAfter=1]: the next `count`
 requests with that method answer `status` without reaching moto.
+GET /__faults tells how many are still to come: {"pending": n}.
+
+GET /__stats tells {"parts": n, "resent": bytes, "stored": {path: n}}:
+multipart parts received; body bytes of UploadPart requests for a part the
+server had already confirmed (answered 200) — bytes a client sent twice;
+and how many times each object was stored (a whole PUT or a completed
+multipart upload answered 200).
 """
 
+import json
 import logging
 import sys
 import threading
@@ -19,12 +27,39 @@ from werkzeug.serving import make_server
 
 faults = []
 lock = threading.Lock()
+confirmed = set()
+stats = {"parts": 0, "resent": 0, "stored": {}}
+
+
+def answer_json(start_response, value):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(value).encode()]
 
 
 def with_faults(app):
     def middleware(environ, start_response):
-        if environ.get("PATH_INFO") == "/__fail":
-            query = parse_qs(environ.get("QUERY_STRING", ""))
+        if environ.get("PATH_INFO") == "/__stats":
+            with lock:
+                return answer_json(start_response, stats)
+        if environ.get("PATH_INFO") == "/__faults":
+            with lock:
+                return answer_json(start_response, {"pending": sum(f["count"] for f in faults)})
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        part = None
+        if environ["REQUEST_METHOD"] == "PUT" and "uploadId" in query and "partNumber" in query:
+            part = (query["uploadId"][0], query["partNumber"][0])
+            with lock:
+                stats["parts"] += 1
+                if part in confirmed:
+                    stats["resent"] += int(environ.get("CONTENT_LENGTH") or 0)
+        path = environ.get("PATH_INFO", "")
+        method = environ["REQUEST_METHOD"]
+        stores = (
+            path.strip("/").count("/") >= 1
+            and not path.startswith("/__")
+            and ((method == "PUT" and part is None) or (method == "POST" and "uploadId" in query))
+        )
+        if path == "/__fail":
             with lock:
                 faults.append(
                     {
@@ -58,7 +93,19 @@ def with_faults(app):
             start_response(f"{fault['status']} Injected", headers)
             body = f"<Error><Code>Injected</Code><Message>injected {fault['status']}</Message></Error>"
             return [body.encode()]
-        return app(environ, start_response)
+        if part is None and not stores:
+            return app(environ, start_response)
+
+        def confirming(status, headers, exc_info=None):
+            if status.startswith("200"):
+                with lock:
+                    if part is not None:
+                        confirmed.add(part)
+                    else:
+                        stats["stored"][path] = stats["stored"].get(path, 0) + 1
+            return start_response(status, headers, exc_info)
+
+        return app(environ, confirming)
 
     return middleware
 

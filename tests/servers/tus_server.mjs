@@ -5,12 +5,21 @@
 // Faults are injected only when a test asks for them, through
 // POST /__fail?method=PATCH&status=503&count=2[&retryAfter=1]: the next
 // `count` requests with that method answer `status` without reaching tus.
+// GET /__faults tells how many are still to come: {"pending":n}.
 //
 // --checksum adds the tus checksum extension (sha1), which @tus/server
 // lacks: each PATCH body is read whole, its Upload-Checksum verified (460
 // on a mismatch, as the protocol says), and only then handed to tus.
 // GET /__checksums tells how many were verified: {"verified":n,"missing":m}.
+//
+// --stats=FILE keeps, in FILE (so it outlives a restart), the offset the
+// server has confirmed for each upload (the Upload-Offset of its successful
+// answers) and `resent`: body bytes of PATCH requests below an offset it had
+// already confirmed — bytes a client sent twice.
+//
+// PORT in the environment picks the port (a restarted server keeps its own).
 import http from 'node:http';
+import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Server } from '@tus/server';
@@ -19,6 +28,42 @@ import { FileStore } from '@tus/file-store';
 const args = process.argv.slice(2);
 const checksums = args.includes('--checksum') ? { verified: 0, missing: 0 } : null;
 const directory = args.filter((a) => !a.startsWith('--')).pop();
+const statsFile = args.find((a) => a.startsWith('--stats='))?.slice('--stats='.length);
+const stats = statsFile && fs.existsSync(statsFile)
+  ? JSON.parse(fs.readFileSync(statsFile, 'utf8'))
+  : { confirmed: {}, resent: 0, patches: 0 };
+
+function saveStats() {
+  fs.writeFileSync(`${statsFile}.tmp`, JSON.stringify(stats));
+  fs.renameSync(`${statsFile}.tmp`, statsFile);
+}
+
+// Counts what a PATCH re-sends, and records what each answer confirms.
+function track(req, res) {
+  const idOf = (path) => path.split('/').filter(Boolean).pop();
+  if (req.method === 'PATCH') {
+    const id = idOf(new URL(req.url, 'http://localhost').pathname);
+    const offset = Number(req.headers['upload-offset']);
+    const length = Number(req.headers['content-length'] ?? 0);
+    const confirmed = stats.confirmed[id] ?? 0;
+    stats.patches += 1;
+    stats.resent += Math.max(0, Math.min(confirmed, offset + length) - offset);
+    saveStats();
+  }
+  const writeHead = res.writeHead.bind(res);
+  res.writeHead = (status, ...rest) => {
+    const given = rest.find((r) => r && typeof r === 'object') ?? {};
+    const header = (name) =>
+      Object.entries(given).find(([k]) => k.toLowerCase() === name)?.[1] ?? res.getHeader(name);
+    const offset = header('upload-offset');
+    if (status < 300 && offset !== undefined) {
+      const id = idOf(req.method === 'POST' ? String(header('location')) : new URL(req.url, 'http://localhost').pathname);
+      stats.confirmed[id] = Math.max(stats.confirmed[id] ?? 0, Number(offset));
+      saveStats();
+    }
+    return writeHead(status, ...rest);
+  };
+}
 if (!directory) {
   console.error('usage: node tus_server.mjs [--checksum] STORAGE_DIR');
   process.exit(2);
@@ -29,8 +74,14 @@ const faults = [];
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
+  if (statsFile) track(req, res);
   if (url.pathname === '/__checksums') {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(checksums));
+    return;
+  }
+  if (url.pathname === '/__faults') {
+    const pending = faults.reduce((sum, f) => sum + f.count, 0);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ pending }));
     return;
   }
   if (url.pathname === '/__fail') {
@@ -108,6 +159,6 @@ function withChecksums(req, res) {
   });
 }
 
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   console.log(`listening ${server.address().port}`);
 });

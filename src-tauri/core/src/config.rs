@@ -14,7 +14,9 @@
 //! userSources = false
 //! allowedSources = ["/usr/share/satchel/sources/intranet.js"]
 //! networkAllow = ["10.20.0.0/16", "files.corp.example"]
-//! locked = ["maxFiles", "destinations", "userSources"]
+//! spoolMaxPerSource = "2GB"
+//! spoolMaxTotal = "10GB"
+//! locked = ["maxFiles", "destinations", "userSources", "spoolMaxTotal"]
 //! ```
 //!
 //! A broken user config never stops Satchel (it is reported, and ignored); a
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::sources::{parse_origin, SourceFile};
+use crate::spool::SpoolLimits;
 use crate::{Error, ErrorInfo, PickerOptions, Result};
 
 pub const POLICY_PATH: &str = "/etc/satchel/policy.toml";
@@ -59,6 +62,10 @@ pub struct ConfigFile {
     /// Hosts and address ranges fetching may reach despite the SSRF guard.
     pub network_allow: Option<Vec<String>>,
     pub network_deny: Option<Vec<String>>,
+    /// What one source may keep in the spool (raw files, fetched URLs).
+    pub spool_max_per_source: Option<Size>,
+    /// What all sources together may keep in the spool.
+    pub spool_max_total: Option<Size>,
     /// Keys no later layer may change (policy only).
     pub locked: Option<Vec<String>>,
 }
@@ -164,6 +171,7 @@ pub struct Effective {
     pub allowed_sources: Vec<PathBuf>,
     pub network_allow: Vec<String>,
     pub network_deny: Vec<String>,
+    pub spool_limits: SpoolLimits,
     pub lang: Option<String>,
     pub origins: BTreeMap<&'static str, Origin>,
     pub locked: Vec<String>,
@@ -247,6 +255,8 @@ pub fn resolve(
     layer!(user_sources, "userSources");
     layer!(network_allow, "networkAllow");
     layer!(network_deny, "networkDeny");
+    layer!(spool_max_per_source, "spoolMaxPerSource");
+    layer!(spool_max_total, "spoolMaxTotal");
     // Only the policy decides what is allowed at all.
     for (key, set) in [
         (
@@ -345,6 +355,10 @@ pub fn resolve(
         allowed_sources: policy_file.allowed_sources.clone().unwrap_or_default(),
         network_allow: merged.network_allow.clone().unwrap_or_default(),
         network_deny: merged.network_deny.clone().unwrap_or_default(),
+        spool_limits: SpoolLimits {
+            per_source: merged.spool_max_per_source.map(|s| s.0),
+            total: merged.spool_max_total.map(|s| s.0),
+        },
         lang: merged.lang.clone(),
         origins,
         locked,
@@ -370,6 +384,8 @@ pub const KEYS: &[&str] = &[
     "headless",
     "networkAllow",
     "networkDeny",
+    "spoolMaxPerSource",
+    "spoolMaxTotal",
 ];
 
 /// Policy sources always load; the user's and the command line's only when
@@ -525,9 +541,15 @@ impl Effective {
             ),
             "networkAllow" => list(&self.network_allow),
             "networkDeny" => list(&self.network_deny),
+            "spoolMaxPerSource" => bytes_or_unlimited(self.spool_limits.per_source),
+            "spoolMaxTotal" => bytes_or_unlimited(self.spool_limits.total),
             _ => "\"\"".into(),
         }
     }
+}
+
+fn bytes_or_unlimited(bytes: Option<u64>) -> String {
+    bytes.map_or_else(|| "\"unlimited\"".into(), |b| b.to_string())
 }
 
 fn toml_value<T: Serialize + ?Sized>(value: &T) -> String {
@@ -696,6 +718,42 @@ mod tests {
             );
         }
         assert!(shown.contains("maxFiles = 1000  # default"), "{shown}");
+    }
+
+    #[test]
+    fn spool_caps_are_sizes_the_policy_can_lock() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "spoolMaxPerSource = \"2MB\"\nspoolMaxTotal = \"1GiB\"\nlocked = [\"spoolMaxTotal\"]\n",
+        );
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "spoolMaxPerSource = \"5MB\"\nspoolMaxTotal = \"9GB\"\n",
+        );
+        let effective = resolve(Some(&policy), Some(&user), &ConfigFile::default()).unwrap();
+        assert_eq!(
+            effective.spool_limits,
+            SpoolLimits {
+                per_source: Some(5_000_000),
+                total: Some(1 << 30),
+            }
+        );
+        assert!(effective.notices[0].message.contains("spoolMaxTotal"));
+        let shown = effective.show();
+        assert!(
+            shown.contains("spoolMaxTotal = 1073741824  # /etc/satchel/policy.toml (locked)"),
+            "{shown}"
+        );
+        let cli = ConfigFile {
+            spool_max_total: Some(Size(1)),
+            ..Default::default()
+        };
+        let err = resolve(Some(&policy), None, &cli).unwrap_err();
+        assert_eq!(err.kind(), "locked");
+        let none = resolve(None, None, &ConfigFile::default()).unwrap();
+        assert!(none
+            .show()
+            .contains("spoolMaxPerSource = \"unlimited\"  # default"));
     }
 
     #[test]

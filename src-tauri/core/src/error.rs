@@ -39,6 +39,18 @@ pub enum Error {
     #[error("cannot write to the spool at {}: {source}", path.display())]
     Spool { path: PathBuf, source: io::Error },
 
+    /// ENOSPC (or a quota): said plainly, whoever was writing.
+    #[error("the disk is full: no space left to write {}", path.display())]
+    DiskFull { path: PathBuf },
+
+    /// A policy cap on the spool (`spoolMaxPerSource`, `spoolMaxTotal`).
+    #[error("the spool is full: {what} may keep at most {limit} bytes there ({key})")]
+    SpoolFull {
+        what: String,
+        limit: u64,
+        key: &'static str,
+    },
+
     #[error("bad chunk: {0}")]
     BadChunk(String),
 
@@ -163,6 +175,8 @@ impl Error {
             Error::CopyFailed { .. } => "copyFailed",
             Error::BadDestination { .. } => "badDestination",
             Error::Spool { .. } => "spool",
+            Error::DiskFull { .. } => "diskFull",
+            Error::SpoolFull { .. } => "spoolFull",
             Error::BadChunk(_) => "badChunk",
             Error::TooLarge { .. } => "tooLarge",
             Error::TooManyFiles { .. } => "tooManyFiles",
@@ -238,6 +252,23 @@ impl Error {
             Error::NotFound { path }
         } else {
             Error::Unreadable { path, source }
+        }
+    }
+
+    /// Classifies an I/O error met while writing `path`: a full disk is
+    /// [`Error::DiskFull`], anything else what `otherwise` makes of it.
+    pub(crate) fn writing(
+        path: impl Into<PathBuf>,
+        source: io::Error,
+        otherwise: impl FnOnce(io::Error) -> Error,
+    ) -> Self {
+        if matches!(
+            source.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+        ) {
+            Error::DiskFull { path: path.into() }
+        } else {
+            otherwise(source)
         }
     }
 
@@ -390,6 +421,23 @@ mod tests {
         assert_eq!(status(404).kind(), "httpStatus");
         assert_eq!(status(404).to_string(), "http://x/ answered 404");
         assert!(!Error::Cancelled { name: "a".into() }.is_retryable());
+    }
+
+    #[test]
+    fn a_full_disk_is_said_plainly() {
+        let other = |source| Error::Spool {
+            path: "/s".into(),
+            source,
+        };
+        let full = io::Error::from_raw_os_error(28); // ENOSPC
+        let err = Error::writing("/s/x", full, other);
+        assert_eq!(err.kind(), "diskFull");
+        assert_eq!(
+            err.to_string(),
+            "the disk is full: no space left to write /s/x"
+        );
+        let err = Error::writing("/s/x", io::Error::from(io::ErrorKind::Other), other);
+        assert_eq!(err.kind(), "spool");
     }
 
     #[test]

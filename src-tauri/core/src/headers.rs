@@ -99,6 +99,40 @@ mod tests {
     }
 
     #[test]
+    fn names_are_matched_whatever_their_case() {
+        for name in [
+            "HOST",
+            "cOOKIE",
+            "Proxy-Authorization",
+            "SEC-Fetch-Site",
+            "Connection",
+        ] {
+            let err = validate(&headers(&[(name, "x")])).unwrap_err();
+            assert!(err.to_string().contains("may not be set"), "{name}: {err}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a source sends, what passes is a well-formed header map
+        /// within the caps, with nothing that steers or splits a request.
+        #[test]
+        fn anything_that_passes_is_safe(
+            pairs in proptest::collection::vec(("[ -~]{0,24}|host|cookie|proxy-x|te", ".{0,64}"), 0..40),
+        ) {
+            let given: Headers = pairs.into_iter().collect();
+            if let Ok(map) = validate(&given) {
+                proptest::prop_assert!(map.len() <= MAX_HEADERS);
+                for (name, value) in &map {
+                    let name = name.as_str();
+                    proptest::prop_assert!(!FORBIDDEN.contains(&name));
+                    proptest::prop_assert!(!name.starts_with("proxy-") && !name.starts_with("sec-"));
+                    proptest::prop_assert!(!value.as_bytes().iter().any(|b| matches!(b, b'\r' | b'\n' | 0)));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn counts_and_sizes_are_capped() {
         let many: Headers = (0..40).map(|i| (format!("x-{i}"), "v".into())).collect();
         assert!(validate(&many).is_err());

@@ -42,6 +42,7 @@ mod sources;
 mod spool;
 mod thumbnail;
 mod transfer;
+pub use transfer::DEFAULT_STALL_TIMEOUT;
 
 pub use config::{
     parse_size, resolve as resolve_config, user_config_path, ConfigFile, Effective, Layer,
@@ -75,4 +76,5 @@ pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
 pub use sources::{
     parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry,
 };
+pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;

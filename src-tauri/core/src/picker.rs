@@ -20,7 +20,7 @@ use crate::network::NetworkPolicy;
 use crate::options::PickerOptions;
 use crate::persist::{SavedQueue, Store};
 use crate::queue::Queue;
-use crate::spool::{Spool, SpoolWriter};
+use crate::spool::{Spool, SpoolLimits, SpoolWriter};
 use crate::{
     mime, paths, restrictions, scan, Error, ErrorInfo, FileRecord, FileStatus, Origin, Result,
     UploadDone,
@@ -40,6 +40,7 @@ pub struct Picker {
     background: bool,
     pub(crate) options: PickerOptions,
     pub(crate) spool: Spool,
+    spool_limits: SpoolLimits,
     fetcher: OnceLock<Fetcher>,
     network: Arc<NetworkPolicy>,
     /// Raw files being streamed in from sources, by spool id.
@@ -122,6 +123,7 @@ impl Picker {
             background: false,
             options: PickerOptions::default(),
             spool: Spool::new(paths::spool_dir()),
+            spool_limits: SpoolLimits::default(),
             fetcher: OnceLock::new(),
             network: Arc::new(NetworkPolicy::default()),
             raw: Mutex::new(HashMap::new()),
@@ -143,7 +145,14 @@ impl Picker {
     }
 
     pub fn with_spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.spool = Spool::new(dir);
+        self.spool = Spool::new(dir).with_limits(self.spool_limits);
+        self
+    }
+
+    /// The policy's caps on what sources may keep in the spool.
+    pub fn with_spool_limits(mut self, limits: SpoolLimits) -> Self {
+        self.spool_limits = limits;
+        self.spool = std::mem::replace(&mut self.spool, Spool::new("")).with_limits(limits);
         self
     }
 

@@ -109,7 +109,11 @@ impl Picker {
         // Refused before a byte is sent, naming the file.
         let name = clean_filename(begin.name.as_deref().unwrap_or(""));
         size_only(&self.options, &name, begin.size)?;
-        let writer = self.spool.create(begin.size)?;
+        let writer = self.spool.create(source, begin.size)?;
+        if let Err(e) = writer.ensure_room(begin.size) {
+            writer.abort();
+            return Err(e);
+        }
         let spool = writer.id;
         let upload = RawUpload {
             source: source.to_owned(),
@@ -193,7 +197,7 @@ impl Picker {
     ) -> Result<SourceFileView> {
         self.has_room()?;
         headers::validate(headers)?;
-        let (path, fetched) = self.fetch_to_spool(url, headers).await?;
+        let (path, fetched) = self.fetch_to_spool(source, url, headers).await?;
         // The type is known only now; a refused file leaves nothing behind.
         if let Err(e) = restrictions::check(
             &self.options,
@@ -259,7 +263,7 @@ impl Picker {
             return Ok(file.path.clone());
         }
         let url = file.link.clone().unwrap_or_default();
-        let (path, fetched) = self.fetch_to_spool(&url, headers).await?;
+        let (path, fetched) = self.fetch_to_spool(&file.source, &url, headers).await?;
         self.update(|state| {
             if let Ok(record) = state.queue.get_mut(file.uuid) {
                 record.path = path.clone();
@@ -271,9 +275,14 @@ impl Picker {
 
     /// Streams a URL into a new spool file (at most `maxSize` bytes); on
     /// failure nothing is left in the spool.
-    async fn fetch_to_spool(&self, url: &str, headers: &Headers) -> Result<(PathBuf, Fetched)> {
+    async fn fetch_to_spool(
+        &self,
+        source: &str,
+        url: &str,
+        headers: &Headers,
+    ) -> Result<(PathBuf, Fetched)> {
         let limit = self.options.max_size.unwrap_or(u64::MAX);
-        let mut writer = self.spool.create(limit)?;
+        let mut writer = self.spool.create(source, limit)?;
         match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
             Ok(fetched) => Ok((writer.finish()?, fetched)),
             Err(e) => {

@@ -17,19 +17,24 @@ use crate::{Error, Result};
 
 const READ_CHUNK: usize = 256 * 1024;
 
+/// How long a connection may go without progress before it counts as
+/// dropped (and is retried) unless told otherwise (`--stall-timeout`).
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// One client per destination: connections are pooled and reused.
 pub(crate) fn client() -> reqwest::Client {
-    client_with(reqwest::header::HeaderMap::new())
+    client_with(reqwest::header::HeaderMap::new(), DEFAULT_STALL_TIMEOUT)
 }
 
-/// A client that sends `headers` with every request.
-pub(crate) fn client_with(headers: reqwest::header::HeaderMap) -> reqwest::Client {
+/// A client that sends `headers` with every request, and gives up on a
+/// connection that makes no progress for `stall`.
+pub(crate) fn client_with(headers: reqwest::header::HeaderMap, stall: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .default_headers(headers)
-        .connect_timeout(Duration::from_secs(15))
+        .connect_timeout(stall.min(Duration::from_secs(15)))
         // A server that stops reading or answering is a dropped connection,
         // to be retried, not a hang.
-        .read_timeout(Duration::from_secs(60))
+        .read_timeout(stall)
         .user_agent(concat!("satchel/", env!("CARGO_PKG_VERSION")))
         .build()
         // Only fails when the TLS backend cannot initialise at all.

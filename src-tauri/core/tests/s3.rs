@@ -21,15 +21,7 @@ const MIB: usize = 1024 * 1024;
 const BUCKET: &str = "satchel-test";
 
 fn config(base: &str, prefix: &str) -> S3Config {
-    S3Config {
-        bucket: BUCKET.into(),
-        prefix: prefix.into(),
-        region: "us-east-1".into(),
-        endpoint: Url::parse(base).unwrap(),
-        key: "test-key".into(),
-        secret: "test-secret".into(),
-        token: None,
-    }
+    support::s3_config(base, BUCKET, prefix)
 }
 
 fn s3_at(base: &str) -> S3Destination {
@@ -37,6 +29,22 @@ fn s3_at(base: &str) -> S3Destination {
         .unwrap()
         .with_retry(quick_retry())
         .with_multipart_threshold(5 * MIB as u64)
+}
+
+/// The caller, not the destination, clears the slot once it has recorded
+/// the landing (see the same test for tus).
+#[tokio::test]
+async fn success_leaves_the_resume_slot_to_the_caller() {
+    let server = s3_server();
+    Inspect::new(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let item = write_file(dir.path(), "kept.bin", &content(6 * MIB, 22));
+    let slot: Arc<MemorySlot> = Arc::default();
+    let mut ctx = UploadContext::new(Furthest::new());
+    ctx.resume = slot.clone();
+    s3_at(&server.base()).upload(&item, ctx).await.unwrap();
+    let saved = satchel_core::ResumeSlot::load(&*slot).expect("the slot is kept");
+    assert!(saved["upload_id"].is_string(), "{saved}");
 }
 
 /// Signed requests of our own, to set up and inspect the server.

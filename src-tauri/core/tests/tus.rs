@@ -46,7 +46,7 @@ async fn small_empty_and_large_files_land_byte_identical() {
     let tus = tus_at(&server.base());
     tus.prepare().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // Below and above the creation-with-upload limit (1 MiB), and nothing.
+    // Small, several chunks, and nothing.
     for (name, size) in [
         ("small.txt", 1234),
         ("empty", 0),
@@ -72,6 +72,24 @@ async fn small_empty_and_large_files_land_byte_identical() {
             "{info}"
         );
     }
+}
+
+/// Clearing the slot before the caller records the landing would open a
+/// window where a crash leaves a file not landed with nothing to resume,
+/// and `satchel resume` would send it all again (the fault suite's kill -9
+/// runs found that).
+#[tokio::test]
+async fn success_leaves_the_resume_slot_to_the_caller() {
+    let server = tus_server();
+    let tus = tus_at(&server.base());
+    let dir = tempfile::tempdir().unwrap();
+    let item = write_file(dir.path(), "kept.bin", &content(2 << 20, 21));
+    let slot: Arc<satchel_core::MemorySlot> = Arc::default();
+    let mut ctx = UploadContext::new(Furthest::new());
+    ctx.resume = slot.clone();
+    let url = tus.upload(&item, ctx).await.unwrap().url;
+    let saved = satchel_core::ResumeSlot::load(&*slot).expect("the slot is kept");
+    assert_eq!(saved["url"], url);
 }
 
 struct Last(std::sync::Mutex<Option<Snapshot>>);

@@ -5,7 +5,10 @@
 //   nothing in the message names its source;
 // - the host only routes: every request goes to Rust as text, which decodes,
 //   checks and performs it;
-// - a frame gets the new `view` before the reply of the action that changed it.
+// - a frame gets the new `view` before the reply of the action that changed it;
+// - a frame acts only while mounted, with a bounded number of requests
+//   waiting at once: the rest are refused at once, so a flood costs the host
+//   little and queues nothing.
 
 import * as ipc from "./ipc";
 import type { Effect } from "./types";
@@ -23,8 +26,13 @@ type Incoming =
   | { kind: "chunk"; id: number; spool: unknown; offset: unknown; data: unknown }
   | { kind: "unmounted" };
 
+/** Requests (calls and chunks) one frame may have waiting at once. */
+export const MAX_IN_FLIGHT = 32;
+
 export class SourceBridge {
   private frames = new Map<MessageEventSource, number>();
+  private mounted = new Set<number>();
+  private inFlight = new Map<number, number>();
   private listener = (event: MessageEvent) => void this.receive(event);
 
   constructor(private events: BridgeEvents) {
@@ -44,6 +52,8 @@ export class SourceBridge {
   }
 
   post(id: number, message: Record<string, unknown>) {
+    if (message.kind === "mount") this.mounted.add(id);
+    if (message.kind === "unmount") this.mounted.delete(id);
     for (const [window, frameId] of this.frames) {
       // Sandboxed frames have an opaque origin: "*" is the only target there
       // is, and the window itself is what keeps the message to that frame.
@@ -78,11 +88,33 @@ export class SourceBridge {
         this.events.changed();
         break;
       case "call":
-        await this.call(id, message.id, message.action, message.args);
-        break;
       case "chunk":
-        await this.chunk(id, message);
+        await this.request(id, message);
         break;
+      case "unmounted":
+        this.mounted.delete(id);
+        break;
+    }
+  }
+
+  /** Performs a call or chunk, unless the frame may not send it now. */
+  private async request(id: number, message: Extract<Incoming, { kind: "call" | "chunk" }>) {
+    const waiting = this.inFlight.get(id) ?? 0;
+    const refusal = !this.mounted.has(id)
+      ? { kind: "notMounted", message: "the source is not open: actions work only between mounted() and unmounted()" }
+      : waiting >= MAX_IN_FLIGHT
+        ? { kind: "tooManyRequests", message: `too many requests at once (at most ${MAX_IN_FLIGHT} waiting); wait for replies` }
+        : null;
+    if (refusal) {
+      this.post(id, { kind: "reply", id: message.id, ok: false, error: refusal });
+      return;
+    }
+    this.inFlight.set(id, waiting + 1);
+    try {
+      if (message.kind === "call") await this.call(id, message.id, message.action, message.args);
+      else await this.chunk(id, message);
+    } finally {
+      this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
     }
   }
 

@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{Destination, Landed, UploadContext, UploadItem};
-use crate::{naming::unclobbered_names, Error, Result};
+use crate::naming::{clean_filename, shorten, unclobbered_names, MAX_NAME_BYTES};
+use crate::{Error, Result};
 
 /// Bytes per step between progress reports and cancel checks.
 const CHUNK: u64 = 8 << 20;
@@ -76,19 +77,21 @@ impl Destination for FolderDestination {
 }
 
 fn copy_into(root: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<Landed> {
-    let copy_failed = |source| Error::CopyFailed {
-        name: item.filename.clone(),
-        dest: root.to_path_buf(),
-        source,
+    let copy_failed = |source| {
+        Error::writing(root, source, |source| Error::CopyFailed {
+            name: item.filename.clone(),
+            dest: root.to_path_buf(),
+            source,
+        })
     };
     let mut input = File::open(&item.path).map_err(|e| Error::reading(&item.path, e))?;
-    let temp = root.join(format!(
-        ".{}.satchel-{}.part",
-        item.filename,
-        Uuid::new_v4()
-    ));
+    // Whatever the name's origin (a source, a server, a saved queue), it is
+    // one plain name in `root`, with room left for " (123)" and the
+    // temporary name's additions.
+    let filename = shorten(&clean_filename(&item.filename), MAX_NAME_BYTES - 64);
+    let temp = root.join(format!(".{filename}.satchel-{}.part", Uuid::new_v4()));
     let result = write_temp(&mut input, &temp, item, ctx)
-        .and_then(|()| link_unclobbered(&temp, root, &item.filename).map_err(copy_failed));
+        .and_then(|()| link_unclobbered(&temp, root, &filename).map_err(copy_failed));
     // The temporary name goes in every case: linked (the final name keeps the
     // data) or failed (nothing partial is left behind).
     let _ = fs::remove_file(&temp);
@@ -99,10 +102,12 @@ fn copy_into(root: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<Land
 
 fn write_temp(input: &mut File, temp: &Path, item: &UploadItem, ctx: &UploadContext) -> Result<()> {
     let dest = temp.parent().unwrap_or(temp).to_path_buf();
-    let write_failed = |source| Error::CopyFailed {
-        name: temp.display().to_string(),
-        dest: dest.clone(),
-        source,
+    let write_failed = |source| {
+        Error::writing(&dest, source, |source| Error::CopyFailed {
+            name: temp.display().to_string(),
+            dest: dest.clone(),
+            source,
+        })
     };
     let mut output = File::create_new(temp).map_err(write_failed)?;
     let mut transferred = 0u64;
@@ -221,6 +226,35 @@ mod tests {
             entries(dest.path()),
             ["data (1).bin", "data (2).bin", "data.bin"]
         );
+    }
+
+    #[tokio::test]
+    async fn names_from_elsewhere_cannot_leave_the_folder_or_overflow_it() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let path = src.path().join("data.bin");
+        fs::write(&path, b"x").unwrap();
+        let folder = FolderDestination::new(dest.path().join("in"));
+        folder.prepare().await.unwrap();
+        let progress = Arc::new(Last(AtomicU64::new(0)));
+        let long = format!("{}.txt", "é".repeat(200));
+        for (name, landed) in [
+            ("../../escape.txt", "escape.txt".to_owned()),
+            ("..", "download".to_owned()),
+            ("nul.txt", "_nul.txt".to_owned()),
+            (long.as_str(), format!("{}.txt", "é".repeat(93))),
+            (long.as_str(), format!("{} (1).txt", "é".repeat(93))),
+        ] {
+            let mut item = item(&path);
+            item.filename = name.into();
+            let ctx = UploadContext::new(progress.clone());
+            let got = folder.upload(&item, ctx).await.unwrap();
+            assert_eq!(
+                got.url,
+                dest.path().join("in").join(&landed).display().to_string()
+            );
+        }
+        assert_eq!(entries(dest.path()), ["in"]);
     }
 
     #[tokio::test]

@@ -9,6 +9,8 @@
 //! start, and a cancelled one leaves nothing to clean up (the server only
 //! keeps complete requests).
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION};
 use reqwest::multipart::{Form, Part};
@@ -16,7 +18,7 @@ use url::Url;
 
 use super::{Destination, Landed, UploadContext, UploadItem};
 use crate::retry::RetryPolicy;
-use crate::transfer::{check, client_with, file_body, send};
+use crate::transfer::{check, client_with, file_body, send, DEFAULT_STALL_TIMEOUT};
 use crate::{Error, Result};
 
 /// The form field files go in unless `--post-field` says otherwise.
@@ -26,6 +28,7 @@ pub struct HttpPostDestination {
     url: Url,
     field: String,
     client: reqwest::Client,
+    headers: HeaderMap,
     retry: RetryPolicy,
 }
 
@@ -35,9 +38,16 @@ impl HttpPostDestination {
         HttpPostDestination {
             url,
             field: field.into(),
-            client: client_with(headers),
+            client: client_with(headers.clone(), DEFAULT_STALL_TIMEOUT),
+            headers,
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// Gives up on (and retries) a connection idle for this long.
+    pub fn with_stall_timeout(mut self, stall: Duration) -> Self {
+        self.client = client_with(self.headers.clone(), stall);
+        self
     }
 
     /// Waits less between tries (for tests).

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
+use crate::transfer::DEFAULT_STALL_TIMEOUT;
 use crate::{Error, Result};
 
 /// What a destination needs to know about one file.
@@ -42,6 +43,11 @@ pub trait Progress: Send + Sync {
 /// Where a destination keeps what it needs to pick an interrupted upload up
 /// again. The pipeline stores it with the file (and on disk, so it outlives
 /// the process); the destination alone knows what is inside.
+///
+/// A destination clears it when it drops the upload (cancelled), never when
+/// the upload succeeds: the caller clears it together with marking the file
+/// landed, in one save. Clearing first would leave, until that save, a file
+/// not yet landed with nothing to resume — a crash there sends it again.
 pub trait ResumeSlot: Send + Sync {
     fn load(&self) -> Option<serde_json::Value>;
     fn save(&self, state: serde_json::Value);
@@ -120,6 +126,9 @@ pub struct Options {
     pub headers: Vec<String>,
     /// The S3 endpoint, over `AWS_ENDPOINT_URL`.
     pub s3_endpoint: Option<String>,
+    /// How long a connection may make no progress before it is dropped and
+    /// retried (default [`DEFAULT_STALL_TIMEOUT`]).
+    pub stall_timeout: Option<std::time::Duration>,
 }
 
 impl Options {
@@ -157,6 +166,7 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
         spec: spec.to_owned(),
         reason: reason.to_owned(),
     };
+    let stall = options.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT);
     let http_url = |rest: &str, name: &str| -> Result<url::Url> {
         let url = url::Url::parse(rest).map_err(|e| bad(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -166,12 +176,16 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
     };
     if let Some(endpoint) = spec.strip_prefix("tus+") {
         let url = http_url(endpoint, "tus")?;
-        let tus = tus::TusDestination::new(url).with_headers(options.header_map(spec)?);
+        let tus = tus::TusDestination::new(url)
+            .with_headers(options.header_map(spec)?)
+            .with_stall_timeout(stall);
         return Ok(Arc::new(tus));
     }
     if spec.starts_with("s3://") {
         let config = s3::S3Config::from_env(spec, options.s3_endpoint.as_deref())?;
-        return Ok(Arc::new(s3::S3Destination::new(config)?));
+        return Ok(Arc::new(
+            s3::S3Destination::new(config)?.with_stall_timeout(stall),
+        ));
     }
     if let Some(endpoint) = spec.strip_prefix("post+") {
         let url = http_url(endpoint, "post")?;
@@ -183,9 +197,9 @@ pub fn parse_with(spec: &str, options: &Options) -> Result<Arc<dyn Destination>>
             return Err(bad("the form field name is empty"));
         }
         let headers = options.header_map(spec)?;
-        return Ok(Arc::new(http_post::HttpPostDestination::new(
-            url, field, headers,
-        )));
+        return Ok(Arc::new(
+            http_post::HttpPostDestination::new(url, field, headers).with_stall_timeout(stall),
+        ));
     }
     let path = match url::Url::parse(spec) {
         Ok(url) if url.scheme() == "file" => url

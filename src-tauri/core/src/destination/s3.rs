@@ -26,7 +26,7 @@ use url::Url;
 
 use super::{Destination, Landed, Progress, UploadContext, UploadItem};
 use crate::retry::RetryPolicy;
-use crate::transfer::{check, client, file_body, send};
+use crate::transfer::{check, client, client_with, file_body, send};
 use crate::{Error, Result};
 
 const MIB: u64 = 1024 * 1024;
@@ -155,6 +155,12 @@ impl S3Destination {
             parts_at_once: 4,
             part_slots: Arc::new(tokio::sync::Semaphore::new(PARTS_IN_FLIGHT)),
         })
+    }
+
+    /// Gives up on (and retries) a connection idle for this long.
+    pub fn with_stall_timeout(mut self, stall: std::time::Duration) -> Self {
+        self.client = client_with(reqwest::header::HeaderMap::new(), stall);
+        self
     }
 
     /// Waits less between tries (for tests).
@@ -429,8 +435,8 @@ impl Destination for S3Destination {
                 return Err(Error::Paused { name: item.filename.clone() });
             }
         };
+        // The slot stays: the caller clears it as it records the landing.
         outcome?;
-        ctx.resume.clear();
         ctx.progress.advanced(item.size);
         Ok(Landed {
             url: self.url_of(&key),

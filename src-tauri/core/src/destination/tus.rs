@@ -1,12 +1,16 @@
 //! tus 1.0 resumable uploads: `tus+http://host:port/files/`.
 //!
-//! Uses the core protocol plus the creation, creation-with-upload,
-//! termination and checksum extensions (the last two only when the server
-//! lists them in `Tus-Extension`).
+//! Uses the core protocol plus the creation, termination and checksum
+//! extensions (the last two only when the server lists them in
+//! `Tus-Extension`).
 //!
 //! When working on this file, keep in mind:
 //! - the upload URL is saved in the resume slot as soon as the server gives
-//!   it, before any byte is sent, so a crash can always resume;
+//!   it, before any byte is sent, so a crash can always resume. That is why
+//!   creation-with-upload is not used, even for small files: bytes already
+//!   handed to the network still reach the server after the process dies,
+//!   completing an upload whose URL was never saved, and a resume would
+//!   send the whole file again (the fault suite's kill -9 runs saw it);
 //! - every PATCH starts from the offset the server reports (HEAD), never from
 //!   what we think we sent: the server is the only truth about what it has,
 //!   so nothing it confirmed is sent twice;
@@ -14,6 +18,7 @@
 //!   is left behind.
 
 use std::path::Path;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine;
@@ -24,19 +29,17 @@ use url::Url;
 
 use super::{Destination, Landed, UploadContext, UploadItem};
 use crate::retry::RetryPolicy;
-use crate::transfer::{check, client, client_with, file_body, send};
+use crate::transfer::{check, client, client_with, file_body, send, DEFAULT_STALL_TIMEOUT};
 use crate::{Error, Result};
 
 const TUS_VERSION: &str = "1.0.0";
 const OFFSET_TYPE: &str = "application/offset+octet-stream";
-/// Files up to this size go with the creation request itself: one round trip
-/// instead of two. Larger ones are created first so that their URL is saved
-/// before the long transfer starts.
-const CREATE_WITH_UPLOAD_MAX: u64 = 1 << 20;
 
 pub struct TusDestination {
     endpoint: Url,
     client: reqwest::Client,
+    headers: HeaderMap,
+    stall: Duration,
     retry: RetryPolicy,
     server: OnceCell<Server>,
 }
@@ -70,6 +73,8 @@ impl TusDestination {
         TusDestination {
             endpoint,
             client: client(),
+            headers: HeaderMap::new(),
+            stall: DEFAULT_STALL_TIMEOUT,
             retry: RetryPolicy::default(),
             server: OnceCell::new(),
         }
@@ -77,7 +82,15 @@ impl TusDestination {
 
     /// Sends `headers` with every request (authorization, say).
     pub fn with_headers(mut self, headers: HeaderMap) -> Self {
-        self.client = client_with(headers);
+        self.headers = headers;
+        self.client = client_with(self.headers.clone(), self.stall);
+        self
+    }
+
+    /// Gives up on (and retries) a connection idle for this long.
+    pub fn with_stall_timeout(mut self, stall: Duration) -> Self {
+        self.stall = stall;
+        self.client = client_with(self.headers.clone(), self.stall);
         self
     }
 
@@ -127,25 +140,13 @@ impl TusDestination {
         Ok(server)
     }
 
-    /// Creates the upload; with `with_body`, sends the whole file with it.
-    /// Returns the upload URL and the offset the server now has.
-    async fn create(
-        &self,
-        item: &UploadItem,
-        ctx: &UploadContext,
-        with_body: bool,
-    ) -> Result<(String, u64)> {
+    /// Creates the upload, without any of its bytes; returns its URL.
+    async fn create(&self, item: &UploadItem) -> Result<String> {
         let url = self.endpoint.as_str();
-        let mut request = self
+        let request = self
             .request(reqwest::Method::POST, url)
             .header("Upload-Length", item.size)
             .header("Upload-Metadata", metadata(item));
-        if with_body {
-            request = request
-                .header(CONTENT_TYPE, OFFSET_TYPE)
-                .header(reqwest::header::CONTENT_LENGTH, item.size)
-                .body(file_body(&item.path, 0, item.size, ctx.progress.clone()).await?);
-        }
         let response = check(send(request, url).await?).await?;
         let location =
             header(response.headers(), LOCATION.as_str()).ok_or_else(|| Error::Protocol {
@@ -156,8 +157,7 @@ impl TusDestination {
             url: url.to_owned(),
             reason: format!("bad Location {location:?}: {e}"),
         })?;
-        let offset = if with_body { offset(&response)? } else { 0 };
-        Ok((upload.to_string(), offset))
+        Ok(upload.to_string())
     }
 
     /// How many bytes the server has; `None` when it no longer knows the upload.
@@ -169,14 +169,22 @@ impl TusDestination {
         offset(&check(response).await?).map(Some)
     }
 
-    /// Sends the rest of the file from wherever the server is.
-    async fn patch_rest(&self, url: &str, item: &UploadItem, ctx: &UploadContext) -> Result<()> {
+    /// Sends the rest of the file from wherever the server is (`known`: an
+    /// offset just learnt from the server, saving a HEAD).
+    async fn patch_rest(
+        &self,
+        url: &str,
+        item: &UploadItem,
+        ctx: &UploadContext,
+        known: Option<u64>,
+    ) -> Result<()> {
         let server = self.server().await?;
-        let Some(at) = self.head(url).await? else {
-            return Err(Error::Protocol {
+        let at = match known {
+            Some(at) => at,
+            None => self.head(url).await?.ok_or_else(|| Error::Protocol {
                 url: url.to_owned(),
                 reason: "the server forgot the upload".into(),
-            });
+            })?,
         };
         ctx.progress.advanced(at);
         if at >= item.size {
@@ -206,30 +214,36 @@ impl TusDestination {
 
     /// The whole upload, without cancellation.
     async fn transfer(&self, item: &UploadItem, ctx: &UploadContext) -> Result<String> {
-        let server = self.server().await?;
+        // What the server can do is known before anything is created.
+        self.server().await?;
         let saved = ctx
             .resume
             .load()
             .and_then(|v| serde_json::from_value::<Saved>(v).ok())
             .filter(|s| s.size == item.size);
-        let url = match saved {
-            Some(saved) if self.retry.run(|| self.head(&saved.url)).await?.is_some() => saved.url,
+        let (url, known) = match saved {
+            Some(saved) => match self.retry.run(|| self.head(&saved.url)).await? {
+                Some(at) => (saved.url, Some(at)),
+                None => (self.start(item, ctx).await?, Some(0)),
+            },
             // Never started, or the server dropped it: start again.
-            _ => {
-                let with_body =
-                    server.has("creation-with-upload") && item.size <= CREATE_WITH_UPLOAD_MAX;
-                let (url, at) = self.retry.run(|| self.create(item, ctx, with_body)).await?;
-                ctx.resume.save(serde_json::json!(Saved {
-                    url: url.clone(),
-                    size: item.size
-                }));
-                if at == item.size {
-                    return Ok(url);
-                }
-                url
-            }
+            None => (self.start(item, ctx).await?, Some(0)),
         };
-        self.retry.run(|| self.patch_rest(&url, item, ctx)).await?;
+        // The first try goes from the offset just learnt; retries ask again.
+        let mut known = known;
+        self.retry
+            .run(|| self.patch_rest(&url, item, ctx, known.take()))
+            .await?;
+        Ok(url)
+    }
+
+    /// Creates the upload and saves its URL before any byte is sent.
+    async fn start(&self, item: &UploadItem, ctx: &UploadContext) -> Result<String> {
+        let url = self.retry.run(|| self.create(item)).await?;
+        ctx.resume.save(serde_json::json!(Saved {
+            url: url.clone(),
+            size: item.size
+        }));
         Ok(url)
     }
 
@@ -287,11 +301,8 @@ impl Destination for TusDestination {
             () = ctx.pause.cancelled() => Err(Error::Paused { name: item.filename.clone() }),
         };
         match outcome {
+            // The slot stays: the caller clears it as it records the landing.
             Ok(url) => {
-                // No `resume.clear()`: the picker drops the resume state as
-                // it marks the file done, in the same save (one save fewer
-                // per file, and a crash in between resumes a finished upload
-                // from the server's offset instead of sending it again).
                 ctx.progress.advanced(item.size);
                 Ok(Landed { url })
             }

@@ -32,49 +32,77 @@ pub struct ServerProcess {
     child: Child,
     pub port: u16,
     pub storage: tempfile::TempDir,
+    program: String,
+    args: Vec<String>,
 }
 
 impl ServerProcess {
     /// Starts `program args… STORAGE` and waits for it to print `listening PORT`.
     pub fn start(program: &str, args: &[&str]) -> ServerProcess {
         let storage = tempfile::tempdir().unwrap();
-        let mut child = Command::new(program)
-            .args(args)
-            .arg(storage.path())
-            .current_dir(servers_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {program} {args:?} (run ./x setup): {e}"));
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let port = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(port) = line.strip_prefix("listening ") {
-                        break port.trim().parse().unwrap();
-                    }
-                }
-                _ => {
-                    let status = child.wait();
-                    panic!(
-                        "{program} {args:?} exited before listening ({status:?}); run ./x setup"
-                    );
-                }
-            }
-        };
-        // Keep draining its output so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (child, port) = spawn(program, &args, storage.path(), None);
         ServerProcess {
             child,
             port,
             storage,
+            program: program.to_owned(),
+            args,
         }
+    }
+
+    /// Kills the server (as a crash would: SIGKILL) and starts it again on
+    /// the same port with the same storage.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, _) = spawn(
+            &self.program,
+            &self.args,
+            self.storage.path(),
+            Some(self.port),
+        );
+        self.child = child;
     }
 
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+}
+
+/// Spawns a server and waits for its `listening PORT` line.
+fn spawn(program: &str, args: &[String], storage: &Path, port: Option<u16>) -> (Child, u16) {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .arg(storage)
+        .current_dir(servers_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(port) = port {
+        command.env("PORT", port.to_string());
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program} {args:?} (run ./x setup): {e}"));
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(port) = line.strip_prefix("listening ") {
+                    break port.trim().parse().unwrap();
+                }
+            }
+            _ => {
+                let status = child.wait();
+                panic!("{program} {args:?} exited before listening ({status:?}); run ./x setup");
+            }
+        }
+    };
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, port)
 }
 
 impl Drop for ServerProcess {
@@ -92,6 +120,20 @@ pub fn tus_server() -> ServerProcess {
 pub fn s3_server() -> ServerProcess {
     let python = servers_dir().join(".venv/bin/python");
     ServerProcess::start(python.to_str().unwrap(), &["s3_server.py"])
+}
+
+/// The S3 destination's settings for a bucket on a test server (moto takes
+/// any credentials).
+pub fn s3_config(base: &str, bucket: &str, prefix: &str) -> satchel_core::S3Config {
+    satchel_core::S3Config {
+        bucket: bucket.into(),
+        prefix: prefix.into(),
+        region: "us-east-1".into(),
+        endpoint: url::Url::parse(base).unwrap(),
+        key: "test-key".into(),
+        secret: "test-secret".into(),
+        token: None,
+    }
 }
 
 pub fn post_server() -> ServerProcess {
