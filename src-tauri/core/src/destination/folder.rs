@@ -125,16 +125,16 @@ fn write_temp(input: &mut File, temp: &Path, item: &UploadItem, ctx: &UploadCont
             });
         }
         // A failure here may be the read or the write: the error names
-        // the file being copied and where to.
+        // the file being copied and where to (or says the disk is full).
         let n = match io::copy(&mut (&*input).take(CHUNK), &mut output) {
             Ok(0) => break,
             Ok(n) => n,
             Err(source) => {
-                return Err(Error::CopyFailed {
+                return Err(Error::writing(&dest, source, |source| Error::CopyFailed {
                     name: item.path.display().to_string(),
                     dest: dest.clone(),
                     source,
-                })
+                }))
             }
         };
         transferred += n;
