@@ -285,7 +285,14 @@ impl Error {
     fn args(&self) -> BTreeMap<String, String> {
         let path = |p: &PathBuf| p.display().to_string();
         let pairs: Vec<(&str, String)> = match self {
-            Error::NotFound { path: p } | Error::NotAFile { path: p } => vec![("path", path(p))],
+            Error::NotFound { path: p }
+            | Error::NotAFile { path: p }
+            | Error::DiskFull { path: p } => vec![("path", path(p))],
+            Error::SpoolFull { what, limit, key } => vec![
+                ("what", what.clone()),
+                ("limit", limit.to_string()),
+                ("key", (*key).to_owned()),
+            ],
             Error::Unreadable { path: p, source }
             | Error::DestinationUnwritable { path: p, source } => {
                 vec![("path", path(p)), ("cause", source.to_string())]

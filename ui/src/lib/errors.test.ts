@@ -17,6 +17,18 @@ group("errors in the window's language", () => {
     expect(describe(error)).toBe("huge.png wurde nicht hinzugefügt: 20 KB überschreitet die Grenze von 10 KB");
   });
 
+  it("says policy caps with human sizes", () => {
+    setLocale("en");
+    const error = {
+      kind: "spoolFull",
+      message: "x",
+      args: { what: "the source team", limit: "100000000", key: "spoolMaxPerSource" },
+    };
+    expect(describe(error)).toBe(
+      "The spool is full: the source team may keep at most 100 MB there (spoolMaxPerSource)",
+    );
+  });
+
   it("tells type refusals from size refusals", () => {
     setLocale("de");
     const error = {
