@@ -213,6 +213,7 @@ fn run_window(
 
     app.run(|app, event| {
         if let RunEvent::Exit = event {
+            app.state::<AppState>().picker.abort_unfinished_raw();
             print_result(app);
         }
     });

@@ -305,6 +305,12 @@ impl Picker {
         Ok(view)
     }
 
+    /// Throws away every raw file still arriving (Satchel is closing):
+    /// their partial spool files go with them.
+    pub fn abort_unfinished_raw(&self) {
+        self.raw_uploads().clear();
+    }
+
     fn raw_uploads(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, RawUpload>> {
         self.raw
             .lock()

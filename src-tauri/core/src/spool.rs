@@ -49,7 +49,8 @@ impl Room {
     }
 }
 
-/// A spool file being written.
+/// A spool file being written. Dropped before [`SpoolWriter::finish`]
+/// (an error, a window closed mid-way), it takes its partial file with it.
 #[derive(Debug)]
 pub struct SpoolWriter {
     pub id: Uuid,
@@ -58,6 +59,7 @@ pub struct SpoolWriter {
     written: u64,
     limit: u64,
     room: Option<Room>,
+    finished: bool,
 }
 
 impl Spool {
@@ -102,6 +104,7 @@ impl Spool {
             written: 0,
             limit,
             room,
+            finished: false,
         })
     }
 
@@ -193,15 +196,15 @@ impl SpoolWriter {
     }
 
     /// Makes the bytes durable and hands back the file's path.
-    pub fn finish(self) -> Result<PathBuf> {
+    pub fn finish(mut self) -> Result<PathBuf> {
         self.file.sync_all().map_err(|e| self.failed(e))?;
-        Ok(self.path)
+        self.finished = true;
+        Ok(self.path.clone())
     }
 
     /// Throws the partial file away.
     pub fn abort(self) {
-        drop(self.file);
-        let _ = fs::remove_file(&self.path);
+        drop(self);
     }
 
     fn failed(&self, source: io::Error) -> Error {
@@ -212,9 +215,33 @@ impl SpoolWriter {
     }
 }
 
+impl Drop for SpoolWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_writer_dropped_unfinished_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path().join("spool"));
+        let mut w = spool.create("s", 6).unwrap();
+        w.write_at(0, b"abc").unwrap();
+        let path = w.path.clone();
+        assert!(path.exists());
+        drop(w);
+        assert!(!path.exists(), "the partial file stayed");
+        let mut w = spool.create("s", 6).unwrap();
+        w.write_at(0, b"abc").unwrap();
+        let kept = w.finish().unwrap();
+        assert_eq!(fs::read(kept).unwrap(), b"abc");
+    }
 
     #[test]
     fn writes_in_order_within_the_limit() {

@@ -373,6 +373,35 @@ async fn raw_files_arrive_in_order_and_complete() {
     .unwrap_err();
     assert!(err.contains("got 3 of 10 bytes"), "{err}");
     assert_eq!(p.source_view("src").count, 1);
+
+    // A raw file still arriving when Satchel closes leaves nothing behind.
+    let open = act(
+        &p,
+        "src",
+        json!({"action": "addRawBegin", "args": {"size": 10}}),
+    )
+    .await
+    .unwrap();
+    let spool = uuid::Uuid::parse_str(open["spool"].as_str().unwrap()).unwrap();
+    p.raw_chunk("src", spool, 0, b"abc").unwrap();
+    let spooled = || walk(&dir.path().join("s"));
+    assert_eq!(spooled().len(), 2, "the blob and the partial file");
+    p.abort_unfinished_raw();
+    assert_eq!(spooled().len(), 1, "only the finished blob is left");
+}
+
+/// Every file under `dir`, however deep.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![];
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 #[tokio::test]
