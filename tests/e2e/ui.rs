@@ -567,7 +567,7 @@ fn closing_during_an_upload_asks_and_never_drops_files() {
 }
 
 #[test]
-fn keyboard_alone_adds_a_link_uploads_and_finishes() {
+fn keyboard_alone_adds_removes_uploads_and_finishes() {
     e2e("ui_keyboard", async |env| {
         let server = FileServer::start()?;
         let dest = dest_arg(env)?;
@@ -593,6 +593,25 @@ fn keyboard_alone_adds_a_link_uploads_and_finishes() {
         tab_to(env, "link-add").await?;
         env.client()?.active_element().await?.send_keys(" ").await?;
         env.wait_for_count("[data-testid=file]", 1).await?;
+        // The Add button is gone: the focus is back in the address field.
+        ensure!(
+            focused(env).await? == "link-url",
+            "focus after Add: {:?}",
+            focused(env).await?
+        );
+
+        // Removing by keyboard moves the focus to the next file's button.
+        drop_files(env, &[("kept.txt", "text/plain", b"kept")]).await?;
+        env.wait_for_count("[data-testid=file]", 2).await?;
+        tab_to(env, "remove").await?;
+        press(env, Key::Enter).await?;
+        env.wait_for_count("[data-testid=file]", 1).await?;
+        ensure!(
+            focused(env).await? == "remove",
+            "focus after removing: {:?}",
+            focused(env).await?
+        );
+
         tab_to(env, "upload").await?;
         press(env, Key::Enter).await?;
         env.find("[data-testid=done-view]").await?;
@@ -600,7 +619,7 @@ fn keyboard_alone_adds_a_link_uploads_and_finishes() {
         let _ = press(env, Key::Enter).await;
         let result = env.json_result().await?;
         ensure!(
-            result["filesUploaded"][0]["filename"] == "notes.txt",
+            result["filesUploaded"][0]["filename"] == "kept.txt",
             "{result}"
         );
         Ok(())
