@@ -588,7 +588,7 @@ async fn corrupt_state(tus: &Tus, tally: &mut Tally, dir: &Path) {
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    fn mount(path: &Path, size: &str) -> Option<Tmpfs> {
+    fn mount(path: &Path, size: &str) -> Tmpfs {
         std::fs::create_dir_all(path).unwrap();
         let status = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
@@ -596,7 +596,7 @@ impl Tmpfs {
             .status()
             .unwrap();
         assert!(status.success(), "mount -t tmpfs failed");
-        Some(Tmpfs(path.to_owned()))
+        Tmpfs(path.to_owned())
     }
 
     fn resize(&self, size: &str) {
@@ -648,8 +648,8 @@ async fn disk_full(tally: &mut Tally, dir: &Path) {
         eprintln!("disk full: skipped (mounting a small tmpfs needs root)");
         return;
     }
-    let state = Tmpfs::mount(&dir.join("state-disk"), "4m").unwrap();
-    let dest = Tmpfs::mount(&dir.join("dest-disk"), "4m").unwrap();
+    let state = Tmpfs::mount(&dir.join("state-disk"), "4m");
+    let dest = Tmpfs::mount(&dir.join("dest-disk"), "4m");
     let local = dir.join("disk-local");
     std::fs::create_dir_all(&local).unwrap();
     let files = files("disk", &[100_000, 6 * MIB], 120);
