@@ -20,7 +20,20 @@ fn main() {
         "cancel_all",
         "pause_file",
         "pause_all",
+        "thumbnail",
+        "add_blob_begin",
+        "add_blob_chunk",
+        "add_blob_finish",
+        "add_blob_abort",
+        "link_metadata",
+        "link_add",
+        "copy_link",
+        "open_folder",
+        "ui_config",
+        "close_window",
+        "retry_file",
         "finish",
+        "painted",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -19,6 +19,18 @@ pub enum Error {
     #[error("the file dialog could not be shown: {0}")]
     Dialog(String),
 
+    #[error("{0} is not uploaded yet")]
+    NotUploaded(String),
+
+    #[error("{0} is not a file on this computer")]
+    NotOnDisk(String),
+
+    #[error("cannot open {0}")]
+    Open(String),
+
+    #[error("cannot use the clipboard: {0}")]
+    Clipboard(String),
+
     #[error(transparent)]
     Tauri(#[from] tauri::Error),
 }
@@ -26,6 +38,18 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// `{kind, message}` with the particulars the UI says in its language.
+    pub fn info(&self) -> satchel_core::ErrorInfo {
+        let info = satchel_core::ErrorInfo::new(self.kind(), self.to_string());
+        match self {
+            Error::Core(core) => core.info(),
+            Error::SourceOff(name) => info.with_arg("source", name),
+            Error::NotUploaded(name) => info.with_arg("name", name),
+            Error::NotOnDisk(path) => info.with_arg("path", path),
+            _ => info,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Core(e) => e.kind(),
@@ -33,6 +57,10 @@ impl Error {
             Error::Dialog(_) => "dialog",
             Error::BadChunk(_) => "badChunk",
             Error::SourceOff(_) => "sourceOff",
+            Error::NotUploaded(_) => "notUploaded",
+            Error::NotOnDisk(_) => "notOnDisk",
+            Error::Open(_) => "open",
+            Error::Clipboard(_) => "clipboard",
             Error::Tauri(_) => "internal",
         }
     }
@@ -40,11 +68,7 @@ impl Error {
 
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        satchel_core::ErrorInfo {
-            kind: self.kind().to_owned(),
-            message: self.to_string(),
-        }
-        .serialize(serializer)
+        self.info().serialize(serializer)
     }
 }
 

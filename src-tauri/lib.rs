@@ -2,6 +2,7 @@
 //! adapt `satchel-core` to the webview.
 
 mod cli;
+mod clipboard;
 mod commands;
 mod deep_link;
 mod dialog;
@@ -22,7 +23,7 @@ use satchel_core::{
     ErrorInfo, NetworkPolicy, Picker, SourceRegistry, Store, LOCAL_SOURCE,
 };
 use tauri::http::{header, Response, StatusCode};
-use tauri::{AppHandle, Manager, RunEvent, UriSchemeContext};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, UriSchemeContext, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::cli::{Cli, Command, ConfigCommand, PickerArgs};
@@ -117,8 +118,10 @@ fn run_window(
         sources,
         builtin_sources,
         mut notices,
+        lang,
         ..
     } = effective;
+    let locale = commands::window::pick_locale(lang.as_deref());
     let app = tauri::Builder::default()
         // First, so a second launch hands its files over before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
@@ -131,7 +134,7 @@ fn run_window(
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
         .setup(move |app| {
-            let events = Arc::new(WebviewEvents(app.handle().clone()));
+            let events = Arc::new(WebviewEvents::new(app.handle().clone()));
             let picker = Picker::new(destination, events)
                 .with_options(options)
                 .with_network(network)
@@ -150,6 +153,7 @@ fn run_window(
                 picker,
                 sources,
                 json,
+                locale,
             });
             if preloaded && !upload_now {
                 commands::upload::after_add(&app.state::<AppState>());
@@ -172,6 +176,17 @@ fn run_window(
             commands::files::add_paths,
             commands::files::remove_file,
             commands::files::dismiss_notice,
+            commands::files::thumbnail,
+            commands::files::add_blob_begin,
+            commands::files::add_blob_chunk,
+            commands::files::add_blob_finish,
+            commands::files::add_blob_abort,
+            commands::link::link_metadata,
+            commands::link::link_add,
+            commands::results::copy_link,
+            commands::results::open_folder,
+            commands::window::ui_config,
+            commands::window::close_window,
             commands::sources::list_sources,
             commands::sources::sidebar_sources,
             commands::sources::source_loaded,
@@ -184,8 +199,15 @@ fn run_window(
             commands::upload::cancel_all,
             commands::upload::pause_file,
             commands::upload::pause_all,
+            commands::upload::retry_file,
             commands::upload::finish,
+            commands::startup::painted,
         ])
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                ask_before_dropping_uploads(window, api);
+            }
+        })
         .build(tauri::generate_context!())
         .map_err(|e| format!("cannot start the picker: {e}"))?;
 
@@ -195,6 +217,16 @@ fn run_window(
         }
     });
     Ok(ExitCode::SUCCESS)
+}
+
+/// Closing the window while files upload never drops them silently: the
+/// view asks whether to go on in the background or pause and close.
+fn ask_before_dropping_uploads(window: &tauri::Window, api: &tauri::CloseRequestApi) {
+    let uploading = window.state::<AppState>().picker.snapshot().uploading;
+    if uploading && window.is_visible().unwrap_or(true) {
+        api.prevent_close();
+        let _ = window.emit(commands::window::CLOSE_REQUESTED_EVENT, ());
+    }
 }
 
 /// A second `satchel FILE…` while this one runs: its files join this window.
@@ -228,18 +260,17 @@ fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
 /// A satchel:// link for a picker that is already open: its options were
 /// fixed when the picker opened, so the person is told rather than surprised.
 fn link_while_open(app: &AppHandle, link: &str) {
-    let message = match deep_link::parse(link) {
-        Ok(_) => format!(
-            "{link} arrived while the picker was open: its options take effect in the next picker"
-        ),
-        Err(e) => e,
+    let notice = match deep_link::parse(link) {
+        Ok(_) => ErrorInfo::new(
+            "deepLink",
+            format!(
+                "{link} arrived while the picker was open: its options take effect in the next picker"
+            ),
+        )
+        .with_arg("link", link),
+        Err(e) => ErrorInfo::new("deepLink", e),
     };
-    app.state::<AppState>()
-        .picker
-        .notify(satchel_core::ErrorInfo {
-            kind: "deepLink".into(),
-            message,
-        });
+    app.state::<AppState>().picker.notify(notice);
 }
 
 /// `--upload-now`: upload what was given, then close (exit 1 if any failed).
@@ -306,23 +337,30 @@ fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
         return picker.with_store(store, spec);
     };
     if saved.destination != spec {
-        picker.notify(ErrorInfo {
-            kind: "interruptedElsewhere".into(),
-            message: format!(
-                "an interrupted upload of {} file(s) to {} is waiting: run `satchel resume` to finish it",
-                saved.unfinished(),
-                saved.destination
-            ),
-        });
+        picker.notify(
+            ErrorInfo::new(
+                "interruptedElsewhere",
+                format!(
+                    "an interrupted upload of {} file(s) to {} is waiting: run `satchel resume` to finish it",
+                    saved.unfinished(),
+                    saved.destination
+                ),
+            )
+            .with_arg("count", saved.unfinished())
+            .with_arg("destination", &saved.destination),
+        );
         return picker;
     }
     let waiting = saved.unfinished();
     picker.restore(saved);
-    picker.notify(ErrorInfo {
-        kind: "interruptedUpload".into(),
-        message: format!(
-            "{waiting} file(s) from an interrupted upload are back in the queue: Upload resumes them"
-        ),
-    });
+    picker.notify(
+        ErrorInfo::new(
+            "interruptedUpload",
+            format!(
+                "{waiting} file(s) from an interrupted upload are back in the queue: Upload resumes them"
+            ),
+        )
+        .with_arg("count", waiting),
+    );
     picker.with_store(store, spec)
 }

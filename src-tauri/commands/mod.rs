@@ -1,5 +1,19 @@
 //! Tauri commands: a few lines each over `satchel-core`, grouped by area.
 
+pub mod chunk;
 pub mod files;
+pub mod link;
+pub mod results;
 pub mod sources;
+pub mod startup;
 pub mod upload;
+pub mod window;
+
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// A file id from the page.
+pub fn parse_id(uuid: &str) -> Result<Uuid> {
+    Uuid::parse_str(uuid).map_err(|_| Error::InvalidId(uuid.to_owned()))
+}

@@ -5,10 +5,10 @@
 use satchel_core::actions::{self, Effect};
 use satchel_core::{SidebarItem, SourceEntry, SourceView};
 use serde::Serialize;
-use tauri::ipc::{InvokeBody, Request};
+use tauri::ipc::Request;
 use tauri::State;
-use uuid::Uuid;
 
+use crate::commands::chunk::{self, Chunk};
 use crate::error::{Error, Result};
 use crate::frame;
 use crate::state::AppState;
@@ -94,31 +94,15 @@ pub async fn source_action(
 /// One chunk of a raw file: the bytes are the body, the rest are headers.
 #[tauri::command]
 pub async fn source_chunk(request: Request<'_>, state: State<'_, AppState>) -> Result<()> {
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .ok_or_else(|| Error::BadChunk(format!("missing {name} header")))
-    };
-    let source: u32 = header("satchel-source")?
+    let source: u32 = chunk::header(&request, "satchel-source")?
         .parse()
         .map_err(|_| Error::BadChunk("bad satchel-source header".into()))?;
-    let spool = Uuid::parse_str(&header("satchel-spool")?)
-        .map_err(|_| Error::BadChunk("bad satchel-spool header".into()))?;
-    let offset: u64 = header("satchel-offset")?
-        .parse()
-        .map_err(|_| Error::BadChunk("bad satchel-offset header".into()))?;
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(Error::BadChunk(
-            "the chunk must be sent as raw bytes".into(),
-        ));
-    };
+    let chunk = Chunk::of(&request)?;
     let name = state.source_name(source)?;
     let picker = state.picker.clone();
-    let bytes = bytes.clone();
-    tauri::async_runtime::spawn_blocking(move || picker.raw_chunk(&name, spool, offset, &bytes))
-        .await??;
+    tauri::async_runtime::spawn_blocking(move || {
+        picker.raw_chunk(&name, chunk.spool, chunk.offset, &chunk.bytes)
+    })
+    .await??;
     Ok(())
 }

@@ -1,11 +1,10 @@
 //! Starting, pausing and cancelling the upload, and leaving the picker.
 
+use crate::commands::parse_id;
+use crate::error::Result;
+use crate::state::AppState;
 use satchel_core::Snapshot;
 use tauri::{AppHandle, State};
-use uuid::Uuid;
-
-use crate::error::{Error, Result};
-use crate::state::AppState;
 
 /// Starts uploading in the background; progress and the outcome arrive as
 /// state events. Errors that stop the whole run show up as notices.
@@ -33,7 +32,7 @@ pub fn after_add(state: &AppState) {
 /// Stops one file for good; the destination cleans up what it had begun.
 #[tauri::command]
 pub fn cancel_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    state.picker.cancel(parse_id(uuid)?)?;
+    state.picker.cancel(parse_id(&uuid)?)?;
     Ok(state.picker.snapshot())
 }
 
@@ -46,7 +45,7 @@ pub fn cancel_all(state: State<'_, AppState>) -> Snapshot {
 /// Stops one file for now; the next upload resumes it from the server.
 #[tauri::command]
 pub fn pause_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
-    state.picker.pause(parse_id(uuid)?)?;
+    state.picker.pause(parse_id(&uuid)?)?;
     Ok(state.picker.snapshot())
 }
 
@@ -56,8 +55,19 @@ pub fn pause_all(state: State<'_, AppState>) -> Snapshot {
     state.picker.snapshot()
 }
 
-fn parse_id(uuid: String) -> Result<Uuid> {
-    Uuid::parse_str(&uuid).map_err(|_| Error::InvalidId(uuid))
+/// Sends a failed file again: it joins the running upload, or starts an
+/// upload of that file alone.
+#[tauri::command]
+pub fn retry_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
+    let id = parse_id(&uuid)?;
+    if !state.picker.retry(id)? {
+        let picker = state.picker.clone();
+        tauri::async_runtime::spawn(async move {
+            // Errors end up in the picker's state as notices.
+            let _ = picker.upload_where(|f| f.uuid == id).await;
+        });
+    }
+    Ok(state.picker.snapshot())
 }
 
 /// Closes the picker; with `--json` the result is printed on the way out.

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::json;
 use tempfile::TempDir;
@@ -50,7 +50,7 @@ pub fn e2e(name: &str, test: impl AsyncFnOnce(&mut Env) -> Result<()>) {
             Ok(()) => None,
             Err(e) => {
                 let shot = env.screenshot("failure").await;
-                Some(format!("{e:#}\nscreenshot: {shot}"))
+                Some(format!("{e:?}\nscreenshot: {shot}"))
             }
         };
         env.shutdown().await;
@@ -76,6 +76,8 @@ pub struct Env {
     processes: Vec<Child>,
     client: Option<Client>,
     display: Option<u32>,
+    /// Extra environment for the app (theme, locale, PATH), set before launch.
+    app_vars: Vec<(String, String)>,
 }
 
 impl Env {
@@ -86,11 +88,17 @@ impl Env {
             processes: vec![],
             client: None,
             display: None,
+            app_vars: vec![],
         })
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// Sets an environment variable for the app the next `launch` starts.
+    pub fn set_app_var(&mut self, name: &str, value: &str) {
+        self.app_vars.push((name.to_owned(), value.to_owned()));
     }
 
     /// The test servers listen on loopback, which the SSRF guard refuses by
@@ -176,6 +184,7 @@ impl Env {
             .env("SATCHEL_POLICY_FILE", self.policy_path())
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .envs(self.app_vars.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
@@ -296,6 +305,49 @@ impl Env {
             Ok(out) => format!("not taken: {}", String::from_utf8_lossy(&out.stderr).trim()),
             Err(e) => format!("not taken: {e} (is imagemagick installed?)"),
         }
+    }
+
+    /// The X11 id of the picker's window (its title is "Satchel").
+    pub fn window_id(&self) -> Result<String> {
+        let found = xdotool(&self.display()?, &["search", "--name", "^Satchel$"])?;
+        found
+            .lines()
+            .last()
+            .map(str::to_owned)
+            .context("no window titled Satchel")
+    }
+
+    /// Saves a picture of the picker's window alone, for people to review,
+    /// under `target/tmp/e2e/screenshots/NAME.png`.
+    pub fn window_screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e/screenshots");
+        fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        let out = Command::new("timeout")
+            .args(["10", "import", "-display", &self.display()?])
+            .args(["-window", &self.window_id()?])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .context("running import (is imagemagick installed?)")?;
+        ensure!(
+            out.status.success(),
+            "screenshot {name} not taken: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Ok(path)
+    }
+
+    /// Runs a script in the picker's page and returns what it returns.
+    pub async fn js(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        self.client()?
+            .execute(script, args)
+            .await
+            .with_context(|| format!("running {}", script.lines().next().unwrap_or_default()))
     }
 
     pub async fn find(&self, css: &str) -> Result<Element> {

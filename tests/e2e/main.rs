@@ -9,3 +9,4 @@ mod sources;
 #[path = "../../src-tauri/core/tests/support/mod.rs"]
 mod support;
 mod tus;
+mod ui;

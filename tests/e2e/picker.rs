@@ -89,7 +89,7 @@ fn command_line_files_upload_byte_identical_with_a_json_result() {
         );
         let sizes = env.find_all("[data-testid=file-size]").await?;
         let shown = text(&sizes[2]).await?;
-        ensure!(shown == "3.0 MB", "size of data.bin shown as {shown:?}");
+        ensure!(shown == "3 MB", "size of data.bin shown as {shown:?}");
         env.screenshot("summary").await;
 
         env.find("[data-testid=upload]").await?.click().await?;
@@ -219,7 +219,8 @@ fn an_unwritable_destination_shows_a_clear_error_and_loses_nothing() {
             .await?;
         let message = text(&notice).await?;
         ensure!(
-            message.contains("cannot write to destination") && message.contains("blocker/uploads"),
+            message.contains("Cannot write to the destination")
+                && message.contains("blocker/uploads"),
             "notice says {message:?}"
         );
         let files = env.wait_for_count("[data-testid=file]", 1).await?;

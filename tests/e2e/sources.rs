@@ -286,9 +286,9 @@ fn every_action_works_with_the_seed_shapes() {
             "{seen:?}"
         );
 
-        // showSummaryView switches the window to the summary.
-        let iframe = env.find("[data-testid=frame-0]").await?;
-        iframe.enter_frame().await?;
+        // showSummaryView switches the window to the summary (the source is
+        // chosen again first: after an upload the done view is in front).
+        open_source(env, "everyAction", 0).await?;
         env.client()?
             .find(Locator::Css("#show-summary"))
             .await?

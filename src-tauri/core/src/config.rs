@@ -344,10 +344,12 @@ pub fn resolve(
         destination,
         destinations,
         sources,
-        builtin_sources: merged
-            .builtin_sources
-            .clone()
-            .unwrap_or_else(|| BUILTIN.iter().map(|s| s.to_string()).collect()),
+        builtin_sources: merged.builtin_sources.clone().unwrap_or_else(|| {
+            crate::BUILTIN_SOURCES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }),
         headless: merged.headless.unwrap_or(true),
         user_sources: merged.user_sources.unwrap_or(true),
         allowed_sources: policy_file.allowed_sources.clone().unwrap_or_default(),
@@ -385,8 +387,6 @@ pub const KEYS: &[&str] = &[
     "spoolMaxPerSource",
     "spoolMaxTotal",
 ];
-
-const BUILTIN: &[&str] = &[crate::LOCAL_SOURCE];
 
 /// Policy sources always load; the user's and the command line's only when
 /// `userSources` allows them or the policy lists them in `allowedSources`.

@@ -2,6 +2,7 @@
 //! path, which file) so the message a person sees is specific, and each has a
 //! stable `kind` that the UI maps to its own text.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -90,8 +91,8 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
 
-    #[error("{name} was not added: {reason}")]
-    Rejected { name: String, reason: String },
+    #[error("{name} was not added: {why}")]
+    Rejected { name: String, why: Rejection },
 
     #[error("at least {min} files are needed to upload (minFiles)")]
     TooFewFiles { min: usize },
@@ -139,6 +140,12 @@ pub enum Error {
     #[error("cannot save the upload queue to {}: {source}", path.display())]
     StateUnwritable { path: PathBuf, source: io::Error },
 
+    #[error("no thumbnail: {0}")]
+    Thumbnail(String),
+
+    #[error("{name} cannot be retried: it is {status}")]
+    NotRetryable { name: String, status: &'static str },
+
     #[error("the saved upload queue {} is unreadable ({reason}){}", path.display(),
         match moved_to { Some(p) => format!("; it was moved to {}", p.display()), None => String::new() })]
     CorruptState {
@@ -146,6 +153,15 @@ pub enum Error {
         moved_to: Option<PathBuf>,
         reason: String,
     },
+}
+
+/// Why a restriction refused a file.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    #[error("it is {size} bytes, over the maxSize of {limit} bytes")]
+    Size { size: u64, limit: u64 },
+    #[error("its type {mime} is not accepted (accept: {accept})")]
+    Type { mime: String, accept: String },
 }
 
 impl Error {
@@ -187,6 +203,8 @@ impl Error {
             Error::Paused { .. } => "paused",
             Error::StateUnwritable { .. } => "stateUnwritable",
             Error::CorruptState { .. } => "corruptState",
+            Error::Thumbnail(_) => "thumbnail",
+            Error::NotRetryable { .. } => "notRetryable",
         }
     }
 
@@ -258,15 +276,100 @@ impl Error {
         ErrorInfo {
             kind: self.kind().to_owned(),
             message: self.to_string(),
+            args: self.args(),
         }
+    }
+
+    /// The particulars of the errors people meet most, for the UI to say
+    /// them in the person's language (the English `message` stays as is).
+    fn args(&self) -> BTreeMap<String, String> {
+        let path = |p: &PathBuf| p.display().to_string();
+        let pairs: Vec<(&str, String)> = match self {
+            Error::NotFound { path: p } | Error::NotAFile { path: p } => vec![("path", path(p))],
+            Error::Unreadable { path: p, source }
+            | Error::DestinationUnwritable { path: p, source } => {
+                vec![("path", path(p)), ("cause", source.to_string())]
+            }
+            Error::TooLarge { size, limit } => {
+                vec![("size", size.to_string()), ("limit", limit.to_string())]
+            }
+            Error::TooManyFiles { max } => vec![("max", max.to_string())],
+            Error::TooFewFiles { min } => vec![("min", min.to_string())],
+            Error::Rejected {
+                name,
+                why: Rejection::Size { size, limit },
+            } => vec![
+                ("name", name.clone()),
+                ("size", size.to_string()),
+                ("limit", limit.to_string()),
+            ],
+            Error::Rejected {
+                name,
+                why: Rejection::Type { mime, accept },
+            } => vec![
+                ("name", name.clone()),
+                ("type", mime.clone()),
+                ("accept", accept.clone()),
+            ],
+            Error::Refused { host, ip, rule } => vec![
+                ("host", host.clone()),
+                ("ip", ip.to_string()),
+                ("rule", rule.clone()),
+            ],
+            Error::BadUrl { url, reason } => vec![("url", url.clone()), ("reason", reason.clone())],
+            Error::HttpStatus {
+                url, status, body, ..
+            } => vec![
+                ("url", url.clone()),
+                ("status", status.to_string()),
+                ("body", body.clone()),
+            ],
+            Error::Network { url, reason } => {
+                vec![("url", url.clone()), ("reason", reason.clone())]
+            }
+            Error::Fetch { url, message } => {
+                vec![("url", url.clone()), ("reason", message.clone())]
+            }
+            Error::Cancelled { name }
+            | Error::Paused { name }
+            | Error::NotRetryable { name, .. } => vec![("name", name.clone())],
+            Error::Protocol { url, reason } => {
+                vec![("url", url.clone()), ("reason", reason.clone())]
+            }
+            Error::StateUnwritable { path: p, source } => {
+                vec![("path", path(p)), ("cause", source.to_string())]
+            }
+            _ => vec![],
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 }
 
-/// An error as it crosses into the UI or a JSON result: `{kind, message}`.
+/// An error as it crosses into the UI or a JSON result: `{kind, message}`,
+/// and for common errors the `args` a translated message is made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorInfo {
     pub kind: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl ErrorInfo {
+    /// An error of the app's own, told in English only.
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorInfo {
+            kind: kind.into(),
+            message: message.into(),
+            args: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a particular for translated messages.
+    pub fn with_arg(mut self, name: &str, value: impl ToString) -> Self {
+        self.args.insert(name.to_owned(), value.to_string());
+        self
+    }
 }
 
 impl Serialize for Error {
@@ -280,7 +383,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serialises_as_kind_and_message() {
+    fn serialises_as_kind_message_and_the_particulars() {
         let err = Error::DestinationUnwritable {
             path: "/nope".into(),
             source: io::Error::new(io::ErrorKind::PermissionDenied, "Permission denied"),
@@ -290,8 +393,14 @@ mod tests {
             json,
             serde_json::json!({
                 "kind": "destinationUnwritable",
-                "message": "cannot write to destination /nope: Permission denied"
+                "message": "cannot write to destination /nope: Permission denied",
+                "args": {"path": "/nope", "cause": "Permission denied"}
             })
+        );
+        // Errors without particulars stay `{kind, message}`.
+        assert_eq!(
+            serde_json::to_value(Error::UploadRunning).unwrap(),
+            serde_json::json!({"kind": "uploadRunning", "message": "an upload is already running"})
         );
     }
 

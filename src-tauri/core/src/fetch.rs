@@ -21,6 +21,8 @@ use crate::{headers, mime, Error, Headers, Result};
 
 const MAX_REDIRECTS: usize = 10;
 const SNIFF_LEN: u64 = 8192;
+/// A small fetch (a thumbnail) must be over within this time.
+const SMALL_FETCH_DEADLINE: Duration = Duration::from_secs(20);
 
 /// What `metadata(url)` answers, in the seed's shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -150,6 +152,40 @@ impl Fetcher {
             mime,
             size: spool.written(),
         })
+    }
+
+    /// A small body read whole into memory, refused past `limit` bytes
+    /// (a source's thumbnail, say).
+    pub async fn fetch_small(&self, url: &str, headers: &Headers, limit: u64) -> Result<Vec<u8>> {
+        let whole =
+            tokio::time::timeout(SMALL_FETCH_DEADLINE, self.read_small(url, headers, limit));
+        whole.await.map_err(|_| Error::Fetch {
+            url: url.to_owned(),
+            message: format!("no answer within {} s", SMALL_FETCH_DEADLINE.as_secs()),
+        })?
+    }
+
+    async fn read_small(&self, url: &str, headers: &Headers, limit: u64) -> Result<Vec<u8>> {
+        let parsed = check_url(url)?;
+        let response = self.request(Method::GET, &parsed, headers, false).await?;
+        ensure_success(&response, url)?;
+        // A declared size over the limit is refused before reading a byte.
+        if let Some(size) = response.content_length().filter(|&size| size > limit) {
+            return Err(Error::TooLarge { size, limit });
+        }
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| fetch_error(url, &e))?;
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(Error::TooLarge {
+                    size: (body.len() + chunk.len()) as u64,
+                    limit,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     async fn request(

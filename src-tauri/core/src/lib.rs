@@ -40,6 +40,7 @@ mod scan;
 mod source_api;
 mod sources;
 mod spool;
+mod thumbnail;
 mod transfer;
 pub use transfer::DEFAULT_STALL_TIMEOUT;
 
@@ -66,7 +67,9 @@ pub use options::PickerOptions;
 pub use paths::{default_upload_dir, spool_dir, state_dir};
 pub use persist::{default_state_dir, SavedFile, SavedQueue, Store};
 pub use picker::{AddOutcome, Picker, DEFAULT_CONCURRENCY};
-pub use record::{FileRecord, FileStatus, Headers, Origin, LOCAL_SOURCE};
+pub use record::{
+    FileRecord, FileStatus, Headers, Origin, BUILTIN_SOURCES, LINK_SOURCE, LOCAL_SOURCE,
+};
 pub use result::{FailedFile, UploadDone, UploadedFile};
 pub use retry::RetryPolicy;
 pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};

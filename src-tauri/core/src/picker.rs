@@ -3,7 +3,7 @@
 //! Every change ends with a [`Snapshot`] sent to the [`EventSink`], so
 //! whoever draws the picker only ever renders what is here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -84,6 +84,8 @@ pub(crate) struct State {
     revision: u64,
     /// How to stop each file of the running upload.
     stops: HashMap<Uuid, Stops>,
+    /// Failed files the person retried while a run was going: they join it.
+    rejoin: HashSet<Uuid>,
 }
 
 /// The two ways to stop one file: for good, or for now.
@@ -262,6 +264,45 @@ impl Picker {
         }
     }
 
+    /// Sends a failed file again. During a run it joins that run and this
+    /// returns true; otherwise it waits, queued, for the next
+    /// [`Picker::upload`] and this returns false.
+    pub fn retry(&self, uuid: Uuid) -> Result<bool> {
+        let joined = self.update(|state| {
+            let running = state.run.is_some();
+            let file = state.queue.get_mut(uuid)?;
+            if file.status != FileStatus::Failed {
+                return Err(Error::NotRetryable {
+                    name: file.display_name.clone(),
+                    status: file.status.describe(),
+                });
+            }
+            file.status = FileStatus::Queued;
+            file.error = None;
+            if running {
+                state.stops.remove(&uuid);
+                state.rejoin.insert(uuid);
+            }
+            Ok(running)
+        })?;
+        if joined {
+            self.shared.added.notify_one();
+        }
+        Ok(joined)
+    }
+
+    /// The queued file with this id, as it is now.
+    pub fn file(&self, uuid: Uuid) -> Result<FileRecord> {
+        self.shared
+            .lock()
+            .queue
+            .files()
+            .iter()
+            .find(|f| f.uuid == uuid)
+            .cloned()
+            .ok_or(Error::UnknownFile(uuid))
+    }
+
     fn stop(&self, uuid: Uuid, which: impl Fn(&Stops) -> &CancellationToken) -> Result<()> {
         let state = self.shared.lock();
         if !state.queue.files().iter().any(|f| f.uuid == uuid) {
@@ -353,13 +394,34 @@ impl Picker {
     /// marked failed and the rest go on; a destination that cannot be used
     /// at all fails the whole run up front and leaves every file queued.
     pub async fn upload(&self) -> Result<UploadDone> {
+        self.upload_where(|_| true).await
+    }
+
+    /// [`Picker::upload`] of only the pending files `wanted` picks (the
+    /// one file a person retried, say); the others keep waiting.
+    pub async fn upload_where(&self, wanted: impl Fn(&FileRecord) -> bool) -> Result<UploadDone> {
         let pending = self.update(|state| {
             if state.run.is_some() {
                 return Err(Error::UploadRunning);
             }
-            let pending = state.queue.pending();
+            let pending: Vec<FileRecord> = state
+                .queue
+                .pending()
+                .into_iter()
+                .filter(|f| wanted(f))
+                .collect();
             if pending.is_empty() {
                 return Err(Error::NothingToUpload);
+            }
+            // Failed files in this run are being tried again: they wait,
+            // like the rest, and cannot be retried a second time meanwhile.
+            for file in &pending {
+                if let Ok(record) = state.queue.get_mut(file.uuid) {
+                    if record.status == FileStatus::Failed {
+                        record.status = FileStatus::Queued;
+                        record.error = None;
+                    }
+                }
             }
             let min = self.options.min_files;
             if state.queue.files().len() < min {
@@ -398,7 +460,7 @@ impl Picker {
                 // added at this very moment is not left behind.
                 let background = self.background;
                 let done = self.update(|state| {
-                    if background && state.added_during_run().next().is_some() {
+                    if state.joining(background).next().is_some() {
                         return None;
                     }
                     state.run = None;
@@ -418,14 +480,18 @@ impl Picker {
         }
     }
 
-    /// With [`Picker::with_background`], the files queued since the run
+    /// Files that join the running upload (see `State::joining`): with
+    /// [`Picker::with_background`], the files queued since the run
     /// started, now made part of it.
     fn take_added(&self) -> Vec<(FileRecord, Stops)> {
-        if !self.background {
+        let background = self.background;
+        // Looked at first without a change, so no snapshot goes out for nothing.
+        if self.shared.lock().joining(background).next().is_none() {
             return vec![];
         }
         self.update(|state| {
-            let added: Vec<FileRecord> = state.added_during_run().cloned().collect();
+            let added: Vec<FileRecord> = state.joining(background).cloned().collect();
+            state.rejoin.clear();
             added
                 .into_iter()
                 .map(|file| {
@@ -458,7 +524,10 @@ impl Picker {
     }
 
     async fn upload_one(&self, file: FileRecord, stops: Stops) {
-        let started = self.update(|state| {
+        // Not saved: a file that was being sent is restored as queued, so
+        // saving this would change nothing a resume reads (and each save
+        // costs two fsyncs).
+        let started = self.update_unsaved(|state| {
             let record = state.queue.get_mut(file.uuid)?;
             record.status = FileStatus::Uploading;
             record.transferred = 0;
@@ -524,8 +593,17 @@ impl Picker {
         });
     }
 
-    /// Applies a change and tells the sink.
+    /// Applies a change, saves the queue and tells the sink.
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        self.apply(change, true)
+    }
+
+    /// Applies a change that leaves the saved queue as it was, and tells the sink.
+    fn update_unsaved<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        self.apply(change, false)
+    }
+
+    fn apply<T>(&self, change: impl FnOnce(&mut State) -> T, save: bool) -> T {
         let (value, snapshot) = {
             let mut state = self.shared.lock();
             let value = change(&mut state);
@@ -535,7 +613,9 @@ impl Picker {
                 self.shared.snapshot(&state, &self.destination.describe()),
             )
         };
-        self.shared.persist();
+        if save {
+            self.shared.persist();
+        }
         self.shared.sink.state_changed(&snapshot);
         value
     }
@@ -578,6 +658,13 @@ impl State {
             .iter()
             .filter(move |f| running && f.status == FileStatus::Queued)
             .filter(|f| !self.stops.contains_key(&f.uuid))
+    }
+
+    /// Files that join the running upload: every file added meanwhile in the
+    /// background mode, and retried files always.
+    fn joining(&self, background: bool) -> impl Iterator<Item = &FileRecord> {
+        self.added_during_run()
+            .filter(move |f| background || self.rejoin.contains(&f.uuid))
     }
 
     fn transferred(&self) -> u64 {
@@ -821,11 +908,24 @@ mod tests {
         assert!(!src.path().join("out").exists());
     }
 
-    /// Holds every file until cancelled, counting how many it holds at once.
+    /// Holds every file until cancelled, counting how many it holds at once
+    /// and noting each file it was given.
     #[derive(Default)]
     struct Gate {
         inside: std::sync::atomic::AtomicUsize,
         most: std::sync::atomic::AtomicUsize,
+        given: Mutex<Vec<String>>,
+    }
+
+    impl Gate {
+        fn times_given(&self, name: &str) -> usize {
+            self.given
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|n| *n == name)
+                .count()
+        }
     }
 
     #[async_trait::async_trait]
@@ -838,6 +938,7 @@ mod tests {
         }
         async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<crate::Landed> {
             use std::sync::atomic::Ordering::SeqCst;
+            self.given.lock().unwrap().push(item.filename.clone());
             let now = self.inside.fetch_add(1, SeqCst) + 1;
             self.most.fetch_max(now, SeqCst);
             ctx.cancel.cancelled().await;
@@ -942,5 +1043,107 @@ mod tests {
         let done = picker.upload().await.unwrap();
         assert_eq!(done.files_uploaded.len(), 1);
         assert!(done.files_failed.is_empty());
+    }
+
+    #[tokio::test]
+    async fn only_a_failed_file_can_be_retried_and_it_is_waiting_again() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let path = src.path().join("a.txt");
+        fs::write(&path, b"a").unwrap();
+        let picker = Picker::new(
+            Arc::new(FolderDestination::new(dest.path())),
+            Arc::new(NoEvents),
+        );
+        picker.add_paths(std::slice::from_ref(&path), "local_file_system");
+        let uuid = picker.snapshot().files[0].uuid;
+        let err = picker.retry(uuid).unwrap_err();
+        assert_eq!(err.kind(), "notRetryable");
+        assert!(err.to_string().contains("waiting"), "{err}");
+
+        fs::remove_file(&path).unwrap();
+        picker.upload().await.unwrap();
+        assert_eq!(picker.file(uuid).unwrap().status, FileStatus::Failed);
+
+        // No run is going: the file waits, queued and without its error.
+        assert!(!picker.retry(uuid).unwrap());
+        let file = picker.file(uuid).unwrap();
+        assert_eq!(file.status, FileStatus::Queued);
+        assert!(file.error.is_none());
+        assert_eq!(
+            picker.retry(Uuid::new_v4()).unwrap_err().kind(),
+            "unknownFile"
+        );
+
+        // Retrying sends that file alone; another failed file keeps waiting.
+        let other = src.path().join("b.txt");
+        fs::write(&other, b"b").unwrap();
+        picker.add_paths(std::slice::from_ref(&other), "local_file_system");
+        fs::remove_file(&other).unwrap();
+        fs::write(&path, b"a").unwrap();
+        let done = picker.upload_where(|f| f.uuid == uuid).await.unwrap();
+        assert_eq!(done.files_uploaded.len(), 1);
+        assert_eq!(picker.file(uuid).unwrap().status, FileStatus::Done);
+        assert_eq!(picker.snapshot().files[1].status, FileStatus::Queued);
+    }
+
+    #[tokio::test]
+    async fn a_retried_file_joins_the_running_upload_once() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let src = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            fs::write(src.path().join(format!("{i}.txt")), b"x").unwrap();
+        }
+        let gate = Arc::new(Gate::default());
+        let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
+        let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+        let ids: Vec<Uuid> = added.added.iter().map(|f| f.uuid).collect();
+        let start = || {
+            let picker = picker.clone();
+            tokio::spawn(async move { picker.upload().await })
+        };
+        let holding = |n: usize| {
+            let gate = gate.clone();
+            async move {
+                while gate.inside.load(SeqCst) < n {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        };
+        // A first run where every file fails.
+        let running = start();
+        holding(2).await;
+        picker.cancel_all();
+        assert_eq!(running.await.unwrap().unwrap().files_failed.len(), 3);
+
+        // The next run takes them all again: the third, waiting its turn,
+        // is no longer failed and cannot be retried (and sent twice).
+        let third_before = gate.times_given("2.txt");
+        let running = start();
+        holding(2).await;
+        assert_eq!(picker.retry(ids[2]).unwrap_err().kind(), "notRetryable");
+        // A file that fails during the run is retried into it.
+        let before = gate.times_given("0.txt");
+        picker.cancel(ids[0]).unwrap();
+        while picker.file(ids[0]).unwrap().status != FileStatus::Failed {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(picker.retry(ids[0]).unwrap(), "joins the running upload");
+        assert_eq!(picker.retry(ids[0]).unwrap_err().kind(), "notRetryable");
+        picker.cancel(ids[1]).unwrap();
+        while gate.times_given("0.txt") < before + 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        holding(2).await;
+        picker.cancel_all();
+        let done = running.await.unwrap().unwrap();
+        assert_eq!(gate.times_given("0.txt"), before + 1, "sent once more");
+        assert_eq!(
+            gate.times_given("2.txt"),
+            third_before + 1,
+            "the waiting file went once"
+        );
+        assert_eq!(gate.most.load(SeqCst), 2);
+        assert_eq!(done.files_failed.len(), 3);
     }
 }

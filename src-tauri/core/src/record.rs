@@ -10,6 +10,10 @@ use crate::ErrorInfo;
 
 /// Filestack's name for files that come from the local disk.
 pub const LOCAL_SOURCE: &str = "local_file_system";
+/// Filestack's name for the Link source (files added by pasting a URL).
+pub const LINK_SOURCE: &str = "url";
+/// Satchel's own sources, in their default sidebar order.
+pub const BUILTIN_SOURCES: &[&str] = &[LOCAL_SOURCE, LINK_SOURCE];
 
 /// Extra request headers a source attached to a link, by name.
 pub type Headers = BTreeMap<String, String>;
@@ -21,6 +25,18 @@ pub enum FileStatus {
     Uploading,
     Done,
     Failed,
+}
+
+impl FileStatus {
+    /// The status in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FileStatus::Queued => "waiting",
+            FileStatus::Uploading => "uploading",
+            FileStatus::Done => "done",
+            FileStatus::Failed => "failed",
+        }
+    }
 }
 
 /// Where a file's bytes come from.

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::error::Rejection;
 use crate::{Error, PickerOptions, Result};
 
 /// Checks one file against `maxSize` and `accept`.
@@ -11,7 +12,7 @@ pub fn check(options: &PickerOptions, filename: &str, mime: &str, size: Option<u
         if size > limit {
             return Err(Error::Rejected {
                 name: filename.to_owned(),
-                reason: format!("it is {size} bytes, over the maxSize of {limit} bytes"),
+                why: Rejection::Size { size, limit },
             });
         }
     }
@@ -23,10 +24,10 @@ pub fn check(options: &PickerOptions, filename: &str, mime: &str, size: Option<u
     {
         return Err(Error::Rejected {
             name: filename.to_owned(),
-            reason: format!(
-                "its type {mime} is not accepted (accept: {})",
-                options.accept.join(", ")
-            ),
+            why: Rejection::Type {
+                mime: mime.to_owned(),
+                accept: options.accept.join(", "),
+            },
         });
     }
     Ok(())

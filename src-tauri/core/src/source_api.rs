@@ -106,14 +106,7 @@ impl Picker {
 
     pub fn raw_begin(&self, source: &str, begin: RawBegin) -> Result<RawStarted> {
         self.has_room()?;
-        if let Some(limit) = self.options.max_size {
-            if begin.size > limit {
-                return Err(Error::TooLarge {
-                    size: begin.size,
-                    limit,
-                });
-            }
-        }
+        // Refused before a byte is sent, naming the file.
         let name = clean_filename(begin.name.as_deref().unwrap_or(""));
         size_only(&self.options, &name, begin.size)?;
         let writer = self.spool.create(source, begin.size)?;

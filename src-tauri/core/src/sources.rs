@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result, LOCAL_SOURCE};
 
 /// Names Satchel's own sources use; a custom source cannot take them.
-const RESERVED: &[&str] = &[LOCAL_SOURCE, "url", "local"];
+const RESERVED: &[&str] = &[LOCAL_SOURCE, crate::LINK_SOURCE, "local"];
 const MAX_LABEL: usize = 64;
 const MAX_NAME: usize = 64;
 const MAX_ICON: usize = 64 * 1024;
@@ -179,9 +179,6 @@ pub enum SidebarItem {
     Custom(SourceEntry),
 }
 
-/// Satchel's own sources, in their default order.
-const BUILTIN: &[&str] = &[LOCAL_SOURCE];
-
 /// The custom sources of this picker, by the id their frame was given.
 /// Names are unique: the first source to claim one keeps it.
 #[derive(Debug, Default)]
@@ -212,7 +209,10 @@ impl SourceRegistry {
         SourceRegistry {
             files,
             entries,
-            builtins: BUILTIN.iter().map(|s| s.to_string()).collect(),
+            builtins: crate::BUILTIN_SOURCES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 
@@ -220,7 +220,7 @@ impl SourceRegistry {
     pub fn with_builtins(mut self, builtins: Vec<String>) -> Self {
         self.builtins = builtins
             .into_iter()
-            .filter(|b| BUILTIN.contains(&b.as_str()))
+            .filter(|b| crate::BUILTIN_SOURCES.contains(&b.as_str()))
             .collect();
         self
     }
@@ -447,7 +447,7 @@ mod registry_tests {
         };
         assert_eq!(
             names(r.sidebar(&[])),
-            ["local_file_system", "a", "b", "/s/2.js"]
+            ["local_file_system", "url", "a", "b", "/s/2.js"]
         );
         let list = [
             "b".to_string(),

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use tiny_http::{Header, Response, Server};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+/// A whole picture (32×32), for thumbnails.
+const ICON: &[u8] = include_bytes!("../../../icons/32x32.png");
 
 /// A small server with the responses the actions meet in the wild.
 struct TestServer {
@@ -46,6 +48,13 @@ fn start_server() -> TestServer {
                     )],
                     Cursor::new(vec![]),
                     Some(0),
+                    None,
+                ),
+                "/icon.png" => Response::new(
+                    200.into(),
+                    vec![header("Content-Type", "image/png")],
+                    Cursor::new(ICON.to_vec()),
+                    Some(ICON.len()),
                     None,
                 ),
                 "/pic.png" => Response::new(
@@ -481,4 +490,34 @@ async fn fetched_files_meet_accept_and_leave_nothing_when_refused() {
     .await
     .unwrap();
     assert_eq!(p.source_view("s").count, 1);
+}
+
+#[tokio::test]
+async fn a_links_thumbnail_is_fetched_through_the_guard_and_made_small() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let add = |thumbnail: &str| {
+        json!({"action": "addCustomUrl", "args": {
+            "url": format!("{}/report", server.base), "type": "application/pdf",
+            "filename": "report.pdf", "thumbnail": format!("{}{thumbnail}", server.base)}})
+    };
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let added = act(&p, "src", add("/icon.png")).await.unwrap();
+    let uuid = uuid::Uuid::parse_str(added["uuid"].as_str().unwrap()).unwrap();
+    let thumbnail = p.thumbnail(uuid).await.unwrap().expect("a thumbnail");
+    assert!(
+        thumbnail.starts_with("data:image/png;base64,"),
+        "{thumbnail:.40}"
+    );
+
+    // A broken picture is a clear error, not a panic.
+    let added = act(&p, "src", add("/pic.png")).await.unwrap();
+    let uuid = uuid::Uuid::parse_str(added["uuid"].as_str().unwrap()).unwrap();
+    assert_eq!(p.thumbnail(uuid).await.unwrap_err().kind(), "thumbnail");
+
+    // Without loopback allowed, the thumbnail's host is refused like any URL.
+    let closed = guarded_picker(&dir.path().join("d2"), &dir.path().join("s2"), 10, &[]);
+    let added = act(&closed, "src", add("/icon.png")).await.unwrap();
+    let uuid = uuid::Uuid::parse_str(added["uuid"].as_str().unwrap()).unwrap();
+    assert_eq!(closed.thumbnail(uuid).await.unwrap_err().kind(), "refused");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatEta, formatRate, formatSize, percent } from "./format";
+import { formatDate, formatEta, formatRate, formatSize, percent } from "./format";
 
 describe("formatSize", () => {
   it("uses decimal units with one decimal below 100", () => {
@@ -7,7 +7,12 @@ describe("formatSize", () => {
     expect(formatSize(999)).toBe("999 B");
     expect(formatSize(1536)).toBe("1.5 KB");
     expect(formatSize(123_456_789)).toBe("123 MB");
-    expect(formatSize(5e15)).toBe("5000 TB");
+    expect(formatSize(5e15)).toBe("5,000 TB");
+  });
+  it("follows the locale", () => {
+    expect(formatSize(1536, "de")).toBe("1,5 KB");
+    expect(formatSize(5e15, "de")).toBe("5.000 TB");
+    expect(formatRate(2_500_000, "de")).toBe("2,5 MB/s");
   });
   it("refuses nonsense", () => {
     expect(formatSize(-1)).toBe("–");
@@ -31,5 +36,15 @@ describe("percent", () => {
     expect(percent(50, 200)).toBe(25);
     expect(percent(300, 200)).toBe(100);
     expect(percent(0, 0)).toBe(100);
+  });
+});
+
+describe("formatDate", () => {
+  it("formats HTTP dates for the locale and leaves nonsense out", () => {
+    const raw = "Tue, 03 Mar 2026 14:05:00 GMT";
+    expect(formatDate(raw, "en")).toMatch(/Mar 3, 2026/);
+    expect(formatDate(raw, "de")).toMatch(/03\.03\.2026/);
+    expect(formatDate("", "en")).toBe("");
+    expect(formatDate("yesterday-ish", "en")).toBe("");
   });
 });

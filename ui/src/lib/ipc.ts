@@ -3,9 +3,22 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { ActionReply, ErrorInfo, SidebarItem, Snapshot, SourceEntry, SourceSlot, SourceView } from "./types";
+import type {
+  ActionReply,
+  CloseChoice,
+  ErrorInfo,
+  LinkMetadata,
+  RawStarted,
+  SidebarItem,
+  Snapshot,
+  SourceEntry,
+  SourceSlot,
+  SourceView,
+  UiConfig,
+} from "./types";
 
 const STATE_EVENT = "satchel://state";
+const CLOSE_REQUESTED_EVENT = "satchel://close-requested";
 
 export const getState = () => invoke<Snapshot>("get_state");
 export const chooseFiles = () => invoke<Snapshot>("choose_files");
@@ -18,7 +31,29 @@ export const cancelFile = (uuid: string) => invoke<Snapshot>("cancel_file", { uu
 export const cancelAll = () => invoke<Snapshot>("cancel_all");
 export const pauseFile = (uuid: string) => invoke<Snapshot>("pause_file", { uuid });
 export const pauseAll = () => invoke<Snapshot>("pause_all");
+export const retryFile = (uuid: string) => invoke<Snapshot>("retry_file", { uuid });
 export const finish = () => invoke<void>("finish");
+/** After the first frame is on screen (`./x bench` times cold starts by it). */
+export const painted = () => invoke<void>("painted");
+
+export const uiConfig = () => invoke<UiConfig>("ui_config");
+export const thumbnail = (uuid: string) => invoke<string | null>("thumbnail", { uuid });
+export const linkMetadata = (url: string) => invoke<LinkMetadata>("link_metadata", { url });
+export const linkAdd = (url: string) => invoke<Snapshot>("link_add", { url });
+export const copyLink = (uuid: string) => invoke<string>("copy_link", { uuid });
+export const openFolder = (uuid: string) => invoke<void>("open_folder", { uuid });
+export const closeWindow = (choice: CloseChoice) => invoke<void>("close_window", { choice });
+
+/** A dropped or pasted file without a path: streamed into the spool in chunks. */
+export const addBlobBegin = (name: string, mime: string, size: number) =>
+  invoke<RawStarted>("add_blob_begin", { name, mime: mime || null, size });
+export const addBlobFinish = (spool: string) => invoke<Snapshot>("add_blob_finish", { spool });
+export const addBlobAbort = (spool: string) => invoke<void>("add_blob_abort", { spool });
+export function addBlobChunk(spool: string, offset: number, data: ArrayBuffer): Promise<void> {
+  return invoke<void>("add_blob_chunk", new Uint8Array(data), {
+    headers: { "satchel-spool": spool, "satchel-offset": String(offset) },
+  });
+}
 
 export const listSources = () => invoke<SourceSlot[]>("list_sources");
 export const sidebarSources = () => invoke<SidebarItem[]>("sidebar_sources");
@@ -40,10 +75,18 @@ export function onState(handler: (snapshot: Snapshot) => void): Promise<Unlisten
   return listen<Snapshot>(STATE_EVENT, (event) => handler(event.payload));
 }
 
+export function onCloseRequested(handler: () => void): Promise<UnlistenFn> {
+  return listen(CLOSE_REQUESTED_EVENT, () => handler());
+}
+
 /** Commands reject with `{kind, message}`; anything else is wrapped alike. */
 export function asErrorInfo(error: unknown): ErrorInfo {
   if (typeof error === "object" && error !== null && "kind" in error && "message" in error) {
-    return { kind: String(error.kind), message: String(error.message) };
+    const info: ErrorInfo = { kind: String(error.kind), message: String(error.message) };
+    if ("args" in error && typeof error.args === "object" && error.args !== null) {
+      info.args = Object.fromEntries(Object.entries(error.args).map(([k, v]) => [k, String(v)]));
+    }
+    return info;
   }
   return { kind: "internal", message: String(error) };
 }

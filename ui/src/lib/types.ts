@@ -5,7 +5,10 @@ export type FileStatus = "queued" | "uploading" | "done" | "failed";
 
 export interface ErrorInfo {
   kind: string;
+  /** Rust's own English message, always there. */
   message: string;
+  /** For common errors, the particulars a translated message is made from. */
+  args?: Record<string, string>;
 }
 
 export interface FileRecord {
@@ -79,3 +82,38 @@ export interface ActionReply {
 }
 
 export type SidebarItem = { kind: "builtin"; name: string } | ({ kind: "custom" } & SourceEntry);
+
+/** What the window needs once: its language and the picker's restrictions. */
+export interface UiConfig {
+  locale: string;
+  options: PickerOptions;
+  /** `maxFiles` when nobody set it: not shown as a restriction. */
+  defaultMaxFiles: number;
+}
+
+export interface PickerOptions {
+  fromSources: string[];
+  maxFiles: number;
+  minFiles: number;
+  maxSize?: number;
+  accept?: string[];
+  uploadInBackground: boolean;
+}
+
+/** `metadata(url)` in the seed's shape. */
+export interface LinkMetadata {
+  filename: string;
+  display_name: string;
+  link_path: string;
+  thumbnail: string;
+  modified: string;
+  type: string;
+  size: number;
+}
+
+export interface RawStarted {
+  spool: string;
+  chunk: number;
+}
+
+export type CloseChoice = "background" | "pauseAndClose";
