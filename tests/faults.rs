@@ -77,10 +77,24 @@ impl Tus {
             let Some(id) = name.strip_suffix(".json") else {
                 continue;
             };
-            let Ok(text) = std::fs::read_to_string(storage.join(&name)) else {
+            // The server may be writing it this very moment: read it again.
+            let read = || {
+                let text = std::fs::read_to_string(storage.join(&name)).ok()?;
+                serde_json::from_str::<serde_json::Value>(&text).ok()
+            };
+            let Some(info) = (0..40).find_map(|_| {
+                read().or_else(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                    None
+                })
+            }) else {
+                // Gone (an upload dropped), or broken for good.
+                assert!(
+                    !storage.join(&name).exists(),
+                    "{name} in the tus store stays unreadable"
+                );
                 continue;
             };
-            let info: serde_json::Value = serde_json::from_str(&text).unwrap();
             let data = std::fs::read(storage.join(id)).unwrap_or_default();
             if info["size"].as_u64() == Some(data.len() as u64) {
                 let filename = info["metadata"]["filename"].as_str().unwrap_or_default();
