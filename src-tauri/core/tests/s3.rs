@@ -47,6 +47,31 @@ async fn success_leaves_the_resume_slot_to_the_caller() {
     assert!(saved["upload_id"].is_string(), "{saved}");
 }
 
+/// An upload that already stored its object, run again with its slot (as a
+/// resume after a crash before the landing was recorded): nothing is sent
+/// again, for a single PUT and for a multipart upload alike.
+#[tokio::test]
+async fn a_resume_finds_an_object_already_stored_and_sends_nothing() {
+    let server = s3_server();
+    Inspect::new(&server).await;
+    let proxy = Proxy::start(server.port).await;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, size) in [("single.bin", 2 * MIB), ("multi.bin", 11 * MIB)] {
+        let data = content(size, 23);
+        let item = write_file(dir.path(), name, &data);
+        let slot: Arc<MemorySlot> = Arc::default();
+        let s3 = s3_at(&proxy.base());
+        let mut ctx = UploadContext::new(Furthest::new());
+        ctx.resume = slot.clone();
+        s3.upload(&item, ctx.clone()).await.unwrap();
+        let before = proxy.sent_up();
+        let url = s3.upload(&item, ctx).await.unwrap().url;
+        assert_eq!(url, format!("s3://{BUCKET}/in/{name}"));
+        let resent = proxy.sent_up() - before;
+        assert!(resent < 16 * 1024, "{name}: sent {resent} bytes again");
+    }
+}
+
 /// Signed requests of our own, to set up and inspect the server.
 struct Inspect {
     bucket: Bucket,

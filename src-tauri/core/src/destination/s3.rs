@@ -11,7 +11,12 @@
 //!   multipart upload whose part size lets 5 TiB fit in 10,000 parts;
 //! - the upload id is saved in the resume slot before any part is sent, and
 //!   on resume the parts the server lists (ListParts) are not sent again;
-//! - a cancelled multipart upload is aborted, so no parts are left behind.
+//! - a cancelled multipart upload is aborted, so no parts are left behind;
+//! - just before the request that stores the object (the PUT, or
+//!   CompleteMultipartUpload) the ETag it will have is saved, and a resume
+//!   that finds the object already stored with it sends nothing: bytes
+//!   handed to the network still arrive after a crash, and the picker may
+//!   not have recorded the landing.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -109,13 +114,17 @@ pub struct S3Destination {
 /// Parts in flight over all files at once.
 const PARTS_IN_FLIGHT: usize = 8;
 
-/// What the resume slot keeps for a multipart upload.
+/// What the resume slot keeps: for a multipart upload its id and part size
+/// (empty and 0 for a single PUT), and the stored object's ETag once the
+/// request that stores it is about to go.
 #[derive(Debug, Serialize, Deserialize)]
 struct Saved {
     key: String,
     upload_id: String,
     size: u64,
     part_size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    etag: Option<String>,
 }
 
 impl S3Destination {
@@ -309,7 +318,47 @@ impl S3Destination {
         Ok(())
     }
 
+    /// Whether an earlier attempt, interrupted after sending the request
+    /// that stores the object, stored it after all: the object is there
+    /// with the size and ETag saved just before that request.
+    async fn already_stored(
+        &self,
+        item: &UploadItem,
+        key: &str,
+        ctx: &UploadContext,
+    ) -> Result<bool> {
+        let Some(expected) = load(ctx)
+            .filter(|s| s.size == item.size && s.key == key)
+            .and_then(|s| s.etag)
+        else {
+            return Ok(false);
+        };
+        let url = self
+            .bucket
+            .head_object(Some(&self.credentials), key)
+            .sign(SIGNED_FOR);
+        let response = self
+            .retry
+            .run(|| async { send(self.client.head(url.clone()), url.as_str()).await })
+            .await?;
+        if !response.status().is_success() {
+            return Ok(false);
+        }
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().trim_matches('"').to_ascii_lowercase())
+        };
+        Ok(header(reqwest::header::ETAG) == Some(expected)
+            && header(reqwest::header::CONTENT_LENGTH) == Some(item.size.to_string()))
+    }
+
     async fn abort(&self, saved: &Saved) -> Result<()> {
+        if saved.upload_id.is_empty() {
+            return Ok(()); // a single PUT leaves nothing to abort
+        }
         let url = self
             .bucket
             .abort_multipart_upload(Some(&self.credentials), &saved.key, &saved.upload_id)
@@ -320,7 +369,9 @@ impl S3Destination {
     }
 
     async fn multipart(&self, item: &UploadItem, key: &str, ctx: &UploadContext) -> Result<()> {
-        let resumed = match load(ctx).filter(|s| s.size == item.size && s.key == key) {
+        let resumed = match load(ctx)
+            .filter(|s| s.size == item.size && s.key == key && !s.upload_id.is_empty())
+        {
             Some(saved) => self
                 .retry
                 .run(|| self.list_parts(&saved))
@@ -337,6 +388,7 @@ impl S3Destination {
                     upload_id,
                     size: item.size,
                     part_size: part_size(item.size),
+                    etag: None,
                 };
                 ctx.resume.save(serde_json::json!(saved));
                 (saved, HashMap::new())
@@ -382,6 +434,11 @@ impl S3Destination {
         let mut etags: Vec<(u16, String)> = done.into_iter().chain(sent).collect();
         etags.sort_by_key(|(n, _)| *n);
         let etags: Vec<String> = etags.into_iter().map(|(_, e)| e).collect();
+        let saved = Saved {
+            etag: multipart_etag(&etags),
+            ..saved
+        };
+        ctx.resume.save(serde_json::json!(saved));
         self.retry.run(|| self.complete(&saved, &etags)).await
     }
 }
@@ -414,9 +471,20 @@ impl Destination for S3Destination {
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed> {
         let key = format!("{}{}", self.prefix, item.filename);
         let transfer = async {
+            if self.already_stored(item, &key, &ctx).await? {
+                return Ok(());
+            }
             if item.size > self.threshold {
                 self.multipart(item, &key, &ctx).await
             } else {
+                let etag = md5_hex(&item.path).await?;
+                ctx.resume.save(serde_json::json!(Saved {
+                    key: key.clone(),
+                    upload_id: String::new(),
+                    size: item.size,
+                    part_size: 0,
+                    etag: Some(etag),
+                }));
                 self.retry.run(|| self.put(item, &key, &ctx)).await
             }
         };
@@ -453,6 +521,44 @@ pub fn part_size(size: u64) -> u64 {
         .max(1)
         .saturating_mul(MIB)
         .max(MIN_PART)
+}
+
+/// The ETag S3 gives an object stored by one PUT: the hex MD5 of its bytes
+/// (read in chunks on a blocking thread).
+async fn md5_hex(path: &std::path::Path) -> Result<String> {
+    let owned = path.to_path_buf();
+    let digest = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+        use md5::Digest;
+        let mut hasher = md5::Md5::new();
+        std::io::copy(&mut std::fs::File::open(&owned)?, &mut hasher)?;
+        Ok(hasher.finalize().to_vec())
+    })
+    .await
+    .map_err(|e| Error::reading(path, std::io::Error::other(e)))?
+    .map_err(|e| Error::reading(path, e))?;
+    Ok(hex(&digest))
+}
+
+/// The ETag S3 gives a completed multipart upload: the MD5 of its parts'
+/// MD5s, then `-` and the number of parts. `None` when a part's ETag is not
+/// an MD5 (encrypted with KMS, say): then it cannot be told in advance.
+fn multipart_etag(parts: &[String]) -> Option<String> {
+    use md5::Digest;
+    let mut hasher = md5::Md5::new();
+    for etag in parts {
+        let etag = etag.trim().trim_matches('"');
+        if etag.len() != 32 {
+            return None;
+        }
+        for at in (0..32).step_by(2) {
+            hasher.update([u8::from_str_radix(etag.get(at..at + 2)?, 16).ok()?]);
+        }
+    }
+    Some(format!("{}-{}", hex(&hasher.finalize()), parts.len()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn load(ctx: &UploadContext) -> Option<Saved> {
@@ -534,6 +640,26 @@ impl Progress for OnePart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn etags_are_known_before_the_object_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abc").unwrap();
+        assert_eq!(
+            md5_hex(&path).await.unwrap(),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
+        let parts = [
+            "\"900150983cd24fb0d6963f7d28e17f72\"".to_owned(), // md5("abc")
+            "4ED9407630EB1000C0F6B63842DEFA7D".to_owned(),     // md5("def")
+        ];
+        assert_eq!(
+            multipart_etag(&parts).as_deref(),
+            Some("4c8e93283780e078db9e0c6b9b3f8043-2")
+        );
+        assert_eq!(multipart_etag(&["\"kms-opaque\"".to_owned()]), None);
+    }
 
     #[test]
     fn five_tebibytes_fit_in_ten_thousand_parts() {
