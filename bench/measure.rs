@@ -129,6 +129,12 @@ pub fn make_file(path: &Path, size: u64) -> Result<()> {
     Ok(())
 }
 
+/// Writes every dirty page back (`sync`), so the next measurement does not
+/// pay for the last one's.
+pub fn settle() {
+    let _ = Command::new("sync").status();
+}
+
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / f64::from(1 << 20)
 }

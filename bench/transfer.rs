@@ -255,6 +255,7 @@ pub fn small_files(bench: &Bench) -> Result<Row> {
     }
     let curl_config = bench.tmp.join("small.curl");
     std::fs::write(&curl_config, config)?;
+    measure::settle();
     let clean = || empty_storage(&tus);
     let satchel = measure::median_of(bench.runs, clean, || {
         satchel_upload(bench, &format!("tus+{url}"), &[&dir])
