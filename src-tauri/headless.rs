@@ -192,10 +192,7 @@ fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
 }
 
 fn print_result(done: &UploadDone) {
-    match serde_json::to_string(done) {
-        Ok(json) => println!("{json}"),
-        Err(e) => eprintln!("satchel: cannot write the JSON result: {e}"),
-    }
+    crate::output::json_line(done);
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -10,6 +10,7 @@ mod display;
 mod error;
 mod frame;
 mod headless;
+mod output;
 mod settings;
 mod state;
 
@@ -60,7 +61,7 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
         for notice in &effective.notices {
             eprintln!("satchel: warning: {}", notice.message);
         }
-        print!("{}", effective.show());
+        output::text(&effective.show());
         return Ok(ExitCode::SUCCESS);
     }
     let from_link = take_deep_link(&mut cli)?;
@@ -313,10 +314,7 @@ fn print_result(app: &AppHandle) {
     if !state.json {
         return;
     }
-    match serde_json::to_string(&state.picker.result()) {
-        Ok(json) => println!("{json}"),
-        Err(e) => eprintln!("satchel: cannot write the JSON result: {e}"),
-    }
+    output::json_line(&state.picker.result());
 }
 
 /// Crash safety in the window: the queue is saved as it changes, and an

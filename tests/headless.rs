@@ -352,3 +352,23 @@ async fn resume_discard_drops_the_interrupted_upload_on_the_server_too() {
     }
     assert_eq!(left, 0, "the tus upload was not terminated");
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let dest = dir.path().join("dest");
+    std::fs::write(dir.path().join("a.txt"), b"hello").unwrap();
+    // stdout is a pipe whose reader is gone before Satchel writes to it.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = run(satchel(&state)
+        .args(["upload", "--to"])
+        .arg(&dest)
+        .arg(dir.path().join("a.txt"))
+        .stdout(writer));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read(dest.join("a.txt")).unwrap(), b"hello");
+}
