@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::harness::{e2e, text, Env};
 use crate::server::{png, FileServer};
 use crate::support::proxy::Proxy;
-use crate::support::{content, tus_server};
+use crate::support::{content, tus_server, ServerProcess};
 
 /// Files (name, type, bytes) as the page scripts below take them.
 fn in_memory(files: &[(&str, &str, &[u8])]) -> Vec<Value> {
@@ -190,6 +190,51 @@ async fn upload_all(env: &Env) -> Result<()> {
     Ok(())
 }
 
+/// Opens the Link source, types `url` and looks it up.
+async fn look_up(env: &Env, url: &str) -> Result<()> {
+    env.find("[data-testid=source-url]")
+        .await?
+        .click()
+        .await
+        .context("click Link")?;
+    env.find("[data-testid=link-url]")
+        .await?
+        .send_keys(url)
+        .await
+        .context("type the URL")?;
+    env.find("[data-testid=link-lookup]")
+        .await?
+        .click()
+        .await
+        .context("look up")?;
+    env.find("[data-testid=link-metadata]").await?;
+    Ok(())
+}
+
+/// A 32 MiB file on its way to a real tus server through a proxy that
+/// lets 1 MiB/s through: an upload that is still running when the test
+/// closes the window. Keep the server and proxy alive while it runs.
+struct SlowUpload {
+    _server: ServerProcess,
+    proxy: Proxy,
+    file: String,
+    to: String,
+}
+
+async fn slow_upload(env: &Env, seed: u8) -> Result<SlowUpload> {
+    let server = tus_server();
+    let proxy = Proxy::start(server.port).await;
+    proxy.faults.rate.store(1 << 20, Ordering::SeqCst);
+    let file = env.path("slow.bin");
+    fs::write(&file, content(32 << 20, seed))?;
+    Ok(SlowUpload {
+        to: format!("tus+{}/files/", proxy.base()),
+        file: file.to_str().context("utf-8 path")?.to_owned(),
+        _server: server,
+        proxy,
+    })
+}
+
 /// Clicks Done: the window closes, so WebDriver's answer may never come.
 async fn finish(env: &Env) -> Result<()> {
     let _ = env.find("[data-testid=finish]").await?.click().await;
@@ -202,24 +247,7 @@ fn the_link_source_shows_what_a_url_is_then_adds_it() {
         let server = FileServer::start()?;
         let dest = dest_arg(env)?;
         env.launch(&["--to", &dest, "--json"]).await?;
-        env.find("[data-testid=source-url]")
-            .await?
-            .click()
-            .await
-            .context("click Link")?;
-        let url = format!("{}/files/mountains.png", server.base);
-        env.find("[data-testid=link-url]")
-            .await?
-            .send_keys(&url)
-            .await
-            .context("type URL")?;
-        env.find("[data-testid=link-lookup]")
-            .await?
-            .click()
-            .await
-            .context("look up")?;
-
-        env.find("[data-testid=link-metadata]").await?;
+        look_up(env, &format!("{}/files/mountains.png", server.base)).await?;
         let name = text(&env.find("[data-testid=link-name]").await?).await?;
         let mime = text(&env.find("[data-testid=link-type]").await?).await?;
         let size = text(&env.find("[data-testid=link-size]").await?).await?;
@@ -497,16 +525,16 @@ fn the_done_view_copies_links_and_opens_the_folder() {
 #[test]
 fn closing_during_an_upload_asks_and_never_drops_files() {
     e2e("ui_close", async |env| {
-        let server = tus_server();
-        let proxy = Proxy::start(server.port).await;
-        proxy.faults.rate.store(1 << 20, Ordering::SeqCst);
-        let file = env.path("slow.bin");
-        fs::write(&file, content(32 << 20, 3))?;
-        let to = format!("tus+{}/files/", proxy.base());
-        let file_arg = file.to_str().context("utf-8")?.to_owned();
+        let slow = slow_upload(env, 3).await?;
         // In the background mode the file starts uploading as it is added.
-        env.launch(&[&file_arg, "--to", &to, "--upload-in-background", "--json"])
-            .await?;
+        env.launch(&[
+            &slow.file,
+            "--to",
+            &slow.to,
+            "--upload-in-background",
+            "--json",
+        ])
+        .await?;
         env.wait_for_count("[data-status=uploading]", 1).await?;
 
         ask_to_close(env)?;
@@ -547,7 +575,7 @@ fn closing_during_an_upload_asks_and_never_drops_files() {
             !env.app_output().contains("filesUploaded"),
             "Satchel exited before the upload ended"
         );
-        proxy.faults.rate.store(64 << 20, Ordering::SeqCst);
+        slow.proxy.faults.rate.store(64 << 20, Ordering::SeqCst);
         // The rest goes at full speed; the result comes when Satchel exits.
         wait_until("Satchel exits with its result", async || {
             Ok(env.app_output().contains("filesUploaded"))
@@ -642,14 +670,7 @@ fn axe_finds_nothing_serious_in_any_view() {
         .await?;
         env.find("[data-testid=source-url]").await?;
         axe(env, "device").await?;
-        env.find("[data-testid=source-url]").await?.click().await?;
-        let url = format!("{}/files/mountains.png", server.base);
-        env.find("[data-testid=link-url]")
-            .await?
-            .send_keys(&url)
-            .await?;
-        env.find("[data-testid=link-lookup]").await?.click().await?;
-        env.find("[data-testid=link-metadata]").await?;
+        look_up(env, &format!("{}/files/mountains.png", server.base)).await?;
         axe(env, "link").await?;
         env.find("[data-testid=link-add]").await?.click().await?;
         drop_files(env, &[("notes.txt", "text/plain", b"hello")]).await?;
@@ -789,14 +810,7 @@ fn light_and_dark_themes_follow_the_system() {
             };
             ensure!(background == expected, "{theme} background is {background}");
             env.window_screenshot(&format!("{theme}-summary"))?;
-            env.find("[data-testid=source-url]").await?.click().await?;
-            let url = format!("{}/files/mountains.png", server.base);
-            env.find("[data-testid=link-url]")
-                .await?
-                .send_keys(&url)
-                .await?;
-            env.find("[data-testid=link-lookup]").await?.click().await?;
-            env.find("[data-testid=link-metadata]").await?;
+            look_up(env, &format!("{}/files/mountains.png", server.base)).await?;
             env.window_screenshot(&format!("{theme}-link"))?;
             Ok(())
         });
@@ -806,14 +820,9 @@ fn light_and_dark_themes_follow_the_system() {
 #[test]
 fn pause_and_close_keeps_the_files_for_next_time() {
     e2e("ui_close_pause", async |env| {
-        let server = tus_server();
-        let proxy = Proxy::start(server.port).await;
-        proxy.faults.rate.store(1 << 20, Ordering::SeqCst);
-        let file = env.path("paused.bin");
-        fs::write(&file, content(32 << 20, 5))?;
-        let to = format!("tus+{}/files/", proxy.base());
-        let file_arg = file.to_str().context("utf-8")?.to_owned();
-        env.launch(&[&file_arg, "--to", &to, "--json"]).await?;
+        let slow = slow_upload(env, 5).await?;
+        env.launch(&[&slow.file, "--to", &slow.to, "--json"])
+            .await?;
         env.find("[data-testid=upload]").await?.click().await?;
         env.wait_for_count("[data-status=uploading]", 1).await?;
         ask_to_close(env)?;
@@ -839,7 +848,7 @@ fn pause_and_close_keeps_the_files_for_next_time() {
         );
         // The queue on disk still has the file, with what the server took so far.
         let saved = fs::read_to_string(env.path("xdg/state/satchel/queue.json"))?;
-        ensure!(saved.contains("paused.bin"), "queue.json: {saved}");
+        ensure!(saved.contains("slow.bin"), "queue.json: {saved}");
         ensure!(
             saved.contains("\"resume\""),
             "no resume state saved: {saved}"
