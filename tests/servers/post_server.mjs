@@ -7,7 +7,7 @@
 //                     and answers 201 with Location: /files/<id>
 // POST /upload-json   the same, answering {"url": "http://…/files/<id>"}
 // POST /upload-plain  the same, answering 200 with no location at all
-// POST /__fail?method=POST&status=503&count=2[&retryAfter=1]  injects faults
+// POST /__fail?method=POST&status=503&count=2[&retryAfter=1]  injects faults (faults.mjs)
 // A request whose part does not finish (a dropped connection) stores nothing.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import { faultInjector } from './faults.mjs';
 
 const directory = process.argv[2];
 if (!directory) {
@@ -22,7 +23,7 @@ if (!directory) {
   process.exit(2);
 }
 fs.mkdirSync(directory, { recursive: true });
-const faults = [];
+const faults = faultInjector();
 
 function receive(req, res, answer) {
   let bb;
@@ -80,24 +81,7 @@ function receive(req, res, answer) {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
-  if (url.pathname === '/__fail') {
-    faults.push({
-      method: url.searchParams.get('method'),
-      status: Number(url.searchParams.get('status')),
-      count: Number(url.searchParams.get('count') ?? '1'),
-      retryAfter: url.searchParams.get('retryAfter'),
-    });
-    res.writeHead(204).end();
-    return;
-  }
-  const fault = faults.find((f) => f.method === req.method && f.count > 0);
-  if (fault) {
-    fault.count -= 1;
-    const headers = fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {};
-    req.resume();
-    req.on('end', () => res.writeHead(fault.status, headers).end(`injected ${fault.status}`));
-    return;
-  }
+  if (faults.handle(req, res, url)) return;
   const base = `http://${req.headers.host}`;
   if (req.method === 'POST' && url.pathname === '/upload') {
     receive(req, res, (id) => res.writeHead(201, { Location: `/files/${id}` }).end());

@@ -2,10 +2,7 @@
 // tests. Usage: node tus_server.mjs [--checksum] STORAGE_DIR
 // Listens on 127.0.0.1 on a free port and prints "listening PORT" once ready.
 //
-// Faults are injected only when a test asks for them, through
-// POST /__fail?method=PATCH&status=503&count=2[&retryAfter=1]: the next
-// `count` requests with that method answer `status` without reaching tus.
-// GET /__faults tells how many are still to come: {"pending":n}.
+// Faults are injected only when a test asks for them (see faults.mjs).
 //
 // --checksum adds the tus checksum extension (sha1), which @tus/server
 // lacks: each PATCH body is read whole, its Upload-Checksum verified (460
@@ -24,6 +21,7 @@ import crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Server } from '@tus/server';
 import { FileStore } from '@tus/file-store';
+import { faultInjector } from './faults.mjs';
 
 const args = process.argv.slice(2);
 const checksums = args.includes('--checksum') ? { verified: 0, missing: 0 } : null;
@@ -70,7 +68,7 @@ if (!directory) {
 }
 
 const tus = new Server({ path: '/files', datastore: new FileStore({ directory }) });
-const faults = [];
+const faults = faultInjector({ 'Tus-Resumable': '1.0.0' });
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
@@ -79,31 +77,7 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(checksums));
     return;
   }
-  if (url.pathname === '/__faults') {
-    const pending = faults.reduce((sum, f) => sum + f.count, 0);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ pending }));
-    return;
-  }
-  if (url.pathname === '/__fail') {
-    faults.push({
-      method: url.searchParams.get('method'),
-      status: Number(url.searchParams.get('status')),
-      count: Number(url.searchParams.get('count') ?? '1'),
-      retryAfter: url.searchParams.get('retryAfter'),
-    });
-    res.writeHead(204).end();
-    return;
-  }
-  const fault = faults.find((f) => f.method === req.method && f.count > 0);
-  if (fault) {
-    fault.count -= 1;
-    const headers = { 'Tus-Resumable': '1.0.0' };
-    if (fault.retryAfter) headers['Retry-After'] = fault.retryAfter;
-    // Drain the body so the client sees the status, not a reset.
-    req.resume();
-    req.on('end', () => res.writeHead(fault.status, headers).end(`injected ${fault.status}`));
-    return;
-  }
+  if (faults.handle(req, res, url)) return;
   // Mounted under /files only, as a real deployment would be.
   if (!url.pathname.startsWith('/files')) {
     req.resume();

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use satchel_core::{
     Destination, DestinationOptions, HttpPostDestination, NoEvents, Picker, UploadContext,
-    UploadItem, LOCAL_SOURCE,
+    LOCAL_SOURCE,
 };
 use support::proxy::Proxy;
 use support::{
-    content, inject, left_after_cleanup, post_server, quick_retry, stored_names, write_file,
+    content, inject, left_after_cleanup, post_server, quick_retry, send, stored_names, write_file,
     Furthest, ServerProcess,
 };
 use url::Url;
@@ -29,18 +29,6 @@ fn stored(server: &ServerProcess, url: &str) -> (Vec<u8>, serde_json::Value) {
     let data = std::fs::read(server.storage.path().join(id)).unwrap();
     let meta = std::fs::read(server.storage.path().join(format!("{id}.json"))).unwrap();
     (data, serde_json::from_slice(&meta).unwrap())
-}
-
-async fn send(
-    dest: &dyn Destination,
-    item: &UploadItem,
-) -> (satchel_core::Result<String>, Arc<Furthest>) {
-    let progress = Furthest::new();
-    let outcome = dest
-        .upload(item, UploadContext::new(progress.clone()))
-        .await
-        .map(|landed| landed.url);
-    (outcome, progress)
 }
 
 #[tokio::test]

@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use satchel_core::{
-    Destination, MemorySlot, NoEvents, Picker, S3Config, S3Destination, UploadContext, UploadItem,
-    LOCAL_SOURCE,
+    Destination, MemorySlot, NoEvents, Picker, S3Config, S3Destination, UploadContext, LOCAL_SOURCE,
 };
 use support::proxy::Proxy;
-use support::{content, inject, quick_retry, s3_server, write_file, Furthest, ServerProcess};
+use support::{content, inject, quick_retry, s3_server, send, write_file, Furthest, ServerProcess};
 use url::Url;
 
 const MIB: usize = 1024 * 1024;
@@ -140,18 +139,6 @@ impl Inspect {
             .unwrap();
         body.matches("<UploadId>").count()
     }
-}
-
-async fn send(
-    dest: &dyn Destination,
-    item: &UploadItem,
-) -> (satchel_core::Result<String>, Arc<Furthest>) {
-    let progress = Furthest::new();
-    let outcome = dest
-        .upload(item, UploadContext::new(progress.clone()))
-        .await
-        .map(|landed| landed.url);
-    (outcome, progress)
 }
 
 #[tokio::test]

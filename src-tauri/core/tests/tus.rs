@@ -8,12 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use satchel_core::{
-    Destination, EventSink, NoEvents, Picker, Snapshot, TusDestination, UploadContext, UploadItem,
-    LOCAL_SOURCE,
+    Destination, EventSink, NoEvents, Picker, Snapshot, TusDestination, UploadContext, LOCAL_SOURCE,
 };
 use support::proxy::Proxy;
 use support::{
-    content, inject, left_after_cleanup, quick_retry, stored_names, tus_server, write_file,
+    content, inject, left_after_cleanup, quick_retry, send, stored_names, tus_server, write_file,
     Furthest, ServerProcess,
 };
 use url::Url;
@@ -26,18 +25,6 @@ fn tus_at(base: &str) -> TusDestination {
 fn stored(server: &ServerProcess, url: &str) -> Vec<u8> {
     let id = url.rsplit('/').next().unwrap();
     std::fs::read(server.storage.path().join(id)).unwrap()
-}
-
-async fn send(
-    tus: &TusDestination,
-    item: &UploadItem,
-) -> (satchel_core::Result<String>, Arc<Furthest>) {
-    let progress = Furthest::new();
-    let outcome = tus
-        .upload(item, UploadContext::new(progress.clone()))
-        .await
-        .map(|landed| landed.url);
-    (outcome, progress)
 }
 
 #[tokio::test]

@@ -235,3 +235,16 @@ impl Furthest {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// Uploads `item` to `dest`: where it landed, and how far progress went.
+pub async fn send(
+    dest: &dyn satchel_core::Destination,
+    item: &UploadItem,
+) -> (satchel_core::Result<String>, Arc<Furthest>) {
+    let progress = Furthest::new();
+    let outcome = dest
+        .upload(item, satchel_core::UploadContext::new(progress.clone()))
+        .await
+        .map(|landed| landed.url);
+    (outcome, progress)
+}
