@@ -224,7 +224,7 @@ fn run_window(
 /// Closing the window while files upload never drops them silently: the
 /// view asks whether to go on in the background or pause and close.
 fn ask_before_dropping_uploads(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    let uploading = window.state::<AppState>().picker.snapshot().uploading;
+    let uploading = window.state::<AppState>().picker.is_uploading();
     if uploading && window.is_visible().unwrap_or(true) {
         api.prevent_close();
         let _ = window.emit(commands::window::CLOSE_REQUESTED_EVENT, ());

@@ -61,7 +61,7 @@ pub fn close_window(choice: CloseChoice, app: AppHandle, state: State<'_, AppSta
 /// stays: the person is using it again.
 fn exit_when_idle(app: AppHandle, picker: Arc<Picker>, choice: CloseChoice) {
     tauri::async_runtime::spawn(async move {
-        while picker.snapshot().uploading {
+        while picker.is_uploading() {
             if matches!(choice, CloseChoice::PauseAndClose) {
                 picker.pause_all();
             }

@@ -314,6 +314,12 @@ impl Picker {
         Ok(())
     }
 
+    /// Whether an upload runs now: the snapshot's `uploading`, without
+    /// copying the whole queue to learn it.
+    pub fn is_uploading(&self) -> bool {
+        self.shared.lock().run.is_some()
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         self.shared
             .snapshot(&self.shared.lock(), &self.destination.describe())
