@@ -39,6 +39,9 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
         .destination
         .clone()
         .unwrap_or_else(|| default_upload_dir().display().to_string());
+    if let Err(e) = effective.check_s3_endpoint(&spec, reach.s3_endpoint.as_deref()) {
+        return fail(&e.to_string());
+    }
     let destination = match parse_destination_with(&spec, &settings::reach_options(reach)) {
         Ok(d) => d,
         Err(e) => return fail(&e.to_string()),
@@ -86,12 +89,27 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         }
         Err(e) => return fail(&e.to_string()),
     };
-    match settings::load(&PickerArgs::default()) {
+    let effective = match settings::load(&PickerArgs::default()) {
         Ok(effective) if !effective.headless => {
             return fail("headless uploads are turned off by the system policy (headless = false)")
         }
-        Ok(_) => {}
+        Ok(effective) => effective,
         Err(message) => return fail(&message),
+    };
+    // The policy in force now holds for a queue saved before it: refused
+    // before anything is sent (a discard then only forgets it here, without
+    // contacting a destination the policy does not allow).
+    let allowed = effective.check_saved_queue(&queue).and_then(|()| {
+        effective.check_s3_endpoint(&queue.destination, reach.s3_endpoint.as_deref())
+    });
+    if let Err(e) = allowed {
+        if discard {
+            eprintln!("satchel: not contacting {}: {e}", queue.destination);
+            return forget(&store);
+        }
+        return fail(&format!(
+            "the interrupted upload cannot be resumed: {e} (`satchel resume --discard` drops it)"
+        ));
     }
     let destination =
         match parse_destination_with(&queue.destination, &settings::reach_options(reach)) {
@@ -120,6 +138,8 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
     }
     let spec = queue.destination.clone();
     let picker = Picker::new(destination, sink())
+        .with_options(effective.options)
+        .with_spool_limits(effective.spool_limits)
         .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
     picker.restore(queue);

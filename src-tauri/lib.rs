@@ -77,10 +77,53 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
         .destination
         .clone()
         .unwrap_or_else(|| default_upload_dir().display().to_string());
+    effective
+        .check_s3_endpoint(&spec, cli.reach.s3_endpoint.as_deref())
+        .map_err(|e| e.to_string())?;
+    if !cli.files.is_empty() {
+        local_files_offered(&effective.builtin_sources)?;
+    }
     let destination = parse_destination_with(&spec, &settings::reach_options(&cli.reach))
         .map_err(|e| e.to_string())?;
     display::ensure_available().map_err(|e| e.to_string())?;
-    run_window(cli, effective, destination, spec)
+    run_window(cli, effective, destination, spec, from_link)
+}
+
+/// A file argument as a path: the desktop entry's `%U` hands files over as
+/// `file://` URLs (and links as `satchel://`), a shell as paths.
+fn local_path(arg: &std::path::Path) -> PathBuf {
+    let text = arg.to_string_lossy();
+    if text
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("file://"))
+    {
+        if let Some(path) = url::Url::parse(&text)
+            .ok()
+            .and_then(|u| u.to_file_path().ok())
+        {
+            return path;
+        }
+    }
+    arg.to_path_buf()
+}
+
+/// Files named on the command line (or by a second launch) come from My
+/// device: refused when the policy's `builtinSources` leaves it out.
+fn local_files_offered(builtin_sources: &[String]) -> Result<(), String> {
+    if builtin_sources.iter().any(|s| s == LOCAL_SOURCE) {
+        return Ok(());
+    }
+    Err(format!(
+        "files cannot be added from this device: the policy's builtinSources does not offer \
+         {LOCAL_SOURCE} (My device)"
+    ))
+}
+
+/// Whether the window starts uploading by itself when it opens: only for
+/// files named on its command line with `uploadInBackground`, never for a
+/// link (a web page can open one) nor for a queue restored from before.
+fn starts_upload_at_open(from_link: bool, preloaded: usize, background: bool) -> bool {
+    !from_link && preloaded > 0 && background
 }
 
 /// A lone satchel:// argument becomes picker options, checked like any
@@ -107,13 +150,15 @@ fn run_window(
     effective: Effective,
     destination: Arc<dyn Destination>,
     spec: String,
+    from_link: bool,
 ) -> Result<ExitCode, String> {
     let json = cli.json;
     let upload_now = cli.upload_now;
-    let preload = cli.files;
+    let preload: Vec<PathBuf> = cli.files.iter().map(|f| local_path(f)).collect();
     let network = NetworkPolicy::parse(&effective.network_allow, &effective.network_deny)
         .map_err(|e| format!("networkAllow/networkDeny: {e}"))?;
     let spool_limits = effective.spool_limits;
+    let policy_check = effective.clone();
     let Effective {
         options,
         sources,
@@ -140,24 +185,25 @@ fn run_window(
                 .with_options(options)
                 .with_network(network)
                 .with_spool_limits(spool_limits);
-            let picker = Arc::new(take_over_saved_queue(picker, &spec));
+            let picker = Arc::new(take_over_saved_queue(picker, &spec, &policy_check));
+            let mut preloaded = 0;
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.
-                picker.add_paths(&preload, LOCAL_SOURCE);
+                preloaded = picker.add_paths(&preload, LOCAL_SOURCE).added.len();
             }
             for notice in notices.drain(..) {
                 picker.notify(notice);
             }
             let sources = Mutex::new(SourceRegistry::new(sources).with_builtins(builtin_sources));
-            let preloaded = !picker.snapshot().files.is_empty();
+            let background = picker.options().upload_in_background;
             app.manage(AppState {
                 picker,
                 sources,
                 json,
                 locale,
             });
-            if preloaded && !upload_now {
-                commands::upload::after_add(&app.state::<AppState>());
+            if !upload_now && starts_upload_at_open(from_link, preloaded, background) {
+                commands::upload::spawn_upload(&app.state::<AppState>());
             }
             if upload_now {
                 upload_then_exit(app.handle().clone());
@@ -245,12 +291,19 @@ fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
         .files
         .iter()
         .filter(|f| !deep_link::is_link(&f.to_string_lossy()))
-        .map(|f| PathBuf::from(&cwd).join(f))
+        .map(|f| PathBuf::from(&cwd).join(local_path(f)))
         .collect();
     if paths.is_empty() {
         return;
     }
     let state = app.state::<AppState>();
+    if let Err(e) = state.require_source(LOCAL_SOURCE) {
+        state.picker.notify(ErrorInfo::new(
+            "sourceOff",
+            format!("the files of a second launch were not added: {e}"),
+        ));
+        return;
+    }
     let picker = state.picker.clone();
     let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -322,7 +375,7 @@ fn print_result(app: &AppHandle) {
 /// destination comes back queued, its resume state intact, with a notice;
 /// Upload then resumes it from what the server has. An interrupted upload
 /// to another destination is left for `satchel resume`, and not overwritten.
-fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
+fn take_over_saved_queue(picker: Picker, spec: &str, settings: &Effective) -> Picker {
     let store = Store::new(default_state_dir());
     let saved = match store.load() {
         Ok(saved) => saved,
@@ -350,6 +403,22 @@ fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
         );
         return picker;
     }
+    // A policy installed since then holds for the queue too: it stays saved,
+    // untouched, and nothing of it is sent.
+    if let Err(e) = settings.check_saved_queue(&saved) {
+        picker.notify(
+            ErrorInfo::new(
+                "interruptedRefused",
+                format!(
+                    "an interrupted upload of {} file(s) was not restored: {e}",
+                    saved.unfinished()
+                ),
+            )
+            .with_arg("count", saved.unfinished())
+            .with_arg("reason", e.to_string()),
+        );
+        return picker;
+    }
     let waiting = saved.unfinished();
     picker.restore(saved);
     picker.notify(
@@ -362,4 +431,44 @@ fn take_over_saved_queue(picker: Picker, spec: &str) -> Picker {
         .with_arg("count", waiting),
     );
     picker.with_store(store, spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_files_on_the_command_line_start_an_upload_at_open() {
+        assert!(starts_upload_at_open(false, 2, true));
+        assert!(!starts_upload_at_open(false, 2, false));
+        // A link never starts one, nor does a restored queue alone.
+        assert!(!starts_upload_at_open(true, 2, true));
+        assert!(!starts_upload_at_open(false, 0, true));
+    }
+
+    #[test]
+    fn the_desktop_entry_hands_links_over() {
+        let entry = include_str!("linux/satchel.desktop");
+        // GIO passes URLs (satchel://) only for %u and %U; %F drops them.
+        assert!(entry.contains("\nExec=satchel %U\n"), "{entry}");
+    }
+
+    #[test]
+    fn file_urls_from_the_desktop_entry_are_paths() {
+        assert_eq!(
+            local_path(std::path::Path::new("file:///tmp/a%20b.txt")),
+            PathBuf::from("/tmp/a b.txt")
+        );
+        assert_eq!(
+            local_path(std::path::Path::new("rel/a.txt")),
+            PathBuf::from("rel/a.txt")
+        );
+    }
+
+    #[test]
+    fn command_line_files_need_my_device() {
+        assert!(local_files_offered(&["local_file_system".into()]).is_ok());
+        let err = local_files_offered(&["url".into()]).unwrap_err();
+        assert!(err.contains("builtinSources"), "{err}");
+    }
 }

@@ -16,6 +16,34 @@
 // `actions.count` is current when that action's promise resolves.
 (() => {
   "use strict";
+  // WebKitGTK hands every frame the page's script message handlers
+  // (window.webkit.messageHandlers; "ipc" carries Tauri's IPC on Linux),
+  // guarded then by the IPC key alone. A source needs none of them, so they
+  // go before its code runs: `window.webkit` cannot be deleted, but the
+  // handlers' `postMessage` and the `messageHandlers` getter live on
+  // prototypes that can be emptied, and this frame has no other realm to
+  // fetch them from (nested frames are refused by its policy).
+  (() => {
+    const namespace = window.webkit;
+    if (!namespace) return;
+    const emptied = (object, name) => {
+      for (let o = object; o; o = Object.getPrototypeOf(o)) {
+        const d = Object.getOwnPropertyDescriptor(o, name);
+        if (d && d.configurable) delete o[name];
+      }
+    };
+    let handlers;
+    try {
+      handlers = namespace.messageHandlers;
+    } catch (_) {}
+    if (handlers) {
+      for (const name of ["ipc", ...Object.getOwnPropertyNames(handlers)]) {
+        const handler = handlers[name];
+        if (handler) emptied(handler, "postMessage");
+      }
+    }
+    emptied(namespace, "messageHandlers");
+  })();
   const host = window.parent;
   const post = (message, transfer) => host.postMessage({ satchel: 1, ...message }, "*", transfer || []);
   const pending = new Map();

@@ -8,7 +8,13 @@
 // POST /upload-json   the same, answering {"url": "http://…/files/<id>"}
 // POST /upload-plain  the same, answering 200 with no location at all
 // POST /__fail?method=POST&status=503&count=2[&retryAfter=1]  injects faults (faults.mjs)
+// POST /__lose?count=1  the next `count` uploads are stored, but their answer is
+//                     lost (the connection is dropped instead), as on a flaky network
 // A request whose part does not finish (a dropped connection) stores nothing.
+//
+// Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): an upload
+// whose key was seen before is not stored again; the first answer is sent
+// again. One whose key is still being processed is answered 409.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,6 +30,41 @@ if (!directory) {
 }
 fs.mkdirSync(directory, { recursive: true });
 const faults = faultInjector();
+/** Idempotency-Key → the answer given: {status, headers, body}. */
+const answered = new Map();
+const inProgress = new Set();
+let answersToLose = 0;
+
+function replay(res, answer) {
+  res.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+/** Stores the upload once per Idempotency-Key and answers with `make(id)`. */
+function upload(req, res, make) {
+  const key = req.headers['idempotency-key'];
+  if (key && answered.has(key)) {
+    req.resume();
+    req.on('end', () => replay(res, answered.get(key)));
+    return;
+  }
+  if (key && inProgress.has(key)) {
+    req.resume();
+    req.on('end', () => res.writeHead(409).end('a request with this Idempotency-Key is in progress'));
+    return;
+  }
+  if (key) inProgress.add(key);
+  res.on('close', () => key && inProgress.delete(key));
+  receive(req, res, (id) => {
+    const answer = make(id);
+    if (key) answered.set(key, answer);
+    if (answersToLose > 0) {
+      answersToLose -= 1;
+      res.destroy();
+      return;
+    }
+    replay(res, answer);
+  });
+}
 
 function receive(req, res, answer) {
   let bb;
@@ -83,14 +124,19 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
   if (faults.handle(req, res, url)) return;
   const base = `http://${req.headers.host}`;
-  if (req.method === 'POST' && url.pathname === '/upload') {
-    receive(req, res, (id) => res.writeHead(201, { Location: `/files/${id}` }).end());
+  if (req.method === 'POST' && url.pathname === '/__lose') {
+    answersToLose = Number(url.searchParams.get('count') ?? '1');
+    res.writeHead(204).end();
+  } else if (req.method === 'POST' && url.pathname === '/upload') {
+    upload(req, res, (id) => ({ status: 201, headers: { Location: `/files/${id}` }, body: '' }));
   } else if (req.method === 'POST' && url.pathname === '/upload-json') {
-    receive(req, res, (id) =>
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ url: `${base}/files/${id}` })),
-    );
+    upload(req, res, (id) => ({
+      status: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: `${base}/files/${id}` }),
+    }));
   } else if (req.method === 'POST' && url.pathname === '/upload-plain') {
-    receive(req, res, () => res.writeHead(200).end('ok'));
+    upload(req, res, () => ({ status: 200, headers: {}, body: 'ok' }));
   } else {
     req.resume();
     res.writeHead(404).end('not found');

@@ -93,6 +93,69 @@ export default {
         return `not stopped by the SSRF guard: ${error && error.message}`;
       }
     });
+    // WebKitGTK gives every frame the page's script message handlers
+    // (window.webkit.messageHandlers; "ipc" is Tauri's IPC on Linux). Every
+    // handler, under every name Tauri, wry or a plugin has used, and by every
+    // way to a `webkit` object (this window, its prototypes, a fresh blank
+    // frame's window), must be out of a source's reach, not only guarded by
+    // the IPC key.
+    const namespaces = async () => {
+      const found = [];
+      if (window.webkit) found.push(["window.webkit", window.webkit]);
+      for (let o = Object.getPrototypeOf(window); o; o = Object.getPrototypeOf(o)) {
+        const d = Object.getOwnPropertyDescriptor(o, "webkit");
+        if (d && d.get) {
+          try {
+            const got = d.get.call(window);
+            if (got) found.push(["a prototype's webkit getter", got]);
+          } catch (_) {}
+        }
+      }
+      try {
+        const blank = document.createElement("iframe");
+        document.body.appendChild(blank);
+        await new Promise((r) => setTimeout(r, 200));
+        const inner = blank.contentWindow || window[0];
+        if (inner && inner.webkit) found.push(["a blank frame's webkit", inner.webkit]);
+        blank.remove();
+      } catch (_) {}
+      return found;
+    };
+    const handlerNames = (handlers) =>
+      [
+        ...new Set([
+          "ipc", "external", "__TAURI__", "__TAURI_IPC__", "__TAURI_POST_MESSAGE__", "tauri", "wry",
+          "webview", "postMessage", "invoke", "drag", "dragDrop", "fileDrop", "print", "devtools",
+          ...Object.getOwnPropertyNames(handlers),
+          ...Object.keys(handlers),
+        ]),
+      ];
+    const reachable = await namespaces();
+    // A `webkit` object is harmless; one that still hands out handlers is not.
+    await attempt("webkitNamespace", () =>
+      reachable
+        .filter(([, namespace]) => namespace.messageHandlers)
+        .map(([how]) => `${how}.messageHandlers`)
+        .join(", "),
+    );
+    for (const [how, namespace] of reachable) {
+      const handlers = namespace.messageHandlers;
+      if (!handlers) continue;
+      for (const name of handlerNames(handlers)) {
+        await attempt(`messageHandler:${name} (${how})`, () => {
+          const handler = handlers[name];
+          if (!handler || typeof handler.postMessage !== "function") return "";
+          // A forged Tauri invoke without the key: reaching the handler at
+          // all is the escape, whatever the host then does with it.
+          handler.postMessage(JSON.stringify({ cmd: "get_state", callback: 1, error: 2, payload: {} }));
+          return `messageHandlers.${name} accepted a message`;
+        });
+      }
+    }
+    await attempt("messageHandler:ipc", () => {
+      const handler = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.ipc;
+      return handler && typeof handler.postMessage === "function" ? "window.webkit.messageHandlers.ipc.postMessage is there" : "";
+    });
     await attempt("unknownAction", async () => {
       await actions.getFile.call(null, "not-a-uuid");
       return "getFile of garbage answered";

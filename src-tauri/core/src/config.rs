@@ -177,6 +177,8 @@ pub struct Effective {
     pub locked: Vec<String>,
     /// Things worth telling the person that did not stop Satchel.
     pub notices: Vec<ErrorInfo>,
+    /// The policy file these settings answer to.
+    pub policy_path: PathBuf,
 }
 
 /// Adds the layers up. `cli` is what the command line set; refusing a
@@ -291,9 +293,10 @@ pub fn resolve(
         ),
     ] {
         if set {
-            let origin = if key == "sources" && cli.sources.is_some() {
+            let mine = key == "sources" && !is_locked("sources");
+            let origin = if mine && cli.sources.is_some() {
                 Origin::CommandLine
-            } else if key == "sources" && user_file.sources.is_some() {
+            } else if mine && user_file.sources.is_some() {
                 Origin::User(user_path.clone())
             } else {
                 Origin::Policy(policy_path.clone())
@@ -316,10 +319,23 @@ pub fn resolve(
         }
     }
 
+    // A locked `sources`: the policy's list is the whole list. Asking for
+    // more on the command line stops Satchel; the user's file is reported.
+    let (user_for_sources, cli_for_sources) = if is_locked("sources") {
+        if cli.sources.is_some() {
+            return Err(locked_error("sources"));
+        }
+        if user_file.sources.is_some() {
+            notices.push(locked_error("sources").info());
+        }
+        (None, &empty)
+    } else {
+        (user, cli)
+    };
     let sources = collect_sources(
         policy,
-        user,
-        cli,
+        user_for_sources,
+        cli_for_sources,
         &policy_path,
         merged.user_sources.unwrap_or(true),
         &mut notices,
@@ -363,6 +379,7 @@ pub fn resolve(
         origins,
         locked,
         notices,
+        policy_path,
     })
 }
 
@@ -482,6 +499,73 @@ pub fn user_config_path() -> PathBuf {
 }
 
 impl Effective {
+    /// Refuses an S3 endpoint the policy did not choose. With `destinations`
+    /// set, an S3 destination's endpoint is part of what the policy allows:
+    /// `s3://bucket/prefix/` is AWS itself, `s3://bucket/prefix/?endpoint=URL`
+    /// that server; `--s3-endpoint` (`s3_endpoint`) or `AWS_ENDPOINT_URL`
+    /// may not send the same bucket, and the corporate key, elsewhere.
+    pub fn check_s3_endpoint(&self, spec: &str, s3_endpoint: Option<&str>) -> Result<()> {
+        let env = std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|v| !v.is_empty());
+        self.s3_endpoint_allowed(spec, s3_endpoint.map(str::to_owned).or(env))
+    }
+
+    /// [`Effective::check_s3_endpoint`], given the endpoint asked for.
+    fn s3_endpoint_allowed(&self, spec: &str, asked: Option<String>) -> Result<()> {
+        if self.destinations.is_empty() || !spec.starts_with("s3://") {
+            return Ok(());
+        }
+        let named = crate::destination::s3::endpoint_in(spec)?;
+        let Some(asked) = asked else {
+            return Ok(());
+        };
+        let same =
+            named.is_some_and(|named| url::Url::parse(&asked).is_ok_and(|asked| asked == named));
+        if same {
+            return Ok(());
+        }
+        Err(Error::NotAllowed {
+            what: format!(
+                "the S3 endpoint {} for {}",
+                crate::error::redact(&asked),
+                spec
+            ),
+            path: self.policy_path.clone(),
+        })
+    }
+
+    /// Whether an interrupted queue may be finished under the settings in
+    /// force: its destination among the policy's `destinations`, its
+    /// unfinished files within `maxFiles`, `maxSize` and `accept`. A policy
+    /// installed since the queue was saved holds for it too.
+    pub fn check_saved_queue(&self, queue: &crate::SavedQueue) -> Result<()> {
+        if !self.destinations.is_empty() && !self.destinations.contains(&queue.destination) {
+            return Err(Error::NotAllowed {
+                what: format!(
+                    "the interrupted upload's destination {:?}",
+                    queue.destination
+                ),
+                path: self.policy_path.clone(),
+            });
+        }
+        let unfinished: Vec<_> = queue
+            .files
+            .iter()
+            .filter(|f| f.status != crate::FileStatus::Done)
+            .collect();
+        let max = self.options.max_files;
+        if unfinished.len() > max {
+            return Err(Error::TooManyFiles { max });
+        }
+        for file in unfinished {
+            // A link not fetched yet has no size to judge.
+            let size = (file.size > 0 || file.link.is_none()).then_some(file.size);
+            crate::restrictions::check(&self.options, &file.filename, &file.mime, size)?;
+        }
+        Ok(())
+    }
+
     /// `satchel config show`: one line per key, with where it came from.
     pub fn show(&self) -> String {
         let mut out = String::new();
@@ -754,6 +838,67 @@ mod tests {
         assert!(none
             .show()
             .contains("spoolMaxPerSource = \"unlimited\"  # default"));
+    }
+
+    #[test]
+    fn a_locked_sources_list_is_the_policys_alone() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "sources = [\"/opt/ok.js\"]\nlocked = [\"sources\"]\n",
+        );
+        let user = layer("/home/u/c.toml", "sources = [\"/home/u/mine.js\"]\n");
+        let eff = resolve(Some(&policy), Some(&user), &ConfigFile::default()).unwrap();
+        let paths: Vec<_> = eff.sources.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(paths, [PathBuf::from("/opt/ok.js")]);
+        assert!(
+            eff.notices
+                .iter()
+                .any(|n| n.kind == "locked" && n.message.contains("sources")),
+            "{:?}",
+            eff.notices
+        );
+        assert_eq!(
+            eff.origins["sources"],
+            Origin::Policy("/etc/satchel/policy.toml".into())
+        );
+        let cli = ConfigFile {
+            sources: Some(vec![SourceSpec::Path("/tmp/evil.js".into())]),
+            ..Default::default()
+        };
+        let err = resolve(Some(&policy), None, &cli).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sources is locked by /etc/satchel/policy.toml"
+        );
+    }
+
+    #[test]
+    fn the_policy_fixes_the_s3_endpoint() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "destinations = [\"s3://corp/in/\", \"s3://corp/minio/?endpoint=https://minio.corp.example/\"]\nlocked = [\"destinations\"]\n",
+        );
+        let eff = resolve(Some(&policy), None, &ConfigFile::default()).unwrap();
+        let asked = |url: &str| Some(url.to_owned());
+        assert!(eff.s3_endpoint_allowed("s3://corp/in/", None).is_ok());
+        let err = eff
+            .s3_endpoint_allowed("s3://corp/in/", asked("http://evil.example:9000"))
+            .unwrap_err();
+        assert_eq!(err.kind(), "notAllowed");
+        assert!(err.to_string().contains("evil.example"), "{err}");
+        let minio = "s3://corp/minio/?endpoint=https://minio.corp.example/";
+        assert!(eff.s3_endpoint_allowed(minio, None).is_ok());
+        assert!(eff
+            .s3_endpoint_allowed(minio, asked("https://minio.corp.example"))
+            .is_ok());
+        assert!(eff
+            .s3_endpoint_allowed(minio, asked("https://evil.example"))
+            .is_err());
+        // Without a policy list, the endpoint is the person's to choose.
+        let free = resolve(None, None, &ConfigFile::default()).unwrap();
+        assert!(free
+            .s3_endpoint_allowed("s3://b/", asked("http://127.0.0.1:9000"))
+            .is_ok());
     }
 
     #[test]

@@ -63,10 +63,12 @@ pub enum Error {
     #[error("invalid URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
 
-    #[error("refused to fetch from {host} ({ip}): {rule}")]
+    /// `address` is the IP only when the URL named it; for a name it is
+    /// the kind of address ("private address"), never what it resolved to.
+    #[error("refused to fetch from {host} ({address}): {rule}")]
     Refused {
         host: String,
-        ip: std::net::IpAddr,
+        address: String,
         rule: String,
     },
 
@@ -155,6 +157,77 @@ pub enum Error {
     },
 }
 
+/// `text` with every URL in it cut down to where it points: no userinfo
+/// (`user:password@`), no query and no fragment, where signatures and
+/// tokens live (an S3 presigned URL's `X-Amz-Credential`,
+/// `X-Amz-Security-Token`, `X-Amz-Signature`). Any such parameter met
+/// outside a URL (a server quoting the request back) loses its value too.
+/// Errors, and so everything made from them (the saved queue, stderr, the
+/// `--json` result, the window), only ever hold redacted text.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = find_url(rest) {
+        out.push_str(&rest[..at]);
+        let url = &rest[at..];
+        let end = url
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | '`'))
+            .unwrap_or(url.len());
+        out.push_str(&redact_url(&url[..end]));
+        rest = &url[end..];
+    }
+    out.push_str(rest);
+    redact_signing_params(&out)
+}
+
+fn find_url(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    ["http://", "https://"]
+        .iter()
+        .filter_map(|scheme| lower.find(scheme))
+        .min()
+}
+
+/// One URL without userinfo, query or fragment ("?…" says something went).
+fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let kept = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = kept.split_at(kept.find('/').unwrap_or(kept.len()));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let cut = if kept.len() < rest.len() { "?…" } else { "" };
+    format!("{scheme}://{host}{path}{cut}")
+}
+
+/// Blanks the value of AWS signing parameters wherever they appear.
+fn redact_signing_params(text: &str) -> String {
+    const SECRET: [&str; 3] = [
+        "x-amz-credential=",
+        "x-amz-security-token=",
+        "x-amz-signature=",
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let Some((at, name)) = SECRET
+            .iter()
+            .filter_map(|name| lower.find(name).map(|at| (at, name.len())))
+            .min()
+        else {
+            break;
+        };
+        out.push_str(&rest[..at + name]);
+        out.push('…');
+        let value = &rest[at + name..];
+        let end = value
+            .find(|c: char| c == '&' || c == '<' || c == '"' || c.is_whitespace())
+            .unwrap_or(value.len());
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Why a restriction refused a file.
 #[derive(Debug, thiserror::Error)]
 pub enum Rejection {
@@ -240,8 +313,8 @@ impl Error {
             source = cause.source();
         }
         Error::Network {
-            url: url.to_string(),
-            reason,
+            url: redact(&url.to_string()),
+            reason: redact(&reason),
         }
     }
 
@@ -272,11 +345,59 @@ impl Error {
         }
     }
 
+    /// The error as a custom source may see it: paths cut to their last
+    /// part (no spool or home folder), and URLs redacted.
+    pub fn for_source(self) -> Error {
+        let name =
+            |path: PathBuf| -> PathBuf { path.file_name().map(PathBuf::from).unwrap_or_default() };
+        match self {
+            Error::NotFound { path } => Error::NotFound { path: name(path) },
+            Error::Unreadable { path, source } => Error::Unreadable {
+                path: name(path),
+                source,
+            },
+            Error::NotAFile { path } => Error::NotAFile { path: name(path) },
+            Error::DestinationUnwritable { path, source } => Error::DestinationUnwritable {
+                path: name(path),
+                source,
+            },
+            Error::CopyFailed {
+                name: n,
+                dest,
+                source,
+            } => Error::CopyFailed {
+                name: n,
+                dest: name(dest),
+                source,
+            },
+            Error::Spool { path, source } => Error::Spool {
+                path: name(path),
+                source,
+            },
+            Error::DiskFull { path } => Error::DiskFull { path: name(path) },
+            Error::Config { path, message } => Error::Config {
+                path: name(path),
+                message,
+            },
+            Error::StateUnwritable { path, source } => Error::StateUnwritable {
+                path: name(path),
+                source,
+            },
+            other => other,
+        }
+    }
+
+    /// What crosses into the UI, the saved queue and the JSON result;
+    /// redacted once more, whatever made the error.
     pub fn info(&self) -> ErrorInfo {
         ErrorInfo {
             kind: self.kind().to_owned(),
-            message: self.to_string(),
-            args: self.args(),
+            message: redact(&self.to_string()),
+            args: self
+                .args()
+                .into_iter()
+                .map(|(k, v)| (k, redact(&v)))
+                .collect(),
         }
     }
 
@@ -318,9 +439,13 @@ impl Error {
                 ("type", mime.clone()),
                 ("accept", accept.clone()),
             ],
-            Error::Refused { host, ip, rule } => vec![
+            Error::Refused {
+                host,
+                address,
+                rule,
+            } => vec![
                 ("host", host.clone()),
-                ("ip", ip.to_string()),
+                ("ip", address.clone()),
                 ("rule", rule.clone()),
             ],
             Error::BadUrl { url, reason } => vec![("url", url.clone()), ("reason", reason.clone())],
@@ -445,6 +570,39 @@ mod tests {
         );
         let err = Error::writing("/s/x", io::Error::from(io::ErrorKind::Other), other);
         assert_eq!(err.kind(), "spool");
+    }
+
+    #[test]
+    fn urls_in_errors_lose_userinfo_queries_and_signatures() {
+        let signed = "https://s3.example.com/b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIDSECRET%2F2024&X-Amz-Security-Token=TOKENSECRET&X-Amz-Signature=abc123";
+        let text = redact(&format!(
+            "error sending request for url ({signed}): refused"
+        ));
+        assert_eq!(
+            text,
+            "error sending request for url (https://s3.example.com/b/k?…): refused"
+        );
+        assert_eq!(
+            redact("http://user:pw@host:8080/files/1#frag and http://plain/x"),
+            "http://host:8080/files/1?… and http://plain/x"
+        );
+        // A server quoting the canonical request back in its error body.
+        let body = redact("<CanonicalRequest>PUT /b/k X-Amz-Credential=AKIDSECRET&amp;X-Amz-Security-Token=TOKENSECRET</CanonicalRequest>");
+        assert!(
+            !body.contains("AKIDSECRET") && !body.contains("TOKENSECRET"),
+            "{body}"
+        );
+        let err = Error::HttpStatus {
+            url: redact(signed),
+            status: 404,
+            body: String::new(),
+            retry_after: None,
+        };
+        let json = serde_json::to_string(&err).unwrap();
+        assert!(
+            !json.contains("SECRET") && !json.contains("abc123"),
+            "{json}"
+        );
     }
 
     #[test]

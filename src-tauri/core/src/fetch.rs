@@ -23,6 +23,11 @@ const MAX_REDIRECTS: usize = 10;
 const SNIFF_LEN: u64 = 8192;
 /// A small fetch (a thumbnail) must be over within this time.
 const SMALL_FETCH_DEADLINE: Duration = Duration::from_secs(20);
+/// `metadata` must be answered within this time, however slowly a server
+/// trickles its headers (connect and read timeouts reset on every byte).
+const METADATA_DEADLINE: Duration = Duration::from_secs(30);
+/// A whole file fetched into the spool must arrive within this time.
+const FETCH_DEADLINE: Duration = Duration::from_secs(3600);
 
 /// What `metadata(url)` answers, in the seed's shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,7 +46,11 @@ pub struct Metadata {
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub filename: String,
+    /// The server's `Content-Type`, else what the content shows.
     pub mime: String,
+    /// What the content shows (the name decides only when it has no
+    /// signature): checked against `accept` besides `mime`.
+    pub sniffed: String,
     pub size: u64,
 }
 
@@ -49,6 +58,8 @@ pub struct Fetched {
 pub struct Fetcher {
     client: reqwest::Client,
     network: Arc<NetworkPolicy>,
+    metadata_deadline: Duration,
+    fetch_deadline: Duration,
 }
 
 impl Fetcher {
@@ -74,6 +85,9 @@ impl Fetcher {
                 policy: network.clone(),
             }))
             .redirect(redirects)
+            // A proxy would resolve names itself, where the guard cannot
+            // see: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are not used.
+            .no_proxy()
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(Duration::from_secs(60))
             .user_agent(concat!("Satchel/", env!("CARGO_PKG_VERSION")))
@@ -82,13 +96,41 @@ impl Fetcher {
                 url: String::new(),
                 message: e.to_string(),
             })?;
-        Ok(Fetcher { client, network })
+        Ok(Fetcher {
+            client,
+            network,
+            metadata_deadline: METADATA_DEADLINE,
+            fetch_deadline: FETCH_DEADLINE,
+        })
+    }
+
+    /// Runs `work` within `limit`, failing with a fetch error naming `url`.
+    async fn within<T>(
+        url: &str,
+        limit: Duration,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        tokio::time::timeout(limit, work)
+            .await
+            .map_err(|_| Error::Fetch {
+                url: crate::error::redact(url),
+                message: format!("no complete answer within {} s", limit.as_secs()),
+            })?
     }
 
     /// Metadata from a HEAD request, falling back to a ranged GET when the
     /// server refuses HEAD or leaves the type open (then the first bytes are
     /// sniffed).
     pub async fn metadata(&self, url: &str, headers: &Headers) -> Result<Metadata> {
+        Self::within(
+            url,
+            self.metadata_deadline,
+            self.read_metadata(url, headers),
+        )
+        .await
+    }
+
+    async fn read_metadata(&self, url: &str, headers: &Headers) -> Result<Metadata> {
         let parsed = check_url(url)?;
         let head = self.request(Method::HEAD, &parsed, headers, false).await;
         let (described, first_bytes) = match head {
@@ -131,6 +173,16 @@ impl Fetcher {
         headers: &Headers,
         spool: &mut SpoolWriter,
     ) -> Result<Fetched> {
+        let deadline = self.fetch_deadline;
+        Self::within(url, deadline, self.stream_into(url, headers, spool)).await
+    }
+
+    async fn stream_into(
+        &self,
+        url: &str,
+        headers: &Headers,
+        spool: &mut SpoolWriter,
+    ) -> Result<Fetched> {
         let parsed = check_url(url)?;
         let response = self.request(Method::GET, &parsed, headers, false).await?;
         ensure_success(&response, url)?;
@@ -146,10 +198,12 @@ impl Fetcher {
             }
             spool.write_at(spool.written(), &chunk)?;
         }
-        let mime = declared.unwrap_or_else(|| mime::detect(&head, Path::new(&filename)));
+        let sniffed = mime::detect(&head, Path::new(&filename));
+        let mime = declared.unwrap_or_else(|| sniffed.clone());
         Ok(Fetched {
             filename,
             mime,
+            sniffed,
             size: spool.written(),
         })
     }
@@ -160,7 +214,7 @@ impl Fetcher {
         let whole =
             tokio::time::timeout(SMALL_FETCH_DEADLINE, self.read_small(url, headers, limit));
         whole.await.map_err(|_| Error::Fetch {
-            url: url.to_owned(),
+            url: crate::error::redact(url),
             message: format!("no answer within {} s", SMALL_FETCH_DEADLINE.as_secs()),
         })?
     }
@@ -236,10 +290,15 @@ fn fetch_error(url: &str, e: &reqwest::Error) -> Error {
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {
         // The SSRF guard refused the address the name resolved to: say so.
-        if let Some(Error::Refused { host, ip, rule }) = inner.downcast_ref::<Error>() {
+        if let Some(Error::Refused {
+            host,
+            address,
+            rule,
+        }) = inner.downcast_ref::<Error>()
+        {
             return Error::Refused {
                 host: host.clone(),
-                ip: *ip,
+                address: address.clone(),
                 rule: rule.clone(),
             };
         }
@@ -247,8 +306,8 @@ fn fetch_error(url: &str, e: &reqwest::Error) -> Error {
         source = inner.source();
     }
     Error::Fetch {
-        url: url.to_owned(),
-        message,
+        url: crate::error::redact(url),
+        message: crate::error::redact(&message),
     }
 }
 
@@ -258,7 +317,7 @@ fn ensure_success(response: &Response, url: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::HttpStatus {
-            url: url.to_owned(),
+            url: crate::error::redact(url),
             status: status.as_u16(),
             body: String::new(),
             retry_after: None,
@@ -354,6 +413,64 @@ fn filename_of(response: &Response, url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// A server that answers with a status line, then trickles a header
+    /// byte every 50 ms forever: no read ever times out.
+    async fn trickling_server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut request = vec![0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nX-Slow: ").await;
+                    loop {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        if socket.write_all(b"a").await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn metadata_and_fetches_have_an_overall_deadline() {
+        let addr = trickling_server().await;
+        let network = Arc::new(NetworkPolicy::parse(&["127.0.0.1".into()], &[]).unwrap());
+        let mut fetcher = Fetcher::new(network).unwrap();
+        fetcher.metadata_deadline = Duration::from_millis(600);
+        fetcher.fetch_deadline = Duration::from_millis(600);
+        let url = format!("http://{addr}/slow?token=secret");
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(
+            Duration::from_secs(10),
+            fetcher.metadata(&url, &Headers::new()),
+        )
+        .await
+        .expect("metadata never gave up on a trickling server");
+        let err = answer.unwrap_err();
+        assert_eq!(err.kind(), "fetch", "{err}");
+        assert!(err.to_string().contains("within"), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+
+        let dir = tempfile::tempdir().unwrap();
+        let spool = crate::spool::Spool::new(dir.path());
+        let mut writer = spool.create("s", u64::MAX).unwrap();
+        let answer = tokio::time::timeout(
+            Duration::from_secs(10),
+            fetcher.fetch_into(&url, &Headers::new(), &mut writer),
+        )
+        .await
+        .expect("a fetch never gave up on a trickling server");
+        assert_eq!(answer.unwrap_err().kind(), "fetch");
+    }
 
     #[test]
     fn only_http_urls_with_hosts() {

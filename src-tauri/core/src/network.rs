@@ -3,14 +3,21 @@
 //!
 //! By default anything on the local machine or network is refused: loopback,
 //! private, link-local (cloud metadata lives there), unique-local, carrier
-//! NAT, multicast, unspecified, and the IPv4-mapped forms of them. The
+//! NAT, multicast, unspecified, and the IPv6 forms that carry an IPv4
+//! address (mapped, compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`,
+//! Teredo `2001::/32`), judged by the IPv4 address inside. The
 //! policy's `networkAllow` opens hosts or ranges; `networkDeny` closes them,
 //! and wins. When working on this file, keep in mind:
 //! - names are checked after they are resolved, and the connection goes to
 //!   an address that was checked (the resolver only returns checked ones), so
 //!   there is no window for DNS rebinding;
 //! - IP literals skip the resolver, so they are checked in the URL itself,
-//!   at the first request and at every redirect hop.
+//!   at the first request and at every redirect hop;
+//! - fetches never go through a proxy (the fetcher ignores `HTTP_PROXY` and
+//!   friends): a proxy would resolve names itself, out of the guard's sight;
+//! - a refusal never tells a source what a name resolved to (that would let
+//!   it map the intranet): only the kind of address, and the address itself
+//!   only when the URL gave it literally.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -58,7 +65,11 @@ impl Rule {
     fn matches(&self, host: &str, ip: IpAddr) -> bool {
         match self {
             Rule::Net(net) => {
-                net.contains(&ip) || unmapped(ip).is_some_and(|v4| net.contains(&IpAddr::V4(v4)))
+                net.contains(&ip)
+                    || unmapped(ip).is_some_and(|v4| net.contains(&IpAddr::V4(v4)))
+                    || matches!(ip, IpAddr::V6(v6) if embedded_v4(v6)
+                        .iter()
+                        .any(|&v4| net.contains(&IpAddr::V4(v4))))
             }
             Rule::Host(name) => {
                 let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -84,21 +95,34 @@ impl NetworkPolicy {
 
     /// Whether `host`, resolved to `ip`, may be fetched from.
     pub fn check(&self, host: &str, ip: IpAddr) -> Result<()> {
-        let refused = |rule: String| Error::Refused {
+        // The address is named only when the URL gave it: what a name
+        // resolves to stays Satchel's business.
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|h| h == ip);
+        let refused = |kind: &str, rule: String| Error::Refused {
             host: host.to_owned(),
-            ip,
+            address: if literal {
+                ip.to_string()
+            } else {
+                format!("{kind} address")
+            },
             rule,
         };
         if self.deny.iter().any(|r| r.matches(host, ip)) {
-            return Err(refused("it is in the policy's networkDeny".into()));
+            let kind = blocked(ip).unwrap_or("a denied");
+            return Err(refused(kind, "it is in the policy's networkDeny".into()));
         }
         if self.allow.iter().any(|r| r.matches(host, ip)) {
             return Ok(());
         }
         match blocked(ip) {
-            Some(kind) => Err(refused(format!(
-                "{kind} addresses are refused (the policy's networkAllow can open them)"
-            ))),
+            Some(kind) => Err(refused(
+                kind,
+                format!("{kind} addresses are refused (the policy's networkAllow can open them)"),
+            )),
             None => Ok(()),
         }
     }
@@ -120,8 +144,31 @@ fn blocked(ip: IpAddr) -> Option<&'static str> {
         IpAddr::V4(v4) => blocked_v4(v4),
         IpAddr::V6(v6) => match unmapped(ip) {
             Some(v4) => blocked_v4(v4).map(|_| "IPv4-mapped local"),
-            None => blocked_v6(v6),
+            None => blocked_v6(v6).or_else(|| {
+                embedded_v4(v6)
+                    .iter()
+                    .any(|&v4| blocked_v4(v4).is_some())
+                    .then_some("IPv4-embedding (NAT64, 6to4, Teredo) local")
+            }),
         },
+    }
+}
+
+/// The IPv4 addresses an IPv6 address carries for translation or tunnels:
+/// NAT64 (`64:ff9b::/96`; the local-use `64:ff9b:1::/48` is refused
+/// whole, its layout being the operator's choice), 6to4
+/// (`2002::/16`) and Teredo (`2001:0::/32`: its server, and its client,
+/// stored inverted). A router on the way may hand them to the IPv4 inside.
+fn embedded_v4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    match s {
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => vec![v4(hi, lo)],
+        [0x2002, hi, lo, ..] => vec![v4(hi, lo)],
+        [0x2001, 0, server_hi, server_lo, .., client_hi, client_lo] => {
+            vec![v4(server_hi, server_lo), v4(!client_hi, !client_lo)]
+        }
+        _ => vec![],
     }
 }
 
@@ -156,6 +203,8 @@ fn blocked_v6(ip: Ipv6Addr) -> Option<&'static str> {
         Some("link-local")
     } else if first & 0xfe00 == 0xfc00 {
         Some("unique-local (cloud metadata)")
+    } else if ip.segments()[..3] == [0x64, 0xff9b, 1] {
+        Some("local-use NAT64")
     } else {
         None
     }
@@ -244,6 +293,51 @@ mod tests {
         for public in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
             assert!(policy.check("h", ip(public)).is_ok(), "{public}");
         }
+    }
+
+    #[test]
+    fn ipv6_forms_that_carry_ipv4_are_judged_by_the_ipv4_inside() {
+        let policy = NetworkPolicy::default();
+        for local in [
+            "64:ff9b::7f00:1",                      // NAT64 of 127.0.0.1
+            "64:ff9b::a9fe:a9fe",                   // NAT64 of 169.254.169.254
+            "64:ff9b:1::c0a8:101",                  // local-use NAT64 of 192.168.1.1
+            "2002:0a00:0001::1",                    // 6to4 of 10.0.0.1
+            "2002:7f00:1::",                        // 6to4 of 127.0.0.1
+            "2001:0:0a00:1::1",                     // Teredo, server 10.0.0.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+        ] {
+            let err = policy.check("h", ip(local)).unwrap_err();
+            assert_eq!(err.kind(), "refused", "{local}");
+        }
+        for public in [
+            "64:ff9b::5db8:d822", // NAT64 of 93.184.216.34
+            "2002:5db8:d822::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo, both public
+        ] {
+            assert!(policy.check("h", ip(public)).is_ok(), "{public}");
+        }
+        // networkAllow and networkDeny see the IPv4 inside too.
+        let open = NetworkPolicy::parse(&["10.0.0.0/8".into()], &["1.1.1.1".into()]).unwrap();
+        assert!(open.check("h", ip("2002:0a00:0001::1")).is_ok());
+        assert!(open.check("h", ip("64:ff9b::101:101")).is_err());
+    }
+
+    #[test]
+    fn a_refusal_names_the_address_only_when_the_url_gave_it() {
+        let policy = NetworkPolicy::default();
+        let by_name = policy.check("intranet", ip("10.1.2.3")).unwrap_err();
+        let text = by_name.to_string();
+        assert!(!text.contains("10.1.2.3"), "{text}");
+        assert!(
+            text.contains("intranet") && text.contains("private address"),
+            "{text}"
+        );
+        assert_eq!(by_name.info().args["ip"], "private address");
+        let literal = policy.check("10.1.2.3", ip("10.1.2.3")).unwrap_err();
+        assert!(literal.to_string().contains("(10.1.2.3)"), "{literal}");
+        let v6 = policy.check("[::1]", ip("::1")).unwrap_err();
+        assert!(v6.to_string().contains("(::1)"), "{v6}");
     }
 
     #[test]

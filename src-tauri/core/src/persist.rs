@@ -8,7 +8,10 @@
 //!   over the old one (and the folder synced), so a crash leaves either the
 //!   old queue or the new one, never half of one;
 //! - a file that cannot be read or parsed is reported and set aside as
-//!   `*.corrupt`, never a crash and never silently lost.
+//!   `*.corrupt`, never a crash and never silently lost;
+//! - the queue holds destinations, upload URLs and file paths: the folder is
+//!   0700 and the file 0600, and both are tightened when the queue is read
+//!   (at every start) in case an older Satchel left them open.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -162,6 +165,7 @@ impl Store {
     /// aside (to `queue.json.corrupt`) and reported as [`Error::CorruptState`].
     pub fn load(&self) -> Result<Option<SavedQueue>> {
         let path = self.path();
+        tighten(&self.dir, &path);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -197,12 +201,27 @@ impl Store {
     }
 }
 
+/// Makes an existing state folder and queue file private (best effort: a
+/// folder that is not ours to change still works).
+fn tighten(dir: &Path, file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if dir.is_dir() {
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        }
+        if file.is_file() {
+            let _ = fs::set_permissions(file, fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
 /// Writes `name` in `dir` so that it is either wholly old or wholly new.
 fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
+    crate::spool::private_dir(dir)?;
     let temp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4()));
     let result = (|| {
-        let mut file = File::create_new(&temp)?;
+        let mut file = crate::spool::private_file(&temp)?;
         file.write_all(data)?;
         file.sync_all()?;
         fs::rename(&temp, dir.join(name))?;
@@ -277,6 +296,25 @@ mod tests {
             // Nothing left to trip over next time.
             assert_eq!(store.load().unwrap(), None);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_queue_is_readable_by_its_owner_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("satchel");
+        let store = Store::new(&state);
+        store.save(&queue()).unwrap();
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&store.path()), 0o600);
+        // What an older Satchel left open is closed at the next start.
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(store.path(), fs::Permissions::from_mode(0o644)).unwrap();
+        store.load().unwrap().unwrap();
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&store.path()), 0o600);
     }
 
     #[test]

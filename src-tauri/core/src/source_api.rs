@@ -1,5 +1,11 @@
 //! The picker as custom sources see it: what each action does to the queue.
-//! A source sees and touches only its own files.
+//! When working on this file, keep in mind:
+//! - a source sees and touches only its own files;
+//! - a source learns no local path (where a file landed in a folder, where
+//!   the spool is) and no address a name resolved to: its views and errors
+//!   are made for it (see [`Error::for_source`]);
+//! - a type a source or a server declares is checked again against
+//!   `accept` on the content itself before the file is queued or sent.
 
 use std::path::{Path, PathBuf};
 
@@ -52,12 +58,11 @@ impl SourceFileView {
             Origin::Link { headers } => headers.clone(),
             _ => Headers::new(),
         };
+        // A file that landed in a folder has a local path there: not the
+        // source's business.
+        let landed = record.landed.clone().filter(|url| url.contains("://"));
         SourceFileView {
-            url: record
-                .link
-                .clone()
-                .or_else(|| record.landed.clone())
-                .unwrap_or_default(),
+            url: record.link.clone().or(landed).unwrap_or_default(),
             mime: record.mime.clone(),
             filename: record.filename.clone(),
             display_name: record.display_name.clone(),
@@ -105,6 +110,10 @@ impl Picker {
     }
 
     pub fn raw_begin(&self, source: &str, begin: RawBegin) -> Result<RawStarted> {
+        self.begin_raw(source, begin).map_err(Error::for_source)
+    }
+
+    fn begin_raw(&self, source: &str, begin: RawBegin) -> Result<RawStarted> {
         self.has_room()?;
         // Refused before a byte is sent, naming the file.
         let name = clean_filename(begin.name.as_deref().unwrap_or(""));
@@ -131,6 +140,11 @@ impl Picker {
 
     /// Appends one chunk of a raw file. Blocking (a disk write).
     pub fn raw_chunk(&self, source: &str, spool: Uuid, offset: u64, bytes: &[u8]) -> Result<()> {
+        self.write_raw(source, spool, offset, bytes)
+            .map_err(Error::for_source)
+    }
+
+    fn write_raw(&self, source: &str, spool: Uuid, offset: u64, bytes: &[u8]) -> Result<()> {
         if bytes.len() > RAW_CHUNK {
             return Err(Error::BadChunk(format!(
                 "{} bytes, at most {RAW_CHUNK}",
@@ -152,6 +166,10 @@ impl Picker {
     }
 
     pub fn raw_finish(&self, source: &str, spool: Uuid) -> Result<SourceFileView> {
+        self.finish_raw(source, spool).map_err(Error::for_source)
+    }
+
+    fn finish_raw(&self, source: &str, spool: Uuid) -> Result<SourceFileView> {
         let upload = {
             let mut uploads = self.raw_uploads();
             match uploads.get(&spool) {
@@ -166,11 +184,12 @@ impl Picker {
             return Err(Error::BadChunk(message));
         }
         let path = upload.writer.finish()?;
-        let mime = match upload.mime {
-            Some(mime) => mime,
-            None => sniff_or_default(&path, &upload.name),
-        };
-        if let Err(e) = restrictions::check(&self.options, &upload.name, &mime, Some(upload.size)) {
+        // The declared type is the source's word; the content has its say too.
+        let sniffed = sniff_or_default(&path, &upload.name);
+        let mime = upload.mime.unwrap_or_else(|| sniffed.clone());
+        let checked = restrictions::check(&self.options, &upload.name, &mime, Some(upload.size))
+            .and_then(|()| restrictions::check(&self.options, &upload.name, &sniffed, None));
+        if let Err(e) = checked {
             let _ = std::fs::remove_file(&path);
             return Err(e);
         }
@@ -195,16 +214,32 @@ impl Picker {
         url: &str,
         headers: &Headers,
     ) -> Result<SourceFileView> {
+        self.fetch_and_queue(source, url, headers)
+            .await
+            .map_err(Error::for_source)
+    }
+
+    async fn fetch_and_queue(
+        &self,
+        source: &str,
+        url: &str,
+        headers: &Headers,
+    ) -> Result<SourceFileView> {
         self.has_room()?;
         headers::validate(headers)?;
         let (path, fetched) = self.fetch_to_spool(source, url, headers).await?;
-        // The type is known only now; a refused file leaves nothing behind.
-        if let Err(e) = restrictions::check(
+        // The type is known only now, as the server says it and as the
+        // content shows it; a refused file leaves nothing behind.
+        let checked = restrictions::check(
             &self.options,
             &fetched.filename,
             &fetched.mime,
             Some(fetched.size),
-        ) {
+        )
+        .and_then(|()| {
+            restrictions::check(&self.options, &fetched.filename, &fetched.sniffed, None)
+        });
+        if let Err(e) = checked {
             let _ = std::fs::remove_file(&path);
             return Err(e);
         }
@@ -220,6 +255,11 @@ impl Picker {
 
     /// `addCustomUrl`: queues a link, fetched with its headers at upload time.
     pub fn add_custom_url(&self, source: &str, file: CustomFile) -> Result<SourceFileView> {
+        self.queue_custom_url(source, file)
+            .map_err(Error::for_source)
+    }
+
+    fn queue_custom_url(&self, source: &str, file: CustomFile) -> Result<SourceFileView> {
         let url = file.url.ok_or(Error::MissingField("url"))?;
         let mime = file.mime.ok_or(Error::MissingField("type"))?;
         let filename = file.filename.ok_or(Error::MissingField("filename"))?;
@@ -251,7 +291,11 @@ impl Picker {
 
     /// `metadata`: what the URL says about the file behind it.
     pub async fn metadata(&self, url: &str, headers: &Headers) -> Result<Metadata> {
-        self.fetcher()?.metadata(url, headers).await
+        let fetcher = self.fetcher().map_err(Error::for_source)?;
+        fetcher
+            .metadata(url, headers)
+            .await
+            .map_err(Error::for_source)
     }
 
     /// A link's bytes, fetched into the spool on first need.
@@ -264,6 +308,19 @@ impl Picker {
         }
         let url = file.link.clone().unwrap_or_default();
         let (path, fetched) = self.fetch_to_spool(&file.source, &url, headers).await?;
+        // The link's type was the source's word: the content must be
+        // acceptable too, or nothing is sent.
+        let checked = restrictions::check(
+            &self.options,
+            &file.filename,
+            &fetched.mime,
+            Some(fetched.size),
+        )
+        .and_then(|()| restrictions::check(&self.options, &file.filename, &fetched.sniffed, None));
+        if let Err(e) = checked {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         self.update(|state| {
             if let Ok(record) = state.queue.get_mut(file.uuid) {
                 record.path = path.clone();
@@ -341,12 +398,12 @@ fn is_mime(s: &str) -> bool {
         && parts.next().is_none()
 }
 
+/// The type the content shows, read from its first bytes only.
 fn sniff_or_default(path: &Path, name: &str) -> String {
-    let head = std::fs::read(path)
-        .map(|mut b| {
-            b.truncate(8192);
-            b
-        })
-        .unwrap_or_default();
+    use std::io::Read;
+    let mut head = Vec::with_capacity(8192);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(8192).read_to_end(&mut head);
+    }
     mime::detect(&head, Path::new(name))
 }

@@ -5,21 +5,34 @@
 //! whatever the size; a spool file is complete only once `finish` says so.
 //!
 //! Each source writes in a folder of its own, so what it keeps there can be
-//! capped (`spoolMaxPerSource`) as well as the whole (`spoolMaxTotal`). The
-//! caps are measured on disk when a file starts: files of one source written
-//! at the same time may together go past its cap by what each had room for.
+//! capped (`spoolMaxPerSource`) as well as the whole (`spoolMaxTotal`).
+//! When working on this file, keep in mind:
+//! - bytes are reserved as they arrive, against counters every writer of
+//!   the spool shares: files written side by side share one cap, they do
+//!   not each get all of it;
+//! - the counters are measured again from disk whenever a file starts
+//!   (files leave the spool by other ways: uploaded, removed), counting the
+//!   files still being written by what they reserved;
+//! - a source has at most [`MAX_OPEN_PER_SOURCE`] files open at once;
+//! - folders are 0700 and files 0600: spooled bytes are the person's.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use uuid::Uuid;
 
 use crate::{Error, Result};
 
+/// Files one source may be writing into the spool at the same time.
+pub const MAX_OPEN_PER_SOURCE: usize = 8;
+
 pub struct Spool {
     dir: PathBuf,
     limits: SpoolLimits,
+    ledger: Arc<Mutex<Ledger>>,
 }
 
 /// Policy caps on what the spool may hold, in bytes.
@@ -29,23 +42,55 @@ pub struct SpoolLimits {
     pub total: Option<u64>,
 }
 
-/// How much more a new spool file may take before a cap is reached, and
-/// which cap that is.
-#[derive(Debug, Clone)]
-struct Room {
-    bytes: u64,
-    what: String,
-    limit: u64,
-    key: &'static str,
+/// What the spool holds, shared by every writer.
+#[derive(Debug, Default)]
+struct Ledger {
+    /// Bytes per source folder: finished files as measured, open ones as
+    /// reserved so far.
+    used: HashMap<PathBuf, u64>,
+    /// Files being written: their folder and the bytes they reserved.
+    open: HashMap<PathBuf, (PathBuf, u64)>,
 }
 
-impl Room {
-    fn full(&self) -> Error {
-        Error::SpoolFull {
-            what: self.what.clone(),
-            limit: self.limit,
-            key: self.key,
+impl Ledger {
+    fn total(&self) -> u64 {
+        self.used.values().sum()
+    }
+
+    fn open_in(&self, dir: &Path) -> usize {
+        self.open.values().filter(|(d, _)| d == dir).count()
+    }
+
+    /// Measures every source folder again: files on disk that are not
+    /// being written, plus what the open ones reserved.
+    fn measure(&mut self, spool: &Path) -> io::Result<()> {
+        let mut used = HashMap::new();
+        let folders = match fs::read_dir(spool) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in folders {
+            let entry = entry?;
+            if !entry.file_type()?.is_dir() {
+                continue;
+            }
+            let dir = entry.path();
+            let mut bytes = 0;
+            for file in fs::read_dir(&dir)? {
+                let file = file?;
+                let meta = file.metadata()?;
+                if meta.is_file() && !self.open.contains_key(&file.path()) {
+                    bytes += meta.len();
+                }
+            }
+            used.insert(dir, bytes);
         }
+        for (dir, reserved) in self.open.values() {
+            *used.entry(dir.clone()).or_default() += reserved;
+        }
+        self.used = used;
+        Ok(())
     }
 }
 
@@ -55,10 +100,13 @@ impl Room {
 pub struct SpoolWriter {
     pub id: Uuid,
     pub path: PathBuf,
+    dir: PathBuf,
+    what: String,
     file: File,
     written: u64,
     limit: u64,
-    room: Option<Room>,
+    limits: SpoolLimits,
+    ledger: Arc<Mutex<Ledger>>,
     finished: bool,
 }
 
@@ -67,6 +115,7 @@ impl Spool {
         Spool {
             dir: dir.into(),
             limits: SpoolLimits::default(),
+            ledger: Arc::default(),
         }
     }
 
@@ -85,25 +134,35 @@ impl Spool {
                 source,
             })
         };
-        fs::create_dir_all(&dir).map_err(failed)?;
-        let room = self.room(source, &dir).map_err(failed)?;
-        if let Some(room) = room.as_ref().filter(|r| r.bytes == 0) {
-            return Err(room.full());
+        private_dir(&self.dir).map_err(failed)?;
+        private_dir(&dir).map_err(failed)?;
+        let what = format!("the source {source:?}");
+        let mut ledger = lock(&self.ledger);
+        if ledger.open_in(&dir) >= MAX_OPEN_PER_SOURCE {
+            return Err(Error::BadRequest(format!(
+                "{what} is already writing {MAX_OPEN_PER_SOURCE} files; finish one first"
+            )));
+        }
+        ledger.measure(&self.dir).map_err(failed)?;
+        let used = ledger.used.get(&dir).copied().unwrap_or(0);
+        if let Some(full) = over(self.limits, &what, used, ledger.total(), 1) {
+            return Err(full);
         }
         let id = Uuid::new_v4();
         let path = dir.join(id.to_string());
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(failed)?;
+        let file = private_file(&path).map_err(failed)?;
+        ledger.open.insert(path.clone(), (dir.clone(), 0));
+        drop(ledger);
         Ok(SpoolWriter {
             id,
             path,
+            dir,
+            what,
             file,
             written: 0,
             limit,
-            room,
+            limits: self.limits,
+            ledger: self.ledger.clone(),
             finished: false,
         })
     }
@@ -113,50 +172,62 @@ impl Spool {
         let hash = crate::sources::sha256_hex(source.as_bytes());
         self.dir.join(&hash[..16])
     }
-
-    /// The tighter of the two caps, given what is on disk now.
-    fn room(&self, source: &str, dir: &Path) -> io::Result<Option<Room>> {
-        let mut room: Option<Room> = None;
-        if let Some(limit) = self.limits.per_source {
-            room = Some(Room {
-                bytes: limit.saturating_sub(bytes_in(dir)?),
-                what: format!("the source {source:?}"),
-                limit,
-                key: "spoolMaxPerSource",
-            });
-        }
-        if let Some(limit) = self.limits.total {
-            let mut used = bytes_in(&self.dir)?;
-            for entry in fs::read_dir(&self.dir)? {
-                let entry = entry?;
-                if entry.file_type()?.is_dir() {
-                    used += bytes_in(&entry.path())?;
-                }
-            }
-            let bytes = limit.saturating_sub(used);
-            if room.as_ref().is_none_or(|r| bytes < r.bytes) {
-                room = Some(Room {
-                    bytes,
-                    what: "all sources together".into(),
-                    limit,
-                    key: "spoolMaxTotal",
-                });
-            }
-        }
-        Ok(room)
-    }
 }
 
-/// Bytes of the files directly in `dir`.
-fn bytes_in(dir: &Path) -> io::Result<u64> {
-    let mut total = 0;
-    for entry in fs::read_dir(dir)? {
-        let meta = entry?.metadata()?;
-        if meta.is_file() {
-            total += meta.len();
-        }
+/// The cap `more` bytes would break, given what the source and the spool
+/// hold now.
+fn over(limits: SpoolLimits, what: &str, used: u64, total: u64, more: u64) -> Option<Error> {
+    if let Some(limit) = limits.per_source.filter(|&l| used + more > l) {
+        return Some(Error::SpoolFull {
+            what: what.to_owned(),
+            limit,
+            key: "spoolMaxPerSource",
+        });
     }
-    Ok(total)
+    if let Some(limit) = limits.total.filter(|&l| total + more > l) {
+        return Some(Error::SpoolFull {
+            what: "all sources together".into(),
+            limit,
+            key: "spoolMaxTotal",
+        });
+    }
+    None
+}
+
+fn lock(ledger: &Mutex<Ledger>) -> MutexGuard<'_, Ledger> {
+    ledger
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Creates `dir` (and its parents) readable by its owner alone, and
+/// tightens it if it was there already.
+pub(crate) fn private_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        // Best effort: a folder that is not ours to change still works.
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    fs::create_dir_all(dir)
+}
+
+/// A new file only its owner can read.
+pub(crate) fn private_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 impl SpoolWriter {
@@ -166,9 +237,12 @@ impl SpoolWriter {
 
     /// Refuses at once a file declared as `size` bytes that cannot fit.
     pub fn ensure_room(&self, size: u64) -> Result<()> {
-        match &self.room {
-            Some(room) if size > room.bytes => Err(room.full()),
-            _ => Ok(()),
+        let ledger = lock(&self.ledger);
+        let used = ledger.used.get(&self.dir).copied().unwrap_or(0);
+        let more = size.saturating_sub(self.written);
+        match over(self.limits, &self.what, used, ledger.total(), more) {
+            Some(full) => Err(full),
+            None => Ok(()),
         }
     }
 
@@ -180,18 +254,34 @@ impl SpoolWriter {
                 self.written
             )));
         }
-        let end = self.written + chunk.len() as u64;
+        let more = chunk.len() as u64;
+        let end = self.written + more;
         if end > self.limit {
             return Err(Error::TooLarge {
                 size: end,
                 limit: self.limit,
             });
         }
-        if let Some(room) = self.room.as_ref().filter(|r| end > r.bytes) {
-            return Err(room.full());
+        self.reserve(more)?;
+        if let Err(e) = self.file.write_all(chunk) {
+            // The bytes may be partly on disk; the file goes at drop anyway.
+            return Err(self.failed(e));
         }
-        self.file.write_all(chunk).map_err(|e| self.failed(e))?;
         self.written = end;
+        Ok(())
+    }
+
+    /// Counts `more` bytes against the caps before they are written.
+    fn reserve(&self, more: u64) -> Result<()> {
+        let mut ledger = lock(&self.ledger);
+        let used = ledger.used.get(&self.dir).copied().unwrap_or(0);
+        if let Some(full) = over(self.limits, &self.what, used, ledger.total(), more) {
+            return Err(full);
+        }
+        *ledger.used.entry(self.dir.clone()).or_default() += more;
+        if let Some((_, reserved)) = ledger.open.get_mut(&self.path) {
+            *reserved += more;
+        }
         Ok(())
     }
 
@@ -199,6 +289,8 @@ impl SpoolWriter {
     pub fn finish(mut self) -> Result<PathBuf> {
         self.file.sync_all().map_err(|e| self.failed(e))?;
         self.finished = true;
+        // Its bytes stay counted until the next measure sees the file gone.
+        lock(&self.ledger).open.remove(&self.path);
         Ok(self.path.clone())
     }
 
@@ -217,8 +309,15 @@ impl SpoolWriter {
 
 impl Drop for SpoolWriter {
     fn drop(&mut self) {
-        if !self.finished {
-            let _ = fs::remove_file(&self.path);
+        if self.finished {
+            return;
+        }
+        let _ = fs::remove_file(&self.path);
+        let mut ledger = lock(&self.ledger);
+        if let Some((dir, reserved)) = ledger.open.remove(&self.path) {
+            if let Some(used) = ledger.used.get_mut(&dir) {
+                *used = used.saturating_sub(reserved);
+            }
         }
     }
 }
@@ -326,6 +425,52 @@ mod tests {
             let path = w.finish().unwrap();
             proptest::prop_assert_eq!(fs::metadata(path).unwrap().len(), written);
         }
+    }
+
+    #[test]
+    fn files_written_side_by_side_share_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path()).with_limits(SpoolLimits {
+            per_source: Some(10),
+            total: None,
+        });
+        let mut a = spool.create("a", u64::MAX).unwrap();
+        let mut b = spool.create("a", u64::MAX).unwrap();
+        a.write_at(0, b"123456").unwrap();
+        assert_eq!(b.write_at(0, b"123456").unwrap_err().kind(), "spoolFull");
+        b.write_at(0, b"1234").unwrap();
+        // Room a dropped file reserved comes back at once.
+        drop(a);
+        b.write_at(4, b"123456").unwrap();
+        assert_eq!(b.written(), 10);
+        // A source has a bounded number of files open.
+        let open: Vec<_> = (0..MAX_OPEN_PER_SOURCE)
+            .map(|_| spool.create("c", 0).unwrap())
+            .collect();
+        let err = spool.create("c", 0).unwrap_err();
+        assert_eq!(err.kind(), "badRequest");
+        assert!(err.to_string().contains("finish one first"), "{err}");
+        spool.create("d", 0).unwrap();
+        drop(open);
+        spool.create("c", 0).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_spool_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("spool");
+        fs::create_dir(&root).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+        let spool = Spool::new(&root);
+        let mut w = spool.create("s", 10).unwrap();
+        w.write_at(0, b"x").unwrap();
+        let path = w.finish().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&root), 0o700, "an existing folder is tightened");
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub(crate) async fn check(response: reqwest::Response) -> Result<reqwest::Respon
     if status.is_success() {
         return Ok(response);
     }
-    let url = response.url().to_string();
+    // Presigned URLs carry their signature in the query: never kept.
+    let url = crate::error::redact(response.url().as_str());
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -86,7 +87,7 @@ pub(crate) async fn check(response: reqwest::Response) -> Result<reqwest::Respon
     Err(Error::HttpStatus {
         url,
         status: status.as_u16(),
-        body: body.trim().to_owned(),
+        body: crate::error::redact(body.trim()),
         retry_after,
     })
 }

@@ -196,3 +196,60 @@ async fn server_errors_are_retried_and_client_errors_are_not() {
     let (outcome, _) = send(&post, &item).await;
     assert!(outcome.is_ok());
 }
+
+/// Asks the POST server to store the next `count` uploads but drop their
+/// answers, as a network that fails on the way back would.
+async fn lose_answers(server: &ServerProcess, count: u32) {
+    let url = format!("{}/__lose?count={count}", server.base());
+    let answer = reqwest::Client::new().post(url).send().await.unwrap();
+    assert!(answer.status().is_success());
+}
+
+/// Uploads with a resume slot that outlives the attempt, as the picker's
+/// saved queue does across a crash and `satchel resume`.
+async fn send_with_slot(
+    dest: &HttpPostDestination,
+    item: &satchel_core::UploadItem,
+    slot: &Arc<satchel_core::MemorySlot>,
+) -> satchel_core::Result<String> {
+    let mut ctx = UploadContext::new(Furthest::new());
+    ctx.resume = slot.clone();
+    dest.upload(item, ctx).await.map(|landed| landed.url)
+}
+
+#[tokio::test]
+async fn a_post_whose_answer_was_lost_is_stored_once() {
+    let server = post_server();
+    let post = post_to(&format!("{}/upload", server.base()));
+    let dir = tempfile::tempdir().unwrap();
+    let data = content(200_000, 4);
+    let item = write_file(dir.path(), "once.bin", &data);
+
+    // The answer to the first try is lost: the retry carries the same
+    // Idempotency-Key and the server answers it without storing again.
+    lose_answers(&server, 1).await;
+    let slot = Arc::new(satchel_core::MemorySlot::default());
+    let url = send_with_slot(&post, &item, &slot).await.unwrap();
+    assert_eq!(stored(&server, &url).0, data);
+    assert_eq!(stored_names(&server).len(), 2, "one file and its metadata");
+    let (_, meta) = stored(&server, &url);
+    let key = meta["headers"]["idempotency-key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(key.len() > 30, "{key}");
+
+    // A resume (the same saved slot, a new process) sends the same key:
+    // still one file on the server, at the same place.
+    let again = send_with_slot(&post, &item, &slot).await.unwrap();
+    assert_eq!(again, url);
+    assert_eq!(stored_names(&server).len(), 2);
+
+    // Another file has a key of its own and is stored.
+    let other = write_file(dir.path(), "other.bin", &content(1000, 5));
+    let fresh = Arc::new(satchel_core::MemorySlot::default());
+    let url = send_with_slot(&post, &other, &fresh).await.unwrap();
+    let (_, meta) = stored(&server, &url);
+    assert_ne!(meta["headers"]["idempotency-key"], key.as_str());
+    assert_eq!(stored_names(&server).len(), 4);
+}

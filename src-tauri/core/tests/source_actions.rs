@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::thread;
 
 use satchel_core::actions::perform;
-use satchel_core::{FolderDestination, NetworkPolicy, NoEvents, Picker, PickerOptions};
+use satchel_core::{
+    FileStatus, FolderDestination, NetworkPolicy, NoEvents, Picker, PickerOptions, SpoolLimits,
+};
 use serde_json::{json, Value};
 use tiny_http::{Header, Response, Server};
 
@@ -55,6 +57,14 @@ fn start_server() -> TestServer {
                     vec![header("Content-Type", "image/png")],
                     Cursor::new(ICON.to_vec()),
                     Some(ICON.len()),
+                    None,
+                ),
+                // Says it is a picture; it is a PDF.
+                "/lying.png" => Response::new(
+                    200.into(),
+                    vec![header("Content-Type", "image/png")],
+                    Cursor::new(b"%PDF-1.7\n...".to_vec()),
+                    Some(12),
                     None,
                 ),
                 "/pic.png" => Response::new(
@@ -549,4 +559,202 @@ async fn a_links_thumbnail_is_fetched_through_the_guard_and_made_small() {
     let added = act(&closed, "src", add("/icon.png")).await.unwrap();
     let uuid = uuid::Uuid::parse_str(added["uuid"].as_str().unwrap()).unwrap();
     assert_eq!(closed.thumbnail(uuid).await.unwrap_err().kind(), "refused");
+}
+
+#[tokio::test]
+async fn declared_types_are_checked_again_on_the_content() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10).with_options(PickerOptions {
+        accept: vec!["image/*".into()],
+        ..PickerOptions::default()
+    });
+    let pdf = b"%PDF-1.7\n...";
+
+    // A raw file that says it is a PNG.
+    let started = act(
+        &p,
+        "s",
+        json!({"action": "addRawBegin", "args": {"name": "a.png", "type": "image/png", "size": pdf.len()}}),
+    )
+    .await
+    .unwrap();
+    let spool = uuid::Uuid::parse_str(started["spool"].as_str().unwrap()).unwrap();
+    p.raw_chunk("s", spool, 0, pdf).unwrap();
+    let err = act(
+        &p,
+        "s",
+        json!({"action": "addRawFinish", "args": {"spool": spool}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.starts_with("rejected:") && err.contains("application/pdf"),
+        "{err}"
+    );
+
+    // A server whose Content-Type says PNG.
+    let lying = format!("{}/lying.png", server.base);
+    let err = act(
+        &p,
+        "s",
+        json!({"action": "fetchAndAddUrl", "args": {"url": lying}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.starts_with("rejected:"), "{err}");
+    assert_eq!(spool_files(&dir.path().join("s")), 0);
+
+    // A link that says PNG is queued on its word, and refused, unsent,
+    // once its content shows otherwise.
+    act(
+        &p,
+        "s",
+        json!({"action": "addCustomUrl", "args": {"url": lying, "type": "image/png", "filename": "b.png"}}),
+    )
+    .await
+    .unwrap();
+    let done = p.upload().await.unwrap();
+    assert_eq!(done.files_failed.len(), 1);
+    assert_eq!(
+        done.files_failed[0].error.as_ref().unwrap().kind,
+        "rejected"
+    );
+    assert!(
+        walk(&dir.path().join("d")).is_empty(),
+        "a refused file landed"
+    );
+    assert_eq!(spool_files(&dir.path().join("s")), 0);
+    assert_eq!(p.source_view("s").count, 1);
+    assert_eq!(p.snapshot().files[0].status, FileStatus::Failed);
+}
+
+#[tokio::test]
+async fn a_source_learns_no_local_path_and_no_resolved_address() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("dest-folder");
+    let p = picker(&dest, &dir.path().join("s"), 10);
+    let started = act(
+        &p,
+        "s",
+        json!({"action": "addRawBegin", "args": {"name": "a.txt", "size": 3}}),
+    )
+    .await
+    .unwrap();
+    let spool = uuid::Uuid::parse_str(started["spool"].as_str().unwrap()).unwrap();
+    p.raw_chunk("s", spool, 0, b"abc").unwrap();
+    let file = act(
+        &p,
+        "s",
+        json!({"action": "addRawFinish", "args": {"spool": spool}}),
+    )
+    .await
+    .unwrap();
+    p.upload().await.unwrap();
+    let uuid = file["uuid"].as_str().unwrap();
+    let got = act(
+        &p,
+        "s",
+        json!({"action": "getFile", "args": {"uuid": uuid}}),
+    )
+    .await
+    .unwrap();
+    let view = serde_json::to_string(&p.source_view("s")).unwrap();
+    let home = dir.path().to_string_lossy().into_owned();
+    for text in [got.to_string(), view] {
+        assert!(
+            !text.contains(&home),
+            "a local path reached the source: {text}"
+        );
+    }
+
+    // A spool that cannot be written: the error names no folder.
+    let blocked = dir.path().join("not-a-folder");
+    fs::write(&blocked, b"").unwrap();
+    let q = picker(&dest, &blocked.join("spool"), 10);
+    let err = act(
+        &q,
+        "s",
+        json!({"action": "addRawBegin", "args": {"name": "b.txt", "size": 3}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.starts_with("spool:"), "{err}");
+    assert!(!err.contains(&home), "{err}");
+
+    // A name refused for where it points: the kind of address, not which.
+    let port = server.base.rsplit(':').next().unwrap();
+    let closed = guarded_picker(&dest, &dir.path().join("s"), 10, &[]);
+    let err = act(
+        &closed,
+        "s",
+        json!({"action": "metadata", "args": {"url": format!("http://localhost:{port}/pic.png")}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.starts_with("refused:") && err.contains("loopback"),
+        "{err}"
+    );
+    assert!(!err.contains("127.0.0.1") && !err.contains("::1"), "{err}");
+}
+
+#[tokio::test]
+async fn fifty_raw_files_at_once_share_the_spool_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool_dir = dir.path().join("s");
+    let p = Arc::new(
+        picker(&dir.path().join("d"), &spool_dir, 1000).with_spool_limits(SpoolLimits {
+            per_source: Some(100),
+            total: None,
+        }),
+    );
+    // Fifty files of 20 bytes begin together; each alone would fit.
+    let begun = futures_join(
+        (0..50)
+            .map(|i| {
+                let p = p.clone();
+                tokio::spawn(async move {
+                    act(
+                        &p,
+                        "src",
+                        json!({"action": "addRawBegin", "args": {"name": format!("{i}.bin"), "size": 20}}),
+                    )
+                    .await
+                })
+            })
+            .collect(),
+    )
+    .await;
+    let open: Vec<uuid::Uuid> = begun
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|v| uuid::Uuid::parse_str(v["spool"].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(open.len() <= 8, "{} raw files open at once", open.len());
+    // Then all their bytes arrive.
+    let mut stored = 0;
+    for spool in &open {
+        if p.raw_chunk("src", *spool, 0, &[7u8; 20]).is_ok() {
+            stored += 1;
+        }
+        let on_disk: u64 = walk(&spool_dir)
+            .iter()
+            .map(|f| fs::metadata(f).unwrap().len())
+            .sum();
+        assert!(
+            on_disk <= 100,
+            "the spool holds {on_disk} bytes, over its cap"
+        );
+    }
+    assert_eq!(stored, 5, "five files of 20 bytes fill 100");
+}
+
+async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = vec![];
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
 }

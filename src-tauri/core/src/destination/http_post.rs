@@ -8,11 +8,17 @@
 //! A POST cannot be resumed: a retried one sends the file again from the
 //! start, and a cancelled one leaves nothing to clean up (the server only
 //! keeps complete requests).
+//!
+//! Every request carries an `Idempotency-Key` (the IETF httpapi draft):
+//! one key per file, made before its first request and kept in the resume
+//! slot (so in the saved queue), hence the same for every retry, after a
+//! pause, a crash and `satchel resume`. A server that honours it stores the
+//! file once even when an answer was lost; others ignore it.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::multipart::{Form, Part};
 use url::Url;
 
@@ -23,6 +29,26 @@ use crate::{Error, Result};
 
 /// The form field files go in unless `--post-field` says otherwise.
 pub const DEFAULT_FIELD: &str = "file";
+
+/// The header of draft-ietf-httpapi-idempotency-key-header.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The file's idempotency key: the one its resume slot kept, else a new
+/// one, saved before the first request goes.
+fn idempotency_key(ctx: &UploadContext) -> String {
+    let kept = ctx
+        .resume
+        .load()
+        .and_then(|saved| saved.get("idempotencyKey")?.as_str().map(str::to_owned));
+    if let Some(key) = kept {
+        return key;
+    }
+    // A structured-field string, as the draft asks: "…".
+    let key = format!("\"{}\"", uuid::Uuid::new_v4());
+    ctx.resume
+        .save(serde_json::json!({ "idempotencyKey": key }));
+    key
+}
 
 pub struct HttpPostDestination {
     url: Url,
@@ -56,7 +82,7 @@ impl HttpPostDestination {
         self
     }
 
-    async fn post(&self, item: &UploadItem, ctx: &UploadContext) -> Result<String> {
+    async fn post(&self, item: &UploadItem, ctx: &UploadContext, key: &str) -> Result<String> {
         let url = self.url.as_str();
         let body = file_body(&item.path, 0, item.size, ctx.progress.clone()).await?;
         let part = Part::stream_with_length(body, item.size).file_name(item.filename.clone());
@@ -70,7 +96,11 @@ impl HttpPostDestination {
             .file_name(item.filename.clone()),
         };
         let form = Form::new().part(self.field.clone(), part);
-        let response = check(send(self.client.post(url).multipart(form), url).await?).await?;
+        let mut request = self.client.post(url).multipart(form);
+        if let Ok(value) = HeaderValue::from_str(key) {
+            request = request.header(IDEMPOTENCY_KEY, value);
+        }
+        let response = check(send(request, url).await?).await?;
         self.landed_at(response).await
     }
 
@@ -116,9 +146,12 @@ impl Destination for HttpPostDestination {
     }
 
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed> {
+        let key = idempotency_key(&ctx);
         let url = tokio::select! {
-            outcome = self.retry.run(|| self.post(item, &ctx)) => outcome?,
+            outcome = self.retry.run(|| self.post(item, &ctx, &key)) => outcome?,
             () = ctx.cancel.cancelled() => {
+                // Cancelled for good: the next upload is a new request.
+                ctx.resume.clear();
                 return Err(Error::Cancelled { name: item.filename.clone() });
             }
             // A POST cannot resume: a paused file is sent again from the start.

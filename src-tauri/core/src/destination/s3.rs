@@ -53,17 +53,48 @@ pub struct S3Config {
     pub token: Option<String>,
 }
 
+/// The endpoint an `s3://bucket/prefix/?endpoint=URL` destination names,
+/// if it names one: then it is part of the destination, as the policy's
+/// `destinations` list it.
+pub fn endpoint_in(spec: &str) -> Result<Option<Url>> {
+    let bad = |reason: String| Error::BadDestination {
+        spec: spec.to_owned(),
+        reason,
+    };
+    let Some((_, query)) = spec.split_once('?') else {
+        return Ok(None);
+    };
+    let mut endpoint = None;
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if key != "endpoint" {
+            return Err(bad(format!(
+                "unknown option {key:?} (only ?endpoint=URL is known)"
+            )));
+        }
+        let url = Url::parse(&value).map_err(|e| bad(format!("bad endpoint {value:?}: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("the endpoint must be an http(s) URL".into()));
+        }
+        endpoint = Some(url);
+    }
+    Ok(endpoint)
+}
+
 impl S3Config {
-    /// Reads `s3://bucket/prefix/` and the AWS variables; `endpoint`
-    /// (from `--s3-endpoint`) wins over `AWS_ENDPOINT_URL`.
+    /// Reads `s3://bucket/prefix/[?endpoint=URL]` and the AWS variables.
+    /// The endpoint the destination names wins; else `endpoint` (from
+    /// `--s3-endpoint`), else `AWS_ENDPOINT_URL`. One that differs from the
+    /// destination's own is refused, not silently overridden.
     pub fn from_env(spec: &str, endpoint: Option<&str>) -> Result<S3Config> {
         let bad = |reason: String| Error::BadDestination {
             spec: spec.to_owned(),
             reason,
         };
+        let named = endpoint_in(spec)?;
         let rest = spec
             .strip_prefix("s3://")
             .ok_or_else(|| bad("an S3 destination starts with s3://".into()))?;
+        let rest = rest.split('?').next().unwrap_or_default();
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(bad("no bucket name".into()));
@@ -72,12 +103,24 @@ impl S3Config {
         let region = var("AWS_REGION")
             .or_else(|| var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".into());
-        let endpoint = endpoint
+        let asked = endpoint
             .map(str::to_owned)
-            .or_else(|| var("AWS_ENDPOINT_URL"))
-            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
-        let endpoint =
-            Url::parse(&endpoint).map_err(|e| bad(format!("bad endpoint {endpoint:?}: {e}")))?;
+            .or_else(|| var("AWS_ENDPOINT_URL"));
+        let endpoint = match (named, asked) {
+            (Some(named), Some(asked)) if Url::parse(&asked).ok().as_ref() != Some(&named) => {
+                return Err(bad(format!(
+                    "the destination names its endpoint {named}; --s3-endpoint or \
+                     AWS_ENDPOINT_URL ({}) cannot change it",
+                    crate::error::redact(&asked)
+                )));
+            }
+            (Some(named), _) => named,
+            (None, asked) => {
+                let endpoint =
+                    asked.unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+                Url::parse(&endpoint).map_err(|e| bad(format!("bad endpoint {endpoint:?}: {e}")))?
+            }
+        };
         let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
         else {
             return Err(bad(
@@ -309,9 +352,9 @@ impl S3Destination {
         let answer = text(response, &url).await?;
         if answer.contains("<Error>") {
             return Err(Error::HttpStatus {
-                url: url.to_string(),
+                url: crate::error::redact(url.as_str()),
                 status: 500,
-                body: answer,
+                body: crate::error::redact(&answer),
                 retry_after: None,
             });
         }
@@ -569,7 +612,7 @@ fn load(ctx: &UploadContext) -> Option<Saved> {
 
 fn protocol(url: &Url, reason: String) -> Error {
     Error::Protocol {
-        url: url.to_string(),
+        url: crate::error::redact(url.as_str()),
         reason,
     }
 }
@@ -692,6 +735,22 @@ mod tests {
             ("", "http://127.0.0.1:9000/")
         );
         assert!(S3Config::from_env("s3:///x", None).is_err());
+        // An endpoint in the destination is part of it.
+        let c = S3Config::from_env("s3://b/p/?endpoint=http://127.0.0.1:9000", None).unwrap();
+        assert_eq!(
+            (c.prefix.as_str(), c.endpoint.as_str()),
+            ("p/", "http://127.0.0.1:9000/")
+        );
+        let c = S3Config::from_env(
+            "s3://b/p/?endpoint=http://127.0.0.1:9000",
+            Some("http://127.0.0.1:9000/"),
+        )
+        .unwrap();
+        assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:9000/");
+        let err = S3Config::from_env("s3://b/p/?endpoint=http://127.0.0.1:9000", Some("http://x"))
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot change it"), "{err}");
+        assert!(S3Config::from_env("s3://b/?region=x", None).is_err());
         std::env::remove_var("AWS_SECRET_ACCESS_KEY");
         let err = S3Config::from_env("s3://b/", None).unwrap_err();
         assert!(err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
