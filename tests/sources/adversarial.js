@@ -94,8 +94,8 @@ export default {
       }
     });
     await attempt("unknownAction", async () => {
-      await actions.getFile.call(null, "not-a-uuid");
-      return "getFile of garbage answered";
+      await actions.removeFile.call(null, "not-a-uuid");
+      return "removeFile of garbage answered";
     });
     results.done = true;
     show();
