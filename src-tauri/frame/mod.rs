@@ -11,6 +11,8 @@ use satchel_core::{SourceFile, SourceRegistry};
 
 pub const SCHEME: &str = "satchel-source";
 const SHIM: &str = include_str!("shim.js");
+/// The picker's look for the source's own elements; the source's styles win.
+const BASE_CSS: &str = include_str!("base.css");
 
 /// The URL a source's frame is loaded from.
 pub fn frame_url(id: u32) -> String {
@@ -62,16 +64,18 @@ pub fn document(
         }
     }
     let csp = content_security_policy(nonce, file);
+    // The code and how to load it (a module, or a classic script and the
+    // top-level names it may keep its source object in).
+    let embedded = serde_json::json!({ "code": code, "load": satchel_core::source_form(&code) });
     // JSON inside <script type=application/json>: "</" must not end the element.
-    let embedded = serde_json::to_string(&code)
+    let embedded = serde_json::to_string(&embedded)
         .map_err(|e| e.to_string())?
         .replace("</", "<\\/");
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\
          <meta name=\"referrer\" content=\"no-referrer\">\
-         <style>html,body{{margin:0;font-family:system-ui,sans-serif;color-scheme:light dark}}\
-         #satchel-mount{{padding:1rem}}</style></head>\
+         <style id=\"satchel-base\">{BASE_CSS}</style></head>\
          <body><div id=\"satchel-mount\"></div>\
          <script type=\"application/json\" id=\"satchel-source\">{embedded}</script>\
          <script nonce=\"{nonce}\">{SHIM}</script></body></html>"

@@ -4,7 +4,7 @@
 //
 // Protocol (all messages carry `satchel: 1`; the host knows the sender by its
 // window, so nothing here can claim to be another source):
-//   frame → host  {kind:"loaded", descriptor:{name,label,icon}}
+//   frame → host  {kind:"loaded", descriptor:{name?,label,icon?}}
 //                 {kind:"failed", stage:"load"|"mount", message}
 //                 {kind:"call", id, action, args}     an action request
 //                 {kind:"chunk", id, spool, offset, data:ArrayBuffer}
@@ -13,7 +13,8 @@
 //                 {kind:"view", view:{fileList,count,config}}
 //                 {kind:"reply", id, ok:true, value} / {kind:"reply", id, ok:false, error:{kind,message}}
 // The host sends "view" before the "reply" of an action that changed it, so
-// `actions.count` is current when that action's promise resolves.
+// `actions.count` is current when that action's promise resolves; addCustomUrl
+// and removeFile change `fileList` and `count` at once, undone if refused.
 (() => {
   "use strict";
   // WebKitGTK hands every frame the page's script message handlers
@@ -54,39 +55,121 @@
   let mounted = false;
   let wanted = false; // the host asked to mount, maybe before the source loaded
 
-  const call = (action, args) =>
+  // Requests go out a few at a time and the rest wait here, in order, so a
+  // non-awaited loop of calls is queued like Filestack's picker queues it,
+  // not refused. Only a real flood (more than MAX_QUEUED waiting) is refused
+  // at once; the host keeps its own, larger bound for frames that skip this.
+  const MAX_SENT = 16;
+  const MAX_QUEUED = 1000;
+  const queued = [];
+  let sent = 0;
+
+  function pump() {
+    while (sent < MAX_SENT && queued.length > 0) {
+      const { message, transfer } = queued.shift();
+      sent++;
+      post(message, transfer);
+    }
+  }
+
+  // Raw-file steps; any other action means the source goes on with its own
+  // flow, so it is not sent to the summary behind its back.
+  const RAW_STEPS = new Set(["addRawBegin", "addRawFinish", "addRawAbort"]);
+
+  const request = (message, transfer, onSettled) =>
     new Promise((resolve, reject) => {
+      if (message.kind === "call" && !RAW_STEPS.has(message.action)) rawLanded = false;
+      if (queued.length >= MAX_QUEUED) {
+        onSettled?.();
+        reject(new Error(`too many requests waiting (more than ${MAX_QUEUED}); await some before sending more`));
+        return;
+      }
       const id = nextId++;
-      pending.set(id, { resolve, reject });
-      post({ kind: "call", id, action, args });
+      const settle = (fn) => (value) => {
+        sent--;
+        onSettled?.();
+        fn(value);
+        pump();
+      };
+      pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      queued.push({ message: { ...message, id }, transfer });
+      pump();
     });
 
-  const sendChunk = (spool, offset, data) =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      post({ kind: "chunk", id, spool, offset, data }, [data]);
-    });
+  const call = (action, args, onSettled) => request({ kind: "call", action, args }, undefined, onSettled);
+  const sendChunk = (spool, offset, data) => request({ kind: "chunk", spool, offset, data }, [data]);
+
+  // Changes a source made that Rust has not answered yet: `fileList` and
+  // `count` show them at once (Filestack's picker changes its list before
+  // the call returns), and a refusal undoes them when the reply comes.
+  const unconfirmed = new Map();
+  let nextChange = 1;
+
+  function current() {
+    let fileList = view.fileList;
+    let count = view.count;
+    for (const change of unconfirmed.values()) {
+      if (change.add) {
+        fileList = [...fileList, change.add];
+        count++;
+      } else if (fileList.some((f) => f.uuid === change.remove)) {
+        fileList = fileList.filter((f) => f.uuid !== change.remove);
+        count--;
+      }
+    }
+    return { fileList, count };
+  }
+
+  function tentatively(change, action, args) {
+    const key = nextChange++;
+    unconfirmed.set(key, change);
+    return call(action, args, () => unconfirmed.delete(key));
+  }
+
+  // The seed: addRawFile adds "and goto summary view". Once no raw file the
+  // source started is still arriving (checked a task later, so an awaited
+  // loop of addRawFile calls lands every file first), and the source asked
+  // for nothing else since, the summary is shown.
+  let rawArriving = 0;
+  let rawLanded = false;
+  function rawSettled(landed) {
+    rawArriving--;
+    rawLanded ||= landed;
+    setTimeout(() => {
+      if (rawArriving === 0 && rawLanded && mounted) {
+        rawLanded = false;
+        call("showSummaryView").catch(() => {});
+      }
+    }, 0);
+  }
 
   const optionalHeaders = (headers) => (headers == null ? undefined : { ...headers });
 
   async function addRawFile(file) {
     if (!(file instanceof Blob)) throw new TypeError("addRawFile expects a File or Blob");
-    const begun = await call("addRawBegin", {
-      name: typeof file.name === "string" ? file.name : undefined,
-      type: file.type || undefined,
-      size: file.size,
-    });
+    rawArriving++;
+    let landed = false;
     try {
-      // One chunk in flight at a time: memory stays at one chunk whatever the size.
-      for (let offset = 0; offset < file.size; offset += begun.chunk) {
-        const data = await file.slice(offset, offset + begun.chunk).arrayBuffer();
-        await sendChunk(begun.spool, offset, data);
+      const begun = await call("addRawBegin", {
+        name: typeof file.name === "string" ? file.name : undefined,
+        type: file.type || undefined,
+        size: file.size,
+      });
+      try {
+        // One chunk in flight per file: memory stays at one chunk whatever the size.
+        for (let offset = 0; offset < file.size; offset += begun.chunk) {
+          const data = await file.slice(offset, offset + begun.chunk).arrayBuffer();
+          await sendChunk(begun.spool, offset, data);
+        }
+        const added = await call("addRawFinish", { spool: begun.spool });
+        landed = true;
+        return added;
+      } catch (error) {
+        call("addRawAbort", { spool: begun.spool }).catch(() => {});
+        throw error;
       }
-      return await call("addRawFinish", { spool: begun.spool });
-    } catch (error) {
-      call("addRawAbort", { spool: begun.spool }).catch(() => {});
-      throw error;
+    } finally {
+      rawSettled(landed);
     }
   }
 
@@ -98,43 +181,119 @@
     showSummaryView: () => call("showSummaryView"),
     addCustomUrl: (file) => {
       const f = file || {};
-      return call("addCustomUrl", {
+      const args = {
         url: f.url,
         type: f.type,
         filename: f.filename,
         display_name: f.display_name,
         thumbnail: f.thumbnail,
         headers: optionalHeaders(f.headers),
-      });
+      };
+      const shown = {
+        url: String(f.url ?? ""),
+        type: String(f.type ?? ""),
+        filename: String(f.filename ?? ""),
+        display_name: String(f.display_name ?? f.filename ?? ""),
+        thumbnail: String(f.thumbnail ?? ""),
+        size: 0,
+        headers: { ...(f.headers || {}) },
+        uuid: undefined,
+      };
+      return tentatively({ add: shown }, "addCustomUrl", args);
     },
     metadata: (url, headers) => call("metadata", { url: String(url), headers: optionalHeaders(headers) }),
     startUploading: () => call("startUploading"),
-    getFile: (uuid) => call("getFile", { uuid: String(uuid) }),
-    removeFile: (uuid) => call("removeFile", { uuid: String(uuid) }),
+    // Synchronous, as in Filestack's picker (`if (actions.getFile(uuid))`);
+    // `await actions.getFile(uuid)` works too, on the plain value.
+    getFile: (uuid) => {
+      const found = current().fileList.find((f) => f.uuid !== undefined && f.uuid === String(uuid));
+      return found === undefined ? undefined : copy(found);
+    },
+    removeFile: (uuid) => tentatively({ remove: String(uuid) }, "removeFile", { uuid: String(uuid) }),
     get fileList() {
-      return copy(view.fileList);
+      return copy(current().fileList);
     },
     get count() {
-      return view.count;
+      return current().count;
     },
     get config() {
       return copy(view.config);
     },
   });
 
+  const isSource = (value) => value !== null && typeof value === "object" && "label" in value && typeof value.mounted === "function";
+
+  // The one source object among named candidates; none or two are errors
+  // that say where Satchel looked.
+  function pick(candidates, where) {
+    const found = candidates.filter(([, value]) => isSource(value));
+    if (found.length === 1) return found[0][1];
+    if (found.length > 1) {
+      throw new TypeError(`${where} define more than one source object: ${found.map(([n]) => n).join(" and ")}; keep one`);
+    }
+    throw new TypeError(`no source object found: ${where} must define one object with "label" and "mounted" (export default {label, mounted, …}, or const customSource = {…})`);
+  }
+
   function describe(candidate) {
     if (candidate === null || typeof candidate !== "object") {
-      throw new TypeError("the module's default export must be the source object {label, name, icon, mounted, unmounted}");
+      throw new TypeError("the source must be an object {label, name, icon, mounted, unmounted}");
     }
-    for (const field of ["name", "label"]) {
-      if (typeof candidate[field] !== "string") throw new TypeError(`"${field}" must be a string`);
+    if (typeof candidate.label !== "string") throw new TypeError('"label" must be a string');
+    if (candidate.name !== undefined && typeof candidate.name !== "string") throw new TypeError('"name" must be a string');
+    if (candidate.icon !== undefined && typeof candidate.icon !== "string") {
+      throw new TypeError('"icon" must be a string: inline SVG, a data:image URL or a file name beside the source');
     }
-    if (candidate.icon !== undefined && typeof candidate.icon !== "string") throw new TypeError('"icon" must be an SVG string');
     if (typeof candidate.mounted !== "function") throw new TypeError('"mounted" must be a function (element, actions)');
     if (candidate.unmounted !== undefined && typeof candidate.unmounted !== "function") {
       throw new TypeError('"unmounted" must be a function (element)');
     }
     return { name: candidate.name, label: candidate.label, icon: candidate.icon };
+  }
+
+  // An ES module: its default export, else the one named export that is a source.
+  async function loadModule(url) {
+    const module = await import(url);
+    if (module.default !== undefined) return module.default;
+    return pick(Object.entries(module), "the module's exports");
+  }
+
+  // A classic script (the seed's `const customSource = {…}`): its top-level
+  // bindings are not properties of window, so a line appended to the same
+  // script reads the names Rust found in it.
+  function loadScript(code, bindings) {
+    const key = "__satchelCandidates";
+    const read = bindings.map((n) => `[${JSON.stringify(n)}, typeof ${n} === "undefined" ? undefined : ${n}]`).join(",");
+    const url = URL.createObjectURL(new Blob([`${code}\n;self.${key} = [${read}];\n`], { type: "text/javascript" }));
+    return new Promise((resolve, reject) => {
+      let thrown = null;
+      const onError = (event) => {
+        if (event.filename === url && thrown === null) thrown = event.error || new Error(event.message);
+      };
+      window.addEventListener("error", onError);
+      const script = document.createElement("script");
+      script.src = url;
+      const done = () => {
+        window.removeEventListener("error", onError);
+        URL.revokeObjectURL(url);
+        script.remove();
+      };
+      script.onload = () => {
+        done();
+        if (thrown !== null) return reject(thrown);
+        const candidates = self[key] || [];
+        delete self[key];
+        try {
+          resolve(pick(candidates, "the script's top-level names"));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      script.onerror = () => {
+        done();
+        reject(new Error("the source's script could not be loaded"));
+      };
+      document.head.append(script);
+    });
   }
 
   const messageOf = (error) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -191,11 +350,10 @@
 
   async function load() {
     element = document.getElementById("satchel-mount");
-    const code = JSON.parse(document.getElementById("satchel-source").textContent);
-    const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    const { code, load: how } = JSON.parse(document.getElementById("satchel-source").textContent);
+    const url = how.form === "script" ? null : URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
     try {
-      const module = await import(url);
-      const candidate = module.default;
+      const candidate = url ? await loadModule(url) : await loadScript(code, how.bindings);
       const descriptor = describe(candidate);
       source = candidate;
       post({ kind: "loaded", descriptor });
@@ -203,7 +361,7 @@
     } catch (error) {
       post({ kind: "failed", stage: "load", message: messageOf(error) });
     } finally {
-      URL.revokeObjectURL(url);
+      if (url) URL.revokeObjectURL(url);
     }
   }
 

@@ -125,6 +125,95 @@ fn a_tutorial_style_source_adds_links_fetched_with_headers_at_upload() {
     });
 }
 
+/// Copies a source folder of tests/sources (a source and the files beside
+/// it), filling in `__BASE__`; returns the path of `main` in the copy.
+fn source_folder(env: &Env, folder: &str, main: &str, base: &str) -> Result<String> {
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sources")
+        .join(folder);
+    let to = env.path(folder);
+    fs::create_dir_all(&to)?;
+    for entry in fs::read_dir(&from)? {
+        let entry = entry?;
+        let text = fs::read_to_string(entry.path())?;
+        fs::write(to.join(entry.file_name()), text.replace("__BASE__", base))?;
+    }
+    Ok(to.join(main).to_str().context("utf-8 path")?.to_owned())
+}
+
+#[test]
+fn the_seeds_own_snippet_runs_as_written() {
+    e2e("source_seed_form", async |env| {
+        let server = FileServer::start()?;
+        let seed = source_folder(env, "seed", "seed.js", &server.base)?;
+        let dest = env.path("dest");
+        env.launch(&["--source", &seed, "--to", dest.to_str().context("utf-8")?])
+            .await?;
+        // No name in the source: it is made from the label.
+        let entry = env.find("[data-testid=source-label-in-menu]").await?;
+        ensure!(text(&entry).await? == "LABEL_IN_MENU");
+        // ICON.svg, read from beside the source, drawn in the text colour.
+        let icon = env
+            .find("[data-testid=source-label-in-menu] [data-testid=sidebar-icon]")
+            .await?;
+        ensure!(
+            icon.attr("data-mode").await?.as_deref() == Some("mask"),
+            "a currentColor icon is painted in the sidebar's colour"
+        );
+        let style = icon.attr("style").await?.unwrap_or_default();
+        ensure!(style.contains("data:image/svg+xml"), "{style}");
+
+        open_source(env, "label-in-menu", 0).await?;
+        env.client()?
+            .find(Locator::Css("#seed-add"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.find("[data-testid=summary-view]").await?;
+        env.wait_for_count("[data-testid=summary-view] [data-testid=file]", 1)
+            .await?;
+        env.find("[data-testid=summary-view] [data-testid=upload]")
+            .await?
+            .click()
+            .await?;
+        env.find("[data-testid=upload-finished]").await?;
+        ensure!(fs::read_to_string(dest.join("notes.txt"))? == server::NOTES);
+        Ok(())
+    });
+}
+
+#[test]
+fn raw_files_added_in_loops_all_land_then_the_summary_shows() {
+    e2e("source_raw_loop", async |env| {
+        let server = FileServer::start()?;
+        let raw = source(env, "raw_loop.js", &server.base)?;
+        env.launch(&["--source", &raw]).await?;
+        open_source(env, "rawLoop", 0).await?;
+        env.client()?
+            .find(Locator::Css("#add-raw"))
+            .await?
+            .click()
+            .await?;
+        leave_frame(env).await?;
+        env.find("[data-testid=summary-view]").await?;
+        let files = env
+            .wait_for_count("[data-testid=summary-view] [data-testid=file]", 5)
+            .await?;
+        let mut names = Vec::new();
+        for file in &files {
+            names.push(text(file).await?);
+        }
+        for name in ["loose-0", "loose-1", "loose-2", "awaited-0", "awaited-1"] {
+            ensure!(
+                names.iter().any(|n| n.contains(name)),
+                "{name} missing from {names:?}"
+            );
+        }
+        Ok(())
+    });
+}
+
 #[test]
 fn every_action_works_with_the_seed_shapes() {
     e2e("source_every_action", async |env| {
@@ -245,10 +334,25 @@ fn every_action_works_with_the_seed_shapes() {
             got["url"] == format!("{}/files/notes.txt", server.base),
             "{got}"
         );
+        // getFile is synchronous: an unknown uuid is undefined, as in Filestack's.
         ensure!(
-            r["getFileUnknown"]["ok"] == false,
+            r["getFileUnknown"]["ok"] == true && r["getFileUnknown"]["value"].is_null(),
             "{}",
             r["getFileUnknown"]
+        );
+        let sync = ok("syncPatterns")?;
+        ensure!(
+            sync["countRightAway"] == sync["before"].as_u64().unwrap_or(99) + 1
+                && sync["foundSynchronously"] == true
+                && sync["countWhileWaiting"] == sync["countRightAway"].as_u64().unwrap_or(99) + 1
+                && sync["countAfterRefusal"] == sync["countRightAway"]
+                && sync["countRightAfterRemove"] == sync["before"]
+                && sync["gone"] == true,
+            "{sync}"
+        );
+        ensure!(
+            sync["refusal"].as_str().is_some_and(|e| e.contains("ftp")),
+            "{sync}"
         );
         ensure!(
             ok("fileList")? == &serde_json::json!(["generated.bin", "report.pdf", "notes.txt"])
@@ -308,8 +412,9 @@ fn broken_sources_say_what_is_wrong_and_the_others_keep_working() {
         let mut args = vec!["--source".to_owned(), links];
         let broken = [
             ("broken_syntax.js", "SyntaxError"),
-            ("broken_fields.js", "\"name\" must be a string"),
+            ("broken_fields.js", "\"mounted\" must be a function"),
             ("broken_types.js", "letters, digits"),
+            ("two_sources.js", "customSource and otherSource"),
             ("broken_mount.js", "the API key is missing"),
         ];
         for (file, _) in broken {

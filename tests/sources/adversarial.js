@@ -157,8 +157,8 @@ export default {
       return handler && typeof handler.postMessage === "function" ? "window.webkit.messageHandlers.ipc.postMessage is there" : "";
     });
     await attempt("unknownAction", async () => {
-      await actions.getFile.call(null, "not-a-uuid");
-      return "getFile of garbage answered";
+      await actions.removeFile.call(null, "not-a-uuid");
+      return "removeFile of garbage answered";
     });
     results.done = true;
     show();

@@ -1,4 +1,5 @@
-// Broken on purpose: no name, and mounted is not a function.
+// Broken on purpose: mounted is not a function (a missing name is fine:
+// it is made from the label).
 export default {
   label: "Broken fields",
   mounted: "not a function",

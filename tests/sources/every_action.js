@@ -68,6 +68,32 @@ export default {
       await actions.removeFile(results.fetchAndAddUrl.value.file.uuid);
       return { countAfter: actions.count, list: actions.fileList.map((f) => f.filename) };
     });
+    // Filestack's call patterns: addCustomUrl changes count before it
+    // returns (undone if refused), and getFile answers synchronously.
+    await record("syncPatterns", async () => {
+      const before = actions.count;
+      const adding = actions.addCustomUrl({ url: `${BASE}/files/mountains.png`, type: "image/png", filename: "sync.png" });
+      const countRightAway = actions.count;
+      const file = await adding;
+      const found = actions.getFile(file.uuid);
+      const refusing = actions.addCustomUrl({ url: "ftp://example.com/x", type: "text/plain", filename: "refused.txt" });
+      const countWhileWaiting = actions.count;
+      const refusal = await refusing.then(() => "accepted", (error) => error.message);
+      const countAfterRefusal = actions.count;
+      const removing = actions.removeFile(file.uuid);
+      const countRightAfterRemove = actions.count;
+      await removing;
+      return {
+        before,
+        countRightAway,
+        foundSynchronously: found !== undefined && typeof found.then !== "function" && found.filename === "sync.png",
+        countWhileWaiting,
+        refusal,
+        countAfterRefusal,
+        countRightAfterRemove,
+        gone: actions.getFile(file.uuid) === undefined,
+      };
+    });
     results.done = true;
     show();
   },

@@ -37,7 +37,8 @@ export default {
 
     // Every request at once, none awaited before the next is sent.
     const started = performance.now();
-    const all = Promise.allSettled(Array.from({ length: FLOOD }, () => actions.getFile("not-a-uuid")));
+    // (removeFile: getFile answers from the frame's own copy, sending nothing.)
+    const all = Promise.allSettled(Array.from({ length: FLOOD }, () => actions.removeFile("not-a-uuid")));
     const settled = await within(60000, all);
     if (settled === "timed out") {
       results.flood = { sent: FLOOD, answered: "replies went missing" };
@@ -46,7 +47,8 @@ export default {
       results.flood = {
         sent: FLOOD,
         answered: settled.length,
-        // Refused by the host's bound, or performed (and refused by Rust: not a uuid).
+        // Refused by the frame's queue bound (or the host's), or performed
+        // (and refused by Rust: not a uuid).
         busy: refused(/too many requests/),
         performed: refused(/not a file uuid/),
         ms: Math.round(performance.now() - started),

@@ -38,6 +38,8 @@ mod result;
 mod retry;
 mod scan;
 mod source_api;
+mod source_code;
+mod source_icon;
 mod sources;
 mod spool;
 mod thumbnail;
@@ -73,8 +75,11 @@ pub use record::{
 pub use result::{FailedFile, UploadDone, UploadedFile};
 pub use retry::RetryPolicy;
 pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
+pub use source_code::{source_form, SourceForm};
+pub use source_icon::Icon;
 pub use sources::{
-    parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry,
+    name_from_label, parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile,
+    SourceRegistry,
 };
 pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;

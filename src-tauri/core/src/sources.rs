@@ -11,7 +11,7 @@ use crate::{Error, Result, LOCAL_SOURCE};
 const RESERVED: &[&str] = &[LOCAL_SOURCE, crate::LINK_SOURCE, "local"];
 const MAX_LABEL: usize = 64;
 const MAX_NAME: usize = 64;
-const MAX_ICON: usize = 64 * 1024;
+use crate::source_icon::{Icon, MAX_ICON};
 
 /// A source file to load, and what it may reach.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,40 +38,53 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Descriptor {
-    pub name: String,
+    /// Filestack's key for `fromSources`; derived from `label` when the
+    /// source leaves it out (the seed's own snippet has none).
+    #[serde(default)]
+    pub name: Option<String>,
     pub label: String,
     #[serde(default)]
     pub icon: Option<String>,
 }
 
 impl Descriptor {
+    /// The name the source acts as: its own, else one made from its label.
+    pub fn name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| name_from_label(&self.label))
+    }
+
     /// Checks the seed's rules: `name` a unique key without spaces or special
-    /// characters, `label` a short string, `icon` an SVG string.
+    /// characters, `label` a short string, `icon` a short string.
     pub fn validate(&self, file: &str) -> Result<()> {
         let bad = |reason: String| Error::BadSource {
             file: file.to_owned(),
             reason,
         };
-        let name_ok = !self.name.is_empty()
-            && self.name.len() <= MAX_NAME
-            && self
-                .name
+        if self.label.trim().is_empty() || self.label.chars().count() > MAX_LABEL {
+            return Err(bad(format!("label must be 1-{MAX_LABEL} characters")));
+        }
+        let name = self.name();
+        let name_ok = !name.is_empty()
+            && name.len() <= MAX_NAME
+            && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !name_ok {
+            let hint = if self.name.is_none() {
+                " (made from the label; give the source a name)"
+            } else {
+                ""
+            };
             return Err(bad(format!(
-                "name {:?} must be 1-{MAX_NAME} letters, digits, '_' or '-'",
-                self.name
+                "name {name:?} must be 1-{MAX_NAME} letters, digits, '_' or '-'{hint}"
             )));
         }
-        if RESERVED.contains(&self.name.as_str()) {
+        if RESERVED.contains(&name.as_str()) {
             return Err(bad(format!(
-                "name {:?} is reserved for a built-in source",
-                self.name
+                "name {name:?} is reserved for a built-in source"
             )));
-        }
-        if self.label.trim().is_empty() || self.label.chars().count() > MAX_LABEL {
-            return Err(bad(format!("label must be 1-{MAX_LABEL} characters")));
         }
         if let Some(icon) = &self.icon {
             if icon.len() > MAX_ICON {
@@ -80,14 +93,20 @@ impl Descriptor {
         }
         Ok(())
     }
+}
 
-    /// The icon when it is an inline SVG; anything else (a file name, a URL)
-    /// cannot be shown safely and is dropped for the default icon.
-    pub fn svg_icon(&self) -> Option<&str> {
-        self.icon
-            .as_deref()
-            .filter(|i| i.trim_start().starts_with("<svg") || i.trim_start().starts_with("<?xml"))
+/// A name for a source that has none: its label in lowercase letters, digits
+/// and `-` ("LABEL_IN_MENU" becomes "label-in-menu", "Team files" "team-files").
+pub fn name_from_label(label: &str) -> String {
+    let mut name = String::new();
+    for c in label.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
     }
+    name.trim_end_matches('-').chars().take(MAX_NAME).collect()
 }
 
 /// Checks an origin a source may connect to: `scheme://host[:port]`, http(s).
@@ -112,7 +131,7 @@ mod tests {
 
     fn desc(name: &str, label: &str) -> Descriptor {
         Descriptor {
-            name: name.into(),
+            name: Some(name.into()),
             label: label.into(),
             icon: None,
         }
@@ -130,12 +149,16 @@ mod tests {
     }
 
     #[test]
-    fn only_inline_svg_icons_are_shown() {
-        let mut d = desc("a", "A");
-        d.icon = Some("<svg viewBox='0 0 1 1'/>".into());
-        assert!(d.svg_icon().is_some());
-        d.icon = Some("ICON.svg".into());
-        assert!(d.svg_icon().is_none());
+    fn a_missing_name_is_made_from_the_label() {
+        let mut d = desc("x", "LABEL_IN_MENU");
+        d.name = None;
+        assert_eq!(d.name(), "label-in-menu");
+        assert!(d.validate("s.js").is_ok());
+        assert_eq!(name_from_label("  Team files (EU) "), "team-files-eu");
+        assert_eq!(name_from_label("Ünïcode Fotos"), "n-code-fotos");
+        d.label = "★★★".into();
+        let err = d.validate("s.js").unwrap_err().to_string();
+        assert!(err.contains("give the source a name"), "{err}");
     }
 
     #[test]
@@ -166,7 +189,10 @@ pub struct SourceEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
+    pub icon: Option<Icon>,
+    /// Why the source's icon is not shown (the default one is), when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -203,6 +229,7 @@ impl SourceRegistry {
                 name: None,
                 label: None,
                 icon: None,
+                icon_error: None,
                 error: None,
             })
             .collect();
@@ -243,11 +270,20 @@ impl SourceRegistry {
             return Err(Error::BadRequest(format!("source {id} already reported")));
         }
         let outcome = self.check(&entry.file, descriptor_json);
+        let path = self.file(id)?.path.clone();
         let slot = &mut self.entries[id as usize];
         match outcome {
             Ok(d) => {
-                slot.icon = d.svg_icon().map(str::to_owned);
-                slot.name = Some(d.name);
+                match d
+                    .icon
+                    .as_deref()
+                    .map(|raw| crate::source_icon::resolve(raw, &path))
+                {
+                    Some(Ok(icon)) => slot.icon = Some(icon),
+                    Some(Err(why)) => slot.icon_error = Some(why),
+                    None => {}
+                }
+                slot.name = Some(d.name());
                 slot.label = Some(d.label);
                 Ok(slot.clone())
             }
@@ -365,14 +401,15 @@ impl SourceRegistry {
                 reason: e.to_string(),
             })?;
         d.validate(file)?;
+        let name = d.name();
         if self
             .entries
             .iter()
-            .any(|e| e.name.as_deref() == Some(&d.name))
+            .any(|e| e.name.as_deref() == Some(&name))
         {
             return Err(Error::BadSource {
                 file: file.to_owned(),
-                reason: format!("another source is already named {:?}", d.name),
+                reason: format!("another source is already named {name:?}"),
             });
         }
         Ok(d)

@@ -58,7 +58,10 @@ export interface SourceEntry {
   file: string;
   name?: string;
   label?: string;
-  icon?: string;
+  /** A data: URL Rust made safe; monochrome icons are painted in the text colour. */
+  icon?: { url: string; monochrome: boolean };
+  /** Why the source's own icon is not shown, when it is not. */
+  iconError?: string;
   error?: string;
 }
 
