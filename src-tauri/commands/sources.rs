@@ -79,6 +79,12 @@ pub async fn source_action(
 ) -> Result<ActionReply> {
     let name = state.source_name(source)?;
     let reply = actions::perform(&state.picker, &name, &request).await?;
+    if let Some(link) = &reply.open {
+        // The desktop's URL handler (xdg-open, which honours $BROWSER, or
+        // GIO): never the webview, so a source cannot navigate the picker.
+        open::that_detached(link)
+            .map_err(|e| Error::Open(format!("{link} in the browser: {e}")))?;
+    }
     if reply.effect == Some(Effect::StartUpload) {
         crate::commands::upload::spawn_upload(&state);
     } else if reply.value.get("uuid").is_some() {

@@ -348,6 +348,70 @@
     }
   });
 
+  // Something the source tried that Satchel does not do, said in the
+  // source's own pane (above its view) as well as thrown to its code.
+  function notice(text) {
+    let box = document.getElementById("satchel-notice");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "satchel-notice";
+      box.setAttribute("role", "alert");
+      document.body.prepend(box);
+    }
+    box.textContent = text;
+  }
+
+  // Links out: an http(s) page opens in the system browser (Rust checks the
+  // URL again and hands it to the desktop); the frame never navigates and
+  // never opens a window of its own.
+  function openOutside(raw) {
+    let url;
+    try {
+      url = new URL(String(raw));
+    } catch (_) {
+      throw new TypeError(`cannot open ${JSON.stringify(String(raw))}: give an absolute http(s) URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TypeError(`cannot open a ${url.protocol} link: only http and https pages open, in the system browser`);
+    }
+    call("openLink", { url: url.href }).catch((error) => notice(`Could not open ${url.href}: ${error.message}`));
+  }
+
+  window.open = function open(url) {
+    if (navigator.userActivation && !navigator.userActivation.isActive) {
+      const text = "window.open works only in answer to a click";
+      notice(text);
+      throw new DOMException(text, "NotAllowedError");
+    }
+    openOutside(url);
+    // The page is in the browser, not a window this frame could script.
+    return null;
+  };
+
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+    if (!link || event.defaultPrevented) return;
+    const target = (link.getAttribute("target") || "").toLowerCase();
+    if (target === "" || target === "_self") return; // stays in the frame: its policy decides
+    event.preventDefault();
+    if (!event.isTrusted) return;
+    try {
+      openOutside(link.href);
+    } catch (error) {
+      notice(error.message);
+    }
+  });
+
+  // The sandbox has no modal dialogs: without this they would silently do
+  // nothing. They fail loudly instead, in the pane and to the code.
+  for (const name of ["alert", "confirm", "prompt", "print"]) {
+    window[name] = function () {
+      const text = `${name}() is not available to a custom source in Satchel: show the message in your own view`;
+      notice(text);
+      throw new Error(text);
+    };
+  }
+
   async function load() {
     element = document.getElementById("satchel-mount");
     const { code, load: how } = JSON.parse(document.getElementById("satchel-source").textContent);

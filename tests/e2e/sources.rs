@@ -215,6 +215,97 @@ fn raw_files_added_in_loops_all_land_then_the_summary_shows() {
 }
 
 #[test]
+fn forms_links_out_and_dialogs_work_as_web_code_expects() {
+    e2e("source_real_world", async |env| {
+        let server = FileServer::start()?;
+        let real = source(env, "real_world.js", &server.base)?;
+        // The system browser: xdg-open honours $BROWSER when no desktop runs;
+        // this one notes what it was asked to open (a stand-in: no browser here).
+        let opened = env.path("browser.txt");
+        let browser = env.path("browser.sh");
+        fs::write(
+            &browser,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                opened.display()
+            ),
+        )?;
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&browser)
+            .status()?;
+        env.set_app_var("BROWSER", browser.to_str().context("utf-8")?);
+        env.launch(&["--source", &real]).await?;
+        open_source(env, "realWorld", 0).await?;
+        let client = env.client()?;
+        for id in [
+            "#search-go",
+            "#post-go",
+            "#open-help",
+            "#docs",
+            "#open-bad",
+            "#dialogs",
+        ] {
+            client.find(Locator::Css(id)).await?.click().await?;
+        }
+        let r = result_with(env, "#out", "alert").await?;
+        ensure!(
+            r["searched"] == "mountains",
+            "the search form's submit event: {r}"
+        );
+        ensure!(r["postSubmitted"] == true, "{r}");
+        ensure!(r["opened"] == "returned null", "{r}");
+        for key in ["fileLink", "scriptLink"] {
+            ensure!(
+                r[key]
+                    .as_str()
+                    .is_some_and(|m| m.contains("only http and https")),
+                "{key}: {r}"
+            );
+        }
+        for key in ["alert", "confirm"] {
+            ensure!(
+                r[key]
+                    .as_str()
+                    .is_some_and(|m| m.contains("not available to a custom source")),
+                "{key}: {r}"
+            );
+        }
+        let notice = text(&client.find(Locator::Css("#satchel-notice")).await?).await?;
+        ensure!(notice.contains("not available"), "{notice:?}");
+        // The frame never navigated, and the form never reached the server.
+        let location = client.execute("return location.href", vec![]).await?;
+        ensure!(
+            location
+                .as_str()
+                .is_some_and(|l| l.starts_with("satchel-source://")),
+            "{location}"
+        );
+        ensure!(server.seen("/posted").is_empty(), "a form posted out");
+        leave_frame(env).await?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let asked = loop {
+            let asked = fs::read_to_string(&opened).unwrap_or_default();
+            if asked.contains("https://help.example.com/sign-in?from=satchel")
+                && asked.contains("https://docs.example.com/sources#links")
+            {
+                break asked;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the browser was asked for {asked:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        ensure!(
+            asked.lines().count() == 2,
+            "only the two web pages: {asked:?}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn every_action_works_with_the_seed_shapes() {
     e2e("source_every_action", async |env| {
         let server = FileServer::start()?;

@@ -5,7 +5,9 @@
 //!
 //! Wire format: `{"action": "<name>", "args": {…}}`, where the names are the
 //! seed's (`fetchAndAddUrl`, `addCustomUrl`, …) plus the three steps of
-//! `addRawFile` (`addRawBegin`, chunks over the raw channel, `addRawFinish`).
+//! `addRawFile` (`addRawBegin`, chunks over the raw channel, `addRawFinish`),
+//! and `openLink`, which the frame's `window.open` and `target="_blank"`
+//! links send to have an http(s) page opened in the system browser.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -34,6 +36,13 @@ pub enum Request {
     StartUploading,
     GetFile(FileRef),
     RemoveFile(FileRef),
+    OpenLink(LinkArgs),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkArgs {
+    pub url: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +107,10 @@ pub struct Reply {
     pub value: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
+    /// A checked http(s) link for the app to open in the system browser;
+    /// never sent back to the frame.
+    #[serde(skip)]
+    pub open: Option<String>,
 }
 
 /// Decodes a request without acting on it.
@@ -117,6 +130,7 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
     let answer = |value: Value| Reply {
         value,
         effect: None,
+        open: None,
     };
     Ok(match request {
         Request::AddRawBegin(begin) => answer(json(&picker.raw_begin(source, begin)?)),
@@ -134,6 +148,7 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
         Request::ShowSummaryView => Reply {
             value: Value::Null,
             effect: Some(Effect::ShowSummary),
+            open: None,
         },
         Request::AddCustomUrl(file) => answer(json(&picker.add_custom_url(source, file)?)),
         Request::Metadata(args) => {
@@ -143,13 +158,43 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
         Request::StartUploading => Reply {
             value: Value::Null,
             effect: Some(Effect::StartUpload),
+            open: None,
         },
         Request::GetFile(r) => answer(json(&picker.source_file(source, parse_uuid(&r.uuid)?)?)),
         Request::RemoveFile(r) => {
             picker.remove_for_source(source, parse_uuid(&r.uuid)?)?;
             answer(Value::Null)
         }
+        Request::OpenLink(link) => Reply {
+            value: Value::Null,
+            effect: None,
+            open: Some(external_link(&link.url)?),
+        },
     })
+}
+
+/// Longest link a source may have opened.
+const MAX_LINK: usize = 8 * 1024;
+
+/// Checks a link a source wants opened in the system browser: an absolute
+/// http or https URL, nothing else (`file:`, `javascript:`, custom schemes
+/// would reach the disk or other programs).
+pub fn external_link(raw: &str) -> Result<String> {
+    let bad = |reason: String| Error::BadUrl {
+        url: truncate(raw),
+        reason,
+    };
+    if raw.len() > MAX_LINK {
+        return Err(bad(format!("a link may be at most {MAX_LINK} bytes")));
+    }
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url.to_string()),
+        "http" | "https" => Err(bad("the link has no host".into())),
+        other => Err(bad(format!(
+            "only http and https links open in the browser; {other}: is refused"
+        ))),
+    }
 }
 
 fn parse_uuid(raw: &str) -> Result<Uuid> {
@@ -169,6 +214,34 @@ fn json<T: Serialize>(value: &T) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_links_open_in_the_browser() {
+        assert_eq!(
+            external_link("https://help.example.com/a?b=1").unwrap(),
+            "https://help.example.com/a?b=1"
+        );
+        assert!(external_link("http://127.0.0.1:8080/").is_ok());
+        for refused in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "tauri://localhost/",
+            "satchel://open?maxFiles=1",
+            "mailto:a@b.c",
+            "relative/path",
+            "https://",
+        ] {
+            let err = external_link(refused).unwrap_err();
+            assert_eq!(err.kind(), "badUrl", "{refused}");
+        }
+        let long = format!("https://example.com/{}", "a".repeat(MAX_LINK));
+        assert!(external_link(&long).is_err());
+        assert!(matches!(
+            decode(r#"{"action":"openLink","args":{"url":"https://x.example"}}"#),
+            Ok(Request::OpenLink(_))
+        ));
+        assert!(decode(r#"{"action":"openLink","args":{"url":"x","target":"_self"}}"#).is_err());
+    }
 
     #[test]
     fn decodes_the_seed_actions() {
