@@ -102,6 +102,12 @@ pub struct PickerArgs {
     #[arg(long = "source-connect", value_name = "ORIGIN")]
     pub source_connect: Vec<String>,
 
+    /// An origin (scheme://host[:port]) the --source files may load scripts
+    /// and style sheets from (a provider's SDK). Repeatable; without it they
+    /// may load none.
+    #[arg(long = "source-script", value_name = "ORIGIN")]
+    pub source_script: Vec<String>,
+
     /// The interface language (e.g. en, de); default: the system's.
     #[arg(long = "lang", value_name = "LANG")]
     pub lang: Option<String>,

@@ -140,6 +140,7 @@ fn take_deep_link(cli: &mut Cli) -> Result<bool, String> {
     cli.picker = PickerArgs {
         sources: cli.picker.sources.clone(),
         source_connect: cli.picker.source_connect.clone(),
+        source_script: cli.picker.source_script.clone(),
         ..from_link
     };
     Ok(true)

@@ -56,6 +56,11 @@ fn from_args(args: &PickerArgs) -> Result<ConfigFile, String> {
         .iter()
         .map(|o| parse_origin(o).map_err(|e| format!("--source-connect: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    let scripts = args
+        .source_script
+        .iter()
+        .map(|o| parse_origin(o).map_err(|e| format!("--source-script: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let max_size = match &args.max_size {
         Some(text) => Some(parse_size(text).map_err(|e| format!("--max-size: {e}"))?),
         None => None,
@@ -66,6 +71,7 @@ fn from_args(args: &PickerArgs) -> Result<ConfigFile, String> {
         .map(|path| SourceSpec::Detailed {
             path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             connect: connect.clone(),
+            scripts: scripts.clone(),
         })
         .collect();
     Ok(ConfigFile {

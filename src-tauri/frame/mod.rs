@@ -29,8 +29,9 @@ pub fn source_id(host: &str) -> Option<u32> {
     host.strip_prefix('s')?.parse().ok()
 }
 
-/// The frame's policy: its nonce-bearing shim and its own blobs may run;
-/// it may connect to the origins it declared and nowhere else.
+/// The frame's policy: its nonce-bearing shim, its own blobs and scripts
+/// from the origins it declared under `scripts` may run (never `eval`); it
+/// may connect to the origins it declared under `connect` and nowhere else.
 pub fn content_security_policy(nonce: &str, file: &SourceFile) -> String {
     let connect = if file.connect.is_empty() {
         "'none'".to_owned()
@@ -38,8 +39,16 @@ pub fn content_security_policy(nonce: &str, file: &SourceFile) -> String {
         file.connect.join(" ")
     };
     let media = format!("data: blob: {}", file.connect.join(" "));
+    let also_scripts = |sources: String| {
+        std::iter::once(sources)
+            .chain(file.scripts.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let script_src = also_scripts(format!("'nonce-{nonce}' blob:"));
+    let style_src = also_scripts("'unsafe-inline'".to_owned());
     format!(
-        "default-src 'none'; script-src 'nonce-{nonce}' blob:; style-src 'unsafe-inline'; \
+        "default-src 'none'; script-src {script_src}; style-src {style_src}; \
          img-src {media}; media-src {media}; font-src data:; connect-src {connect}; \
          frame-src 'none'; child-src 'none'; worker-src 'none'; object-src 'none'; \
          form-action 'none'; base-uri 'none'"
@@ -104,13 +113,21 @@ mod tests {
             pin: None,
             path: "/x.js".into(),
             connect: vec!["https://api.example.com".into()],
+            scripts: vec!["https://apis.google.com".into()],
         };
         let csp = content_security_policy("abc", &file);
         assert!(
             csp.contains("connect-src https://api.example.com;"),
             "{csp}"
         );
-        assert!(csp.contains("script-src 'nonce-abc' blob:;"), "{csp}");
+        assert!(
+            csp.contains("script-src 'nonce-abc' blob: https://apis.google.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("style-src 'unsafe-inline' https://apis.google.com;"),
+            "{csp}"
+        );
         assert!(!csp.contains("'unsafe-eval'"));
         let closed = content_security_policy(
             "n",
@@ -118,9 +135,12 @@ mod tests {
                 pin: None,
                 path: "/x.js".into(),
                 connect: vec![],
+                scripts: vec![],
             },
         );
         assert!(closed.contains("connect-src 'none'"), "{closed}");
+        assert!(closed.contains("script-src 'nonce-n' blob:;"), "{closed}");
+        assert!(closed.contains("style-src 'unsafe-inline';"), "{closed}");
     }
 
     #[test]
@@ -136,6 +156,7 @@ mod tests {
             pin: None,
             path,
             connect: vec![],
+            scripts: vec![],
         }]);
         let (html, _) = document(&registry, 0, "n").unwrap();
         assert_eq!(
@@ -156,6 +177,7 @@ mod tests {
             pin: Some(pin),
             path: path.clone(),
             connect: vec![],
+            scripts: vec![],
         }]);
         assert!(document(&registry, 0, "n").is_ok());
         std::fs::write(&path, "export default {swapped: true}").unwrap();

@@ -349,7 +349,8 @@
   });
 
   // Something the source tried that Satchel does not do, said in the
-  // source's own pane (above its view) as well as thrown to its code.
+  // source's own pane (above its view) as well as thrown to its code; the
+  // last few different ones stay.
   function notice(text) {
     let box = document.getElementById("satchel-notice");
     if (!box) {
@@ -358,8 +359,36 @@
       box.setAttribute("role", "alert");
       document.body.prepend(box);
     }
-    box.textContent = text;
+    if ([...box.children].some((line) => line.textContent === text)) return;
+    const line = document.createElement("p");
+    line.textContent = text;
+    box.append(line);
+    while (box.children.length > 5) box.firstElementChild.remove();
   }
+
+  // What the frame's policy refused, said in the pane with the key that
+  // would allow it, so an integrator knows what to declare.
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const directive = event.effectiveDirective || event.violatedDirective || "";
+    const blocked = event.blockedURI || "";
+    let origin = blocked;
+    try {
+      origin = new URL(blocked).origin;
+    } catch (_) {}
+    let text;
+    if (blocked === "eval") {
+      text = "eval() and new Function() are not allowed in a custom source";
+    } else if (directive.startsWith("form-action")) {
+      text = "forms do not send anything from a custom source: handle the submit event instead";
+    } else if (directive.startsWith("script-src") || directive.startsWith("style-src")) {
+      text = `refused to load ${blocked}: add "${origin}" to this source's "scripts" in the config (or --source-script)`;
+    } else if (/^(connect|img|media)-src/.test(directive)) {
+      text = `refused to reach ${blocked}: add "${origin}" to this source's "connect" in the config (or --source-connect)`;
+    } else {
+      text = `refused by the source's policy (${directive}): ${blocked}`;
+    }
+    notice(text);
+  });
 
   // Links out: an http(s) page opens in the system browser (Rust checks the
   // URL again and hands it to the desktop); the frame never navigates and
@@ -401,6 +430,14 @@
       notice(error.message);
     }
   });
+
+  // eval is off by the frame's policy; WebKit refuses it without telling
+  // the page, so the refusal is said here.
+  window.eval = function () {
+    const text = "eval() and new Function() are not allowed in a custom source";
+    notice(text);
+    throw new EvalError(text);
+  };
 
   // The sandbox has no modal dialogs: without this they would silently do
   // nothing. They fail loudly instead, in the pane and to the code.

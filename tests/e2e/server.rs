@@ -7,6 +7,11 @@ use std::thread;
 
 use tiny_http::{Header, Response, Server};
 
+/// The script `/sdk/*.js` serves: it counts how often it ran.
+pub const SDK: &str = "window.sdkRuns = (window.sdkRuns || 0) + 1;\n";
+/// The style sheet `/sdk/style.css` serves.
+pub const SDK_CSS: &str = ":root { --sdk-styled: yes; }\n";
+
 /// Bytes the server's `/files/mountains.png` serves (a real PNG).
 pub fn png() -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/icons/32x32.png")).expect("the icon exists")
@@ -96,6 +101,11 @@ fn respond(seen: &Seen) -> Response<Cursor<Vec<u8>>> {
     match seen.path.as_str() {
         "/files/mountains.png" => typed(png(), "image/png"),
         "/files/notes.txt" => typed(NOTES.as_bytes().to_vec(), "text/plain"),
+        // A provider's SDK and its style sheet, as a source loads them.
+        "/sdk/loader.js" | "/sdk/pinned.js" | "/sdk/tampered.js" => {
+            typed(SDK.as_bytes().to_vec(), "text/javascript")
+        }
+        "/sdk/style.css" => typed(SDK_CSS.as_bytes().to_vec(), "text/css"),
         "/private/report.pdf" if seen.header("Authorization") == Some("Bearer every") => {
             typed(REPORT.to_vec(), "application/pdf")
         }

@@ -306,6 +306,48 @@ fn forms_links_out_and_dialogs_work_as_web_code_expects() {
 }
 
 #[test]
+fn a_source_loads_scripts_only_from_the_origins_it_declared() {
+    e2e("source_scripts", async |env| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let server = FileServer::start()?;
+        let other = server.base.replace("127.0.0.1", "localhost");
+        let sri = |bytes: &[u8]| {
+            format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+            )
+        };
+        let path = source(env, "sdk_user.js", &server.base)?;
+        let code = fs::read_to_string(&path)?
+            .replace("__OTHER__", &other)
+            .replace("__SRI_OK__", &sri(server::SDK.as_bytes()))
+            .replace("__SRI_BAD__", &sri(b"something else"));
+        fs::write(&path, code)?;
+        env.launch(&["--source", &path, "--source-script", &server.base])
+            .await?;
+        open_source(env, "sdkUser", 0).await?;
+        let r = result_with(env, "#sdk", "done").await?;
+        ensure!(r["declared"] == "loaded" && r["pinned"] == "loaded", "{r}");
+        ensure!(r["tampered"] == "refused", "integrity not honoured: {r}");
+        ensure!(r["undeclared"] == "refused", "{r}");
+        ensure!(r["runs"] == 2, "only the declared, intact scripts ran: {r}");
+        ensure!(
+            r["eval"].as_str().is_some_and(|e| e.starts_with("refused")),
+            "{r}"
+        );
+        ensure!(r["styled"] == "yes", "the declared style sheet: {r}");
+        let notice = text(&env.client()?.find(Locator::Css("#satchel-notice")).await?).await?;
+        ensure!(
+            notice.contains(&format!("add \"{other}\" to this source's \"scripts\""))
+                && notice.contains("eval() and new Function() are not allowed"),
+            "each refusal names the origin and the key: {notice:?}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn every_action_works_with_the_seed_shapes() {
     e2e("source_every_action", async |env| {
         let server = FileServer::start()?;

@@ -104,6 +104,9 @@ pub enum SourceSpec {
         path: PathBuf,
         #[serde(default)]
         connect: Vec<String>,
+        /// Origins the source may load scripts and style sheets from.
+        #[serde(default)]
+        scripts: Vec<String>,
     },
 }
 
@@ -474,18 +477,23 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
         .iter()
         .flatten()
         .map(|spec| {
-            let (source, connect) = match spec {
-                SourceSpec::Path(p) => (p, &[][..]),
-                SourceSpec::Detailed { path, connect } => (path, &connect[..]),
+            let (source, connect, scripts) = match spec {
+                SourceSpec::Path(p) => (p, &[][..], &[][..]),
+                SourceSpec::Detailed {
+                    path,
+                    connect,
+                    scripts,
+                } => (path, &connect[..], &scripts[..]),
+            };
+            let origins = |list: &[String]| -> Result<Vec<String>> {
+                list.iter().map(|o| parse_origin(o)).collect()
             };
             let joined = base.join(source);
             Ok(SourceFile {
                 pin: None,
                 path: std::path::absolute(&joined).unwrap_or(joined),
-                connect: connect
-                    .iter()
-                    .map(|o| parse_origin(o))
-                    .collect::<Result<_>>()?,
+                connect: origins(connect)?,
+                scripts: origins(scripts)?,
             })
         })
         .collect()

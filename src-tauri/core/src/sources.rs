@@ -20,6 +20,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Origins (scheme://host[:port]) the source's own code may connect to.
     pub connect: Vec<String>,
+    /// Origins the source may load scripts and style sheets from (a
+    /// provider's SDK), with `<script src>` and `<link rel=stylesheet>`.
+    pub scripts: Vec<String>,
     /// The SHA-256 (hex) the file must have, when the policy allowed it by
     /// its hash: checked each time the file is read, so a swapped file is refused.
     pub pin: Option<String>,
@@ -424,6 +427,7 @@ mod registry_tests {
         SourceRegistry::new(
             (0..n)
                 .map(|i| SourceFile {
+                    scripts: vec![],
                     path: format!("/s/{i}.js").into(),
                     connect: vec![],
                     pin: None,
