@@ -7,7 +7,7 @@
 //!
 //! `satchel [FILES…]` opens the picker; `satchel upload` and `satchel resume`
 //! run the same pipeline without a window. A file literally named `upload`,
-//! `resume` or `config` is given as `./upload`.
+//! `resume`, `config` or `sources` is given as `./upload`.
 
 use std::path::PathBuf;
 
@@ -151,6 +151,21 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+
+    /// Manage what custom sources keep.
+    #[command(subcommand)]
+    Sources(SourcesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Remove everything a custom source kept in its localStorage
+    /// ($XDG_STATE_HOME/satchel/sources/NAME).
+    Forget {
+        /// The source's name (its `name`, or the one made from its label).
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
 }
 
 /// How to reach a destination besides its address.

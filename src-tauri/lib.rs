@@ -27,7 +27,7 @@ use tauri::http::{header, Response, StatusCode};
 use tauri::{AppHandle, Emitter, Manager, RunEvent, UriSchemeContext, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
 
-use crate::cli::{Cli, Command, ConfigCommand, PickerArgs};
+use crate::cli::{Cli, Command, ConfigCommand, PickerArgs, SourcesCommand};
 use crate::state::{AppState, WebviewEvents};
 
 pub fn main() -> ExitCode {
@@ -62,6 +62,16 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
             eprintln!("satchel: warning: {}", notice.message);
         }
         output::text(&effective.show());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(Command::Sources(SourcesCommand::Forget { name })) = &cli.command {
+        let storage = satchel_core::SourceStorage::default();
+        let forgotten = storage.forget(name).map_err(|e| e.to_string())?;
+        output::text(&if forgotten {
+            format!("forgot what {name} kept\n")
+        } else {
+            format!("{name} kept nothing\n")
+        });
         return Ok(ExitCode::SUCCESS);
     }
     let from_link = take_deep_link(&mut cli)?;
@@ -200,6 +210,7 @@ fn run_window(
             app.manage(AppState {
                 picker,
                 sources,
+                storage: satchel_core::SourceStorage::default(),
                 json,
                 locale,
             });

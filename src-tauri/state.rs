@@ -13,6 +13,8 @@ pub const STATE_EVENT: &str = "satchel://state";
 pub struct AppState {
     pub picker: Arc<Picker>,
     pub sources: Mutex<SourceRegistry>,
+    /// Custom sources' `localStorage`, one folder per source name.
+    pub storage: satchel_core::SourceStorage,
     /// Print the result as JSON on stdout when the app exits.
     pub json: bool,
     /// The language the window speaks (BCP 47).

@@ -2,7 +2,7 @@
 //! each frame's requests, naming the frame by the id it gave it. Rust decides
 //! which source that is; nothing a message claims is believed.
 
-use satchel_core::actions::{self, Effect};
+use satchel_core::actions::{self, Effect, StorageOp};
 use satchel_core::{SidebarItem, SourceEntry, SourceView};
 use serde::Serialize;
 use tauri::ipc::Request;
@@ -78,7 +78,10 @@ pub async fn source_action(
     state: State<'_, AppState>,
 ) -> Result<ActionReply> {
     let name = state.source_name(source)?;
-    let reply = actions::perform(&state.picker, &name, &request).await?;
+    let mut reply = actions::perform(&state.picker, &name, &request).await?;
+    if let Some(op) = reply.storage.take() {
+        reply.value = storage(&state, &name, op)?;
+    }
     if let Some(link) = &reply.open {
         // The desktop's URL handler (xdg-open, which honours $BROWSER, or
         // GIO): never the webview, so a source cannot navigate the picker.
@@ -95,6 +98,18 @@ pub async fn source_action(
         effect: reply.effect,
         view: state.picker.source_view(&name),
     })
+}
+
+/// Performs a source's `localStorage` request on its own storage.
+fn storage(state: &AppState, name: &str, op: StorageOp) -> Result<serde_json::Value> {
+    let storage = &state.storage;
+    match op {
+        StorageOp::Load => return Ok(serde_json::to_value(storage.load(name)?).unwrap_or_default()),
+        StorageOp::Set { key, value } => storage.set(name, key, value)?,
+        StorageOp::Remove { key } => storage.remove(name, &key)?,
+        StorageOp::Clear => storage.clear(name)?,
+    }
+    Ok(serde_json::Value::Null)
 }
 
 /// One chunk of a raw file: the bytes are the body, the rest are headers.

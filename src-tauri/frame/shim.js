@@ -302,6 +302,7 @@
     if (!source || mounted) return;
     mounted = true;
     element.replaceChildren();
+    await loadStorage();
     try {
       await source.mounted(element, actions);
     } catch (error) {
@@ -347,6 +348,97 @@
         break;
     }
   });
+
+  // localStorage and sessionStorage, which a sandboxed frame lacks. Reads
+  // are synchronous, from a copy in the frame; localStorage writes go to
+  // Rust in order (one at a time) and are kept under the source's own name,
+  // so they survive restarts; sessionStorage lives as long as the window
+  // (frames stay loaded until it closes). document.cookie stays empty.
+  const STORAGE_QUOTA = 5 * 1024 * 1024;
+  const bytes = (text) => new TextEncoder().encode(text).length;
+  let storageWrites = Promise.resolve();
+
+  function makeStorage(persist) {
+    const items = new Map();
+    let used = 0;
+    const api = {
+      get length() {
+        return items.size;
+      },
+      key(index) {
+        return [...items.keys()][index] ?? null;
+      },
+      getItem(key) {
+        key = String(key);
+        return items.has(key) ? items.get(key) : null;
+      },
+      setItem(key, value) {
+        key = String(key);
+        value = String(value);
+        const old = items.has(key) ? bytes(key) + bytes(items.get(key)) : 0;
+        const next = used - old + bytes(key) + bytes(value);
+        if (next > STORAGE_QUOTA) {
+          throw new DOMException(`a custom source may keep at most ${STORAGE_QUOTA} bytes in storage`, "QuotaExceededError");
+        }
+        items.set(key, value);
+        used = next;
+        persist("storageSet", { key, value });
+      },
+      removeItem(key) {
+        key = String(key);
+        if (!items.has(key)) return;
+        used -= bytes(key) + bytes(items.get(key));
+        items.delete(key);
+        persist("storageRemove", { key });
+      },
+      clear() {
+        items.clear();
+        used = 0;
+        persist("storageClear");
+      },
+    };
+    const own = (key) => typeof key === "string" && !(key in api);
+    const storage = new Proxy(api, {
+      get: (target, key) => (own(key) ? (target.getItem(key) ?? undefined) : Reflect.get(target, key)),
+      set: (target, key, value) => (own(key) ? (target.setItem(key, value), true) : false),
+      deleteProperty: (target, key) => (own(key) && target.removeItem(key), true),
+      has: (target, key) => key in target || items.has(String(key)),
+      ownKeys: () => [...items.keys()],
+      getOwnPropertyDescriptor: (target, key) =>
+        items.has(String(key))
+          ? { value: items.get(String(key)), writable: true, enumerable: true, configurable: true }
+          : undefined,
+    });
+    const load = (entries) => {
+      items.clear();
+      used = 0;
+      for (const [key, value] of Object.entries(entries || {})) {
+        items.set(key, String(value));
+        used += bytes(key) + bytes(String(value));
+      }
+    };
+    return { storage, load };
+  }
+
+  const local = makeStorage((action, args) => {
+    storageWrites = storageWrites
+      .then(() => call(action, args))
+      .catch((error) => notice(`localStorage was not saved: ${error.message}`));
+  });
+  const session = makeStorage(() => {});
+  Object.defineProperty(window, "localStorage", { value: local.storage, configurable: true, enumerable: true });
+  Object.defineProperty(window, "sessionStorage", { value: session.storage, configurable: true, enumerable: true });
+  Object.defineProperty(document, "cookie", { get: () => "", set: () => {}, configurable: true });
+
+  // Fills localStorage from what Rust kept, before the source's mounted().
+  async function loadStorage() {
+    await storageWrites;
+    try {
+      local.load(await call("storageLoad"));
+    } catch (error) {
+      notice(`localStorage could not be read: ${error.message}`);
+    }
+  }
 
   // Something the source tried that Satchel does not do, said in the
   // source's own pane (above its view) as well as thrown to its code; the

@@ -348,6 +348,67 @@ fn a_source_loads_scripts_only_from_the_origins_it_declared() {
 }
 
 #[test]
+fn local_storage_is_kept_per_source_across_restarts() {
+    e2e("source_storage", async |env| {
+        let server = FileServer::start()?;
+        let keeper = source(env, "keeper.js", &server.base)?;
+        let snoop = source(env, "snoop.js", &server.base)?;
+        // What an earlier run kept: the file a restart reads.
+        let kept = env.path("xdg/state/satchel/sources/keeper/local-storage.json");
+        fs::create_dir_all(kept.parent().context("folder")?)?;
+        fs::write(&kept, r#"{"choice":"light","counter":"41"}"#)?;
+        env.launch(&["--source", &keeper, "--source", &snoop])
+            .await?;
+
+        open_source(env, "keeper", 0).await?;
+        let r = result_with(env, "#kept", "done").await?;
+        ensure!(
+            r["choiceBefore"] == "light",
+            "the earlier run's choice: {r}"
+        );
+        ensure!(r["sessionBefore"].is_null(), "{r}");
+        ensure!(r["keys"] == serde_json::json!(["choice", "counter"]), "{r}");
+        ensure!(r["length"] == 2, "{r}");
+        ensure!(r["cookie"] == "" && r["cookieAfter"] == "", "{r}");
+        ensure!(
+            r["quota"] == "QuotaExceededError" && r["hugeKept"] == false,
+            "{r}"
+        );
+        leave_frame(env).await?;
+
+        open_source(env, "snoop", 1).await?;
+        let snooped = result_with(env, "#snooped", "done").await?;
+        ensure!(
+            snooped["keys"] == serde_json::json!([]) && snooped["choice"].is_null(),
+            "another source's storage was visible: {snooped}"
+        );
+        leave_frame(env).await?;
+
+        // Written through to Rust, in order, privately.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let saved: Value = serde_json::from_slice(&fs::read(&kept)?)?;
+            if saved == serde_json::json!({"choice": "dark", "counter": "42"}) {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "saved: {saved}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        ensure!(fs::metadata(&kept)?.permissions().mode() & 0o777 == 0o600);
+
+        // `satchel sources forget` removes it.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_satchel"))
+            .args(["sources", "forget", "keeper"])
+            .envs(env.app_env()?)
+            .output()?;
+        ensure!(out.status.success(), "{out:?}");
+        ensure!(!kept.exists(), "forget left {}", kept.display());
+        Ok(())
+    });
+}
+
+#[test]
 fn every_action_works_with_the_seed_shapes() {
     e2e("source_every_action", async |env| {
         let server = FileServer::start()?;

@@ -61,7 +61,18 @@ export default {
       await new Promise((r) => setTimeout(r, 500));
       return frame.contentDocument && frame.contentDocument.body ? frame.contentDocument.body.innerHTML.slice(0, 40) : "";
     });
-    await attempt("storage", () => (window.localStorage ? "localStorage" : ""));
+    // localStorage is Satchel's, per source: this one holds nothing of others.
+    await attempt("storage", () => Object.keys(window.localStorage).join(","));
+    await attempt(
+      "indexedDB",
+      () =>
+        new Promise((resolve, reject) => {
+          const request = window.indexedDB.open("x");
+          request.onsuccess = () => resolve("indexedDB opened");
+          request.onerror = () => reject(request.error || new Error("indexedDB refused"));
+          setTimeout(() => reject(new Error("indexedDB never answered")), 3000);
+        }),
+    );
     await attempt("cookies", () => document.cookie || "");
     await attempt("forgedSource", async () => {
       // Claim to be another source inside the request: the host ignores what

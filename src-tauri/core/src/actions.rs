@@ -7,7 +7,8 @@
 //! seed's (`fetchAndAddUrl`, `addCustomUrl`, …) plus the three steps of
 //! `addRawFile` (`addRawBegin`, chunks over the raw channel, `addRawFinish`),
 //! and `openLink`, which the frame's `window.open` and `target="_blank"`
-//! links send to have an http(s) page opened in the system browser.
+//! links send to have an http(s) page opened in the system browser, and the
+//! `storage*` requests behind the frame's `localStorage`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,6 +38,33 @@ pub enum Request {
     GetFile(FileRef),
     RemoveFile(FileRef),
     OpenLink(LinkArgs),
+    StorageLoad,
+    StorageSet(StorageItem),
+    StorageRemove(StorageKey),
+    StorageClear,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageItem {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageKey {
+    pub key: String,
+}
+
+/// A change to the source's `localStorage`, for the app's [`crate::SourceStorage`]
+/// to make (the picker keeps no storage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageOp {
+    Load,
+    Set { key: String, value: String },
+    Remove { key: String },
+    Clear,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,11 +139,28 @@ pub struct Reply {
     /// never sent back to the frame.
     #[serde(skip)]
     pub open: Option<String>,
+    /// A storage request for the app to perform; its answer is the reply's value.
+    #[serde(skip)]
+    pub storage: Option<StorageOp>,
 }
 
-/// Decodes a request without acting on it.
+impl Reply {
+    fn of(value: Value) -> Self {
+        Reply {
+            value,
+            effect: None,
+            open: None,
+            storage: None,
+        }
+    }
+}
+
+/// Decodes a request without acting on it. `storageSet` may be as large as
+/// the storage quota; every other request at most [`MAX_REQUEST_BYTES`].
 pub fn decode(json: &str) -> Result<Request> {
-    if json.len() > MAX_REQUEST_BYTES {
+    let storage_set = json.len() <= crate::STORAGE_QUOTA + MAX_REQUEST_BYTES
+        && json.trim_start().starts_with(r#"{"action":"storageSet""#);
+    if json.len() > MAX_REQUEST_BYTES && !storage_set {
         return Err(Error::BadRequest(format!(
             "the request is {} bytes, at most {MAX_REQUEST_BYTES} allowed",
             json.len()
@@ -127,11 +172,7 @@ pub fn decode(json: &str) -> Result<Request> {
 /// Decodes and performs one request for `source`.
 pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Reply> {
     let request = decode(request)?;
-    let answer = |value: Value| Reply {
-        value,
-        effect: None,
-        open: None,
-    };
+    let answer = Reply::of;
     Ok(match request {
         Request::AddRawBegin(begin) => answer(json(&picker.raw_begin(source, begin)?)),
         Request::AddRawFinish(r) => answer(json(&picker.raw_finish(source, r.spool)?)),
@@ -146,9 +187,8 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
             ))
         }
         Request::ShowSummaryView => Reply {
-            value: Value::Null,
             effect: Some(Effect::ShowSummary),
-            open: None,
+            ..Reply::of(Value::Null)
         },
         Request::AddCustomUrl(file) => answer(json(&picker.add_custom_url(source, file)?)),
         Request::Metadata(args) => {
@@ -156,9 +196,8 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
             answer(json(&picker.metadata(&args.url, &headers).await?))
         }
         Request::StartUploading => Reply {
-            value: Value::Null,
             effect: Some(Effect::StartUpload),
-            open: None,
+            ..Reply::of(Value::Null)
         },
         Request::GetFile(r) => answer(json(&picker.source_file(source, parse_uuid(&r.uuid)?)?)),
         Request::RemoveFile(r) => {
@@ -166,11 +205,24 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
             answer(Value::Null)
         }
         Request::OpenLink(link) => Reply {
-            value: Value::Null,
-            effect: None,
             open: Some(external_link(&link.url)?),
+            ..Reply::of(Value::Null)
         },
+        Request::StorageLoad => storage(StorageOp::Load),
+        Request::StorageSet(item) => storage(StorageOp::Set {
+            key: item.key,
+            value: item.value,
+        }),
+        Request::StorageRemove(k) => storage(StorageOp::Remove { key: k.key }),
+        Request::StorageClear => storage(StorageOp::Clear),
     })
+}
+
+fn storage(op: StorageOp) -> Reply {
+    Reply {
+        storage: Some(op),
+        ..Reply::of(Value::Null)
+    }
 }
 
 /// Longest link a source may have opened.
@@ -214,6 +266,26 @@ fn json<T: Serialize>(value: &T) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_requests_decode_and_only_storage_set_may_be_large() {
+        let big = "v".repeat(MAX_REQUEST_BYTES * 4);
+        let set = serde_json::json!({"action": "storageSet", "args": {"key": "k", "value": big}});
+        assert!(matches!(
+            decode(&set.to_string()),
+            Ok(Request::StorageSet(StorageItem { .. }))
+        ));
+        let other = serde_json::json!({"action": "metadata", "args": {"url": big}});
+        assert!(decode(&other.to_string()).is_err());
+        let over = serde_json::json!({"action": "storageSet",
+            "args": {"key": "k", "value": "v".repeat(crate::STORAGE_QUOTA + MAX_REQUEST_BYTES)}});
+        assert!(decode(&over.to_string()).is_err());
+        assert!(matches!(
+            decode(r#"{"action":"storageLoad"}"#),
+            Ok(Request::StorageLoad)
+        ));
+        assert!(decode(r#"{"action":"storageRemove","args":{"key":"k","other":1}}"#).is_err());
+    }
 
     #[test]
     fn only_web_links_open_in_the_browser() {

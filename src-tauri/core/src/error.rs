@@ -51,6 +51,10 @@ pub enum Error {
         key: &'static str,
     },
 
+    /// A source's `localStorage` is at its quota.
+    #[error("{source_name}'s storage is full: a source may keep at most {limit} bytes")]
+    StorageFull { source_name: String, limit: u64 },
+
     #[error("bad chunk: {0}")]
     BadChunk(String),
 
@@ -250,6 +254,7 @@ impl Error {
             Error::Spool { .. } => "spool",
             Error::DiskFull { .. } => "diskFull",
             Error::SpoolFull { .. } => "spoolFull",
+            Error::StorageFull { .. } => "storageFull",
             Error::BadChunk(_) => "badChunk",
             Error::TooLarge { .. } => "tooLarge",
             Error::TooManyFiles { .. } => "tooManyFiles",
@@ -409,6 +414,10 @@ impl Error {
             Error::NotFound { path: p }
             | Error::NotAFile { path: p }
             | Error::DiskFull { path: p } => vec![("path", path(p))],
+            Error::StorageFull { source_name, limit } => vec![
+                ("source", source_name.clone()),
+                ("limit", limit.to_string()),
+            ],
             Error::SpoolFull { what, limit, key } => vec![
                 ("what", what.clone()),
                 ("limit", limit.to_string()),

@@ -40,6 +40,7 @@ mod scan;
 mod source_api;
 mod source_code;
 mod source_icon;
+mod source_storage;
 mod sources;
 mod spool;
 mod thumbnail;
@@ -77,6 +78,7 @@ pub use retry::RetryPolicy;
 pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
 pub use source_code::{source_form, SourceForm};
 pub use source_icon::Icon;
+pub use source_storage::{SourceStorage, STORAGE_QUOTA};
 pub use sources::{
     name_from_label, parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile,
     SourceRegistry,

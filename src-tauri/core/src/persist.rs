@@ -217,7 +217,7 @@ fn tighten(dir: &Path, file: &Path) {
 }
 
 /// Writes `name` in `dir` so that it is either wholly old or wholly new.
-fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
     crate::spool::private_dir(dir)?;
     let temp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4()));
     let result = (|| {

@@ -138,6 +138,7 @@ const de: Messages = {
     sourceOff: (a) => `Die Quelle ${a.source} ist durch die Richtlinie abgeschaltet`,
     stateUnwritable: (a) => `Die Warteschlange kann nicht in ${a.path} gespeichert werden: ${a.cause}`,
     diskFull: (a) => `Der Datenträger ist voll: kein Platz, um ${a.path} zu schreiben`,
+    storageFull: (a) => `Der Speicher von ${a.source} ist voll: eine Quelle darf höchstens ${a.limit} ablegen`,
     spoolFull: (a) => `Der Zwischenspeicher ist voll: ${a.what} darf dort höchstens ${a.limit} ablegen (${a.key})`,
     uploadRunning: () => "Es wird bereits hochgeladen",
     nothingToUpload: () => "Nichts hochzuladen: keine Datei wartet",

@@ -139,6 +139,7 @@ const en = {
     sourceOff: (a: ErrorArgs) => `The ${a.source} source is turned off by the policy`,
     stateUnwritable: (a: ErrorArgs) => `Cannot save the upload queue to ${a.path}: ${a.cause}`,
     diskFull: (a: ErrorArgs) => `The disk is full: no space left to write ${a.path}`,
+    storageFull: (a: ErrorArgs) => `${a.source}'s storage is full: a source may keep at most ${a.limit}`,
     spoolFull: (a: ErrorArgs) => `The spool is full: ${a.what} may keep at most ${a.limit} there (${a.key})`,
     uploadRunning: () => "An upload is already running",
     nothingToUpload: () => "Nothing to upload: no files are waiting",
