@@ -16,6 +16,12 @@ pub enum Error {
     #[error("the {0} source is turned off by the policy (builtinSources)")]
     SourceOff(String),
 
+    #[error("{what} is turned off for custom sources by the policy ({key})")]
+    CapabilityOff {
+        what: &'static str,
+        key: &'static str,
+    },
+
     #[error("the file dialog could not be shown: {0}")]
     Dialog(String),
 
@@ -57,6 +63,7 @@ impl Error {
             Error::Dialog(_) => "dialog",
             Error::BadChunk(_) => "badChunk",
             Error::SourceOff(_) => "sourceOff",
+            Error::CapabilityOff { .. } => "capabilityOff",
             Error::NotUploaded(_) => "notUploaded",
             Error::NotOnDisk(_) => "notOnDisk",
             Error::Open(_) => "open",

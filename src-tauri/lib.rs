@@ -174,6 +174,7 @@ fn run_window(
         options,
         sources,
         builtin_sources,
+        source_capabilities,
         mut notices,
         lang,
         ..
@@ -205,7 +206,11 @@ fn run_window(
             for notice in notices.drain(..) {
                 picker.notify(notice);
             }
-            let sources = Mutex::new(SourceRegistry::new(sources).with_builtins(builtin_sources));
+            let sources = Mutex::new(
+                SourceRegistry::new(sources)
+                    .with_builtins(builtin_sources)
+                    .with_capabilities(source_capabilities),
+            );
             let background = picker.options().upload_in_background;
             app.manage(AppState {
                 picker,

@@ -79,10 +79,23 @@ pub async fn source_action(
 ) -> Result<ActionReply> {
     let name = state.source_name(source)?;
     let mut reply = actions::perform(&state.picker, &name, &request).await?;
+    let allowed = state.lock_sources().capabilities();
     if let Some(op) = reply.storage.take() {
+        if !allowed.storage {
+            return Err(Error::CapabilityOff {
+                what: "keeping storage",
+                key: "sourceStorage",
+            });
+        }
         reply.value = storage(&state, &name, op)?;
     }
     if let Some(link) = &reply.open {
+        if !allowed.links {
+            return Err(Error::CapabilityOff {
+                what: "opening links",
+                key: "sourceLinks",
+            });
+        }
         // The desktop's URL handler (xdg-open, which honours $BROWSER, or
         // GIO): never the webview, so a source cannot navigate the picker.
         open::that_detached(link)

@@ -75,7 +75,11 @@ pub fn document(
     let csp = content_security_policy(nonce, file);
     // The code and how to load it (a module, or a classic script and the
     // top-level names it may keep its source object in).
-    let embedded = serde_json::json!({ "code": code, "load": satchel_core::source_form(&code) });
+    let embedded = serde_json::json!({
+        "code": code,
+        "load": satchel_core::source_form(&code),
+        "capabilities": registry.capabilities(),
+    });
     // JSON inside <script type=application/json>: "</" must not end the element.
     let embedded = serde_json::to_string(&embedded)
         .map_err(|e| e.to_string())?

@@ -46,6 +46,10 @@
     emptied(namespace, "messageHandlers");
   })();
   const host = window.parent;
+  // What the policy lets sources do besides the actions (sourceStorage,
+  // sourceForms, sourceLinks); Rust enforces the same on every request.
+  const embedded = JSON.parse(document.getElementById("satchel-source").textContent);
+  const allowed = embedded.capabilities || { storage: true, forms: true, links: true };
   const post = (message, transfer) => host.postMessage({ satchel: 1, ...message }, "*", transfer || []);
   const pending = new Map();
   let nextId = 1;
@@ -421,6 +425,7 @@
   }
 
   const local = makeStorage((action, args) => {
+    if (!allowed.storage) return; // kept for the window's lifetime only
     storageWrites = storageWrites
       .then(() => call(action, args))
       .catch((error) => notice(`localStorage was not saved: ${error.message}`));
@@ -432,6 +437,7 @@
 
   // Fills localStorage from what Rust kept, before the source's mounted().
   async function loadStorage() {
+    if (!allowed.storage) return;
     await storageWrites;
     try {
       local.load(await call("storageLoad"));
@@ -486,6 +492,9 @@
   // URL again and hands it to the desktop); the frame never navigates and
   // never opens a window of its own.
   function openOutside(raw) {
+    if (!allowed.links) {
+      throw new DOMException("opening links is turned off for custom sources by the policy (sourceLinks)", "NotAllowedError");
+    }
     let url;
     try {
       url = new URL(String(raw));
@@ -531,6 +540,19 @@
     throw new EvalError(text);
   };
 
+  // Forms: with sourceForms off, submit events never reach the source.
+  if (!allowed.forms) {
+    window.addEventListener(
+      "submit",
+      (event) => {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        notice("forms are turned off for custom sources by the policy (sourceForms)");
+      },
+      true,
+    );
+  }
+
   // The sandbox has no modal dialogs: without this they would silently do
   // nothing. They fail loudly instead, in the pane and to the code.
   for (const name of ["alert", "confirm", "prompt", "print"]) {
@@ -543,7 +565,7 @@
 
   async function load() {
     element = document.getElementById("satchel-mount");
-    const { code, load: how } = JSON.parse(document.getElementById("satchel-source").textContent);
+    const { code, load: how } = embedded;
     const url = how.form === "script" ? null : URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
     try {
       const candidate = url ? await loadModule(url) : await loadScript(code, how.bindings);

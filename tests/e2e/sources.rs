@@ -409,6 +409,57 @@ fn local_storage_is_kept_per_source_across_restarts() {
 }
 
 #[test]
+fn a_policy_can_turn_off_storage_forms_and_links_out() {
+    e2e("source_capabilities_off", async |env| {
+        let server = FileServer::start()?;
+        let keeper = source(env, "keeper.js", &server.base)?;
+        let real = source(env, "real_world.js", &server.base)?;
+        let kept = env.path("xdg/state/satchel/sources/keeper/local-storage.json");
+        fs::create_dir_all(kept.parent().context("folder")?)?;
+        fs::write(&kept, r#"{"choice":"light"}"#)?;
+        fs::write(
+            env.policy_path(),
+            "sourceStorage = false\nsourceForms = false\nsourceLinks = false\n\
+             locked = [\"sourceStorage\", \"sourceForms\", \"sourceLinks\"]\n",
+        )?;
+        env.launch(&["--source", &keeper, "--source", &real])
+            .await?;
+
+        // Storage lasts only as long as the window: nothing read, nothing written.
+        open_source(env, "keeper", 0).await?;
+        let r = result_with(env, "#kept", "done").await?;
+        ensure!(r["choiceBefore"].is_null(), "{r}");
+        ensure!(r["keys"] == serde_json::json!(["choice", "counter"]), "{r}");
+        leave_frame(env).await?;
+
+        open_source(env, "realWorld", 1).await?;
+        let client = env.client()?;
+        for id in ["#search-go", "#open-help", "#dialogs"] {
+            client.find(Locator::Css(id)).await?.click().await?;
+        }
+        let r = result_with(env, "#out", "alert").await?;
+        ensure!(
+            r["searched"].is_null(),
+            "a submit event reached the source: {r}"
+        );
+        ensure!(
+            r["opened"]
+                .as_str()
+                .is_some_and(|m| m.contains("sourceLinks")),
+            "{r}"
+        );
+        let notice = text(&client.find(Locator::Css("#satchel-notice")).await?).await?;
+        ensure!(notice.contains("sourceForms"), "{notice:?}");
+        leave_frame(env).await?;
+        ensure!(
+            fs::read_to_string(&kept)? == r#"{"choice":"light"}"#,
+            "the kept storage was changed"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn every_action_works_with_the_seed_shapes() {
     e2e("source_every_action", async |env| {
         let server = FileServer::start()?;

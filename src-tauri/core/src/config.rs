@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::sources::{parse_origin, SourceFile};
+use crate::sources::{parse_origin, SourceCapabilities, SourceFile};
 use crate::spool::SpoolLimits;
 use crate::{Error, ErrorInfo, PickerOptions, Result};
 
@@ -66,6 +66,12 @@ pub struct ConfigFile {
     pub spool_max_per_source: Option<Size>,
     /// What all sources together may keep in the spool.
     pub spool_max_total: Option<Size>,
+    /// Whether custom sources may keep `localStorage` across restarts.
+    pub source_storage: Option<bool>,
+    /// Whether custom sources' forms fire their submit events.
+    pub source_forms: Option<bool>,
+    /// Whether custom sources may open web pages in the system browser.
+    pub source_links: Option<bool>,
     /// Keys no later layer may change (policy only).
     pub locked: Option<Vec<String>>,
 }
@@ -175,6 +181,9 @@ pub struct Effective {
     pub network_allow: Vec<String>,
     pub network_deny: Vec<String>,
     pub spool_limits: SpoolLimits,
+    /// What custom sources may do besides the actions (`sourceStorage`,
+    /// `sourceForms`, `sourceLinks`).
+    pub source_capabilities: SourceCapabilities,
     pub lang: Option<String>,
     pub origins: BTreeMap<&'static str, Origin>,
     pub locked: Vec<String>,
@@ -262,6 +271,9 @@ pub fn resolve(
     layer!(network_deny, "networkDeny");
     layer!(spool_max_per_source, "spoolMaxPerSource");
     layer!(spool_max_total, "spoolMaxTotal");
+    layer!(source_storage, "sourceStorage");
+    layer!(source_forms, "sourceForms");
+    layer!(source_links, "sourceLinks");
     // Only the policy decides what is allowed at all.
     for (key, set) in [
         (
@@ -378,6 +390,11 @@ pub fn resolve(
             per_source: merged.spool_max_per_source.map(|s| s.0),
             total: merged.spool_max_total.map(|s| s.0),
         },
+        source_capabilities: SourceCapabilities {
+            storage: merged.source_storage.unwrap_or(true),
+            forms: merged.source_forms.unwrap_or(true),
+            links: merged.source_links.unwrap_or(true),
+        },
         lang: merged.lang.clone(),
         origins,
         locked,
@@ -406,6 +423,9 @@ pub const KEYS: &[&str] = &[
     "networkDeny",
     "spoolMaxPerSource",
     "spoolMaxTotal",
+    "sourceStorage",
+    "sourceForms",
+    "sourceLinks",
 ];
 
 /// Policy sources always load; the user's and the command line's only when
@@ -635,6 +655,9 @@ impl Effective {
             "networkDeny" => list(&self.network_deny),
             "spoolMaxPerSource" => bytes_or_unlimited(self.spool_limits.per_source),
             "spoolMaxTotal" => bytes_or_unlimited(self.spool_limits.total),
+            "sourceStorage" => self.source_capabilities.storage.to_string(),
+            "sourceForms" => self.source_capabilities.forms.to_string(),
+            "sourceLinks" => self.source_capabilities.links.to_string(),
             _ => "\"\"".into(),
         }
     }
@@ -914,5 +937,36 @@ mod tests {
         assert_eq!(parse_size("10MB").unwrap(), Size(10_000_000));
         assert_eq!(parse_size("1.5 GiB").unwrap(), Size(1_610_612_736));
         assert!(parse_size("lots").unwrap_err().contains("10MB"));
+    }
+
+    #[test]
+    fn source_capabilities_default_on_and_the_policy_can_lock_them_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy_path = dir.path().join("policy.toml");
+        std::fs::write(
+            &policy_path,
+            "sourceStorage = false\nsourceLinks = false\nlocked = [\"sourceStorage\"]\n",
+        )
+        .unwrap();
+        let policy = Layer::load(&policy_path).unwrap().unwrap();
+        let eff = resolve(Some(&policy), None, &ConfigFile::default()).unwrap();
+        assert_eq!(
+            eff.source_capabilities,
+            SourceCapabilities {
+                storage: false,
+                forms: true,
+                links: false
+            }
+        );
+        let cli = ConfigFile {
+            source_storage: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(Some(&policy), None, &cli).unwrap_err().kind(),
+            "locked"
+        );
+        let defaults = resolve(None, None, &ConfigFile::default()).unwrap();
+        assert_eq!(defaults.source_capabilities, SourceCapabilities::default());
     }
 }

@@ -80,8 +80,8 @@ pub use source_code::{source_form, SourceForm};
 pub use source_icon::Icon;
 pub use source_storage::{SourceStorage, STORAGE_QUOTA};
 pub use sources::{
-    name_from_label, parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile,
-    SourceRegistry,
+    name_from_label, parse_origin, sha256_hex, Descriptor, SidebarItem, SourceCapabilities,
+    SourceEntry, SourceFile, SourceRegistry,
 };
 pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;

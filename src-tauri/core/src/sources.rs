@@ -28,6 +28,29 @@ pub struct SourceFile {
     pub pin: Option<String>,
 }
 
+/// What custom sources may do besides the actions; each is a key an admin
+/// can turn off (`sourceStorage`, `sourceForms`, `sourceLinks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceCapabilities {
+    /// `localStorage` kept across restarts (off: it lasts as long as the window).
+    pub storage: bool,
+    /// Forms fire their submit events (they never send anything either way).
+    pub forms: bool,
+    /// `window.open` and `target="_blank"` links open web pages in the browser.
+    pub links: bool,
+}
+
+impl Default for SourceCapabilities {
+    fn default() -> Self {
+        SourceCapabilities {
+            storage: true,
+            forms: true,
+            links: true,
+        }
+    }
+}
+
 /// The hex SHA-256 of some bytes, as `allowedSources = ["sha256:…"]` names them.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -216,6 +239,7 @@ pub struct SourceRegistry {
     entries: Vec<SourceEntry>,
     /// The built-in sources offered (the policy's `builtinSources`).
     builtins: Vec<String>,
+    capabilities: SourceCapabilities,
 }
 
 /// Longest error text a frame may report about itself.
@@ -243,6 +267,7 @@ impl SourceRegistry {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            capabilities: SourceCapabilities::default(),
         }
     }
 
@@ -253,6 +278,17 @@ impl SourceRegistry {
             .filter(|b| crate::BUILTIN_SOURCES.contains(&b.as_str()))
             .collect();
         self
+    }
+
+    /// Lets custom sources do only what the policy allows.
+    pub fn with_capabilities(mut self, capabilities: SourceCapabilities) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// What custom sources may do besides the actions.
+    pub fn capabilities(&self) -> SourceCapabilities {
+        self.capabilities
     }
 
     /// Whether a built-in source is offered.
