@@ -124,16 +124,9 @@ async fn after_kill_9_resume_finishes_without_resending_what_the_server_had() {
     child.kill().unwrap(); // SIGKILL: no chance to save anything more
     child.wait().unwrap();
 
-    // What was in flight drains into the server; then its offset settles.
-    let mut had = tus_stored_bytes(server.storage.path());
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = tus_stored_bytes(server.storage.path());
-        if now == had {
-            break;
-        }
-        had = now;
-    }
+    // What was in flight has landed once the server answers for the upload.
+    let id = support::tus_upload_id(&server).unwrap();
+    let had = support::settled_tus_offset(&server, &id).await;
     assert!(had > 0 && had < size, "killed mid-way: {had}");
     proxy.faults.rate.store(0, Ordering::SeqCst);
     let before = proxy.sent_up();
