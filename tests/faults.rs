@@ -516,6 +516,7 @@ async fn server_restart(tus: &mut Tus, tally: &mut Tally, dir: &Path) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tus.server.restart();
+    proxy.retarget(tus.server.port);
     proxy.faults.rate.store(0, Ordering::SeqCst);
     let done = running.await.unwrap().unwrap();
     assert!(done.files_failed.is_empty(), "{:?}", done.files_failed);
@@ -601,10 +602,19 @@ async fn s3_killed_and_resumed(s3: &S3, tally: &mut Tally, dir: &Path, seed: u64
         proxy.faults.rate.store(0, Ordering::SeqCst);
         let at = &kill.moment;
 
-        let mut resume = satchel(&state);
-        s3_env(&mut resume);
-        resume.args(["resume", "--s3-endpoint", &proxy.base()]);
-        let out = run(resume).await;
+        // Killed before it saved its queue (it had promised nothing, which
+        // a slow start makes likely), a person would run the upload again;
+        // it may also have finished.
+        let mut next = satchel(&state);
+        s3_env(&mut next);
+        if state.join("satchel/queue.json").exists() || !kill.killed {
+            next.args(["resume", "--s3-endpoint", &proxy.base()]);
+        } else {
+            next.args(["upload", "--to", &format!("s3://{BUCKET}/{prefix}")])
+                .args(["--s3-endpoint", &proxy.base()])
+                .args(&paths);
+        }
+        let out = run(next).await;
         assert_eq!(
             out.status.code(),
             Some(0),

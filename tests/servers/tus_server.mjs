@@ -17,8 +17,6 @@
 // that reached tus (injected faults left out) — more than the upload's size
 // means bytes were sent again. The file is written once at start, so a test
 // can tell "nothing counted" from "no stats at all".
-//
-// PORT in the environment picks the port (a restarted server keeps its own).
 import http from 'node:http';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -154,6 +152,6 @@ function withChecksums(req, res) {
 
 if (statsFile) saveStats();
 
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+server.listen(0, '127.0.0.1', () => {
   console.log(`listening ${server.address().port}`);
 });

@@ -41,7 +41,7 @@ impl ServerProcess {
     pub fn start(program: &str, args: &[&str]) -> ServerProcess {
         let storage = tempfile::tempdir().unwrap();
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let (child, port) = spawn(program, &args, storage.path(), None);
+        let (child, port) = spawn(program, &args, storage.path());
         ServerProcess {
             child,
             port,
@@ -51,18 +51,16 @@ impl ServerProcess {
         }
     }
 
-    /// Kills the server (as a crash would: SIGKILL) and starts it again on
-    /// the same port with the same storage.
+    /// Kills the server (as a crash would: SIGKILL) and starts it again with
+    /// the same storage, on a port it binds itself: binding the old port
+    /// again could find it taken by then. Clients reach it through a
+    /// [`proxy::Proxy`], retargeted to the new `port`.
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let (child, _) = spawn(
-            &self.program,
-            &self.args,
-            self.storage.path(),
-            Some(self.port),
-        );
+        let (child, port) = spawn(&self.program, &self.args, self.storage.path());
         self.child = child;
+        self.port = port;
     }
 
     pub fn base(&self) -> String {
@@ -71,7 +69,7 @@ impl ServerProcess {
 }
 
 /// Spawns a server and waits for its `listening PORT` line.
-fn spawn(program: &str, args: &[String], storage: &Path, port: Option<u16>) -> (Child, u16) {
+fn spawn(program: &str, args: &[String], storage: &Path) -> (Child, u16) {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -79,9 +77,6 @@ fn spawn(program: &str, args: &[String], storage: &Path, port: Option<u16>) -> (
         .current_dir(servers_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if let Some(port) = port {
-        command.env("PORT", port.to_string());
-    }
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program} {args:?} (run ./x setup): {e}"));
