@@ -252,7 +252,7 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
     });
     let stored_at_least = |bytes: u64| {
         tus_upload_id(&server).is_some_and(|id| {
-            std::fs::metadata(server.storage.path().join(id)).map_or(false, |m| m.len() >= bytes)
+            std::fs::metadata(server.storage.path().join(id)).is_ok_and(|m| m.len() >= bytes)
         })
     };
     wait_until("2 MiB stored", Duration::from_secs(30), || {
