@@ -628,11 +628,13 @@ async fn s3_killed_and_resumed(s3: &S3, tally: &mut Tally, dir: &Path, seed: u64
     }
 }
 
-/// Runs a command to its end off the async runtime.
+/// Runs a command to its end off the async runtime (5 minutes at most).
 async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("the satchel binary runs"))
-        .await
-        .unwrap()
+    tokio::task::spawn_blocking(move || {
+        common::output_within(&mut command, Duration::from_secs(300))
+    })
+    .await
+    .unwrap()
 }
 
 /// The seed for the kill moments: SATCHEL_FAULT_SEED, or the clock.

@@ -15,8 +15,9 @@ use common::{satchel, tus_stored_bytes};
 use support::proxy::Proxy;
 use support::{content, tus_server};
 
+/// Runs `command` to its end (2 minutes at most).
 fn run(command: &mut Command) -> Output {
-    command.output().expect("the satchel binary runs")
+    common::output_within(command, Duration::from_secs(120))
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -193,7 +194,15 @@ async fn run_measured(mut command: Command) -> (Output, u64) {
     let pid = child.id();
     let waiting = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
     let mut peak = 0;
+    let deadline = Instant::now() + Duration::from_secs(300);
     while !waiting.is_finished() {
+        if Instant::now() > deadline {
+            // SIGKILL by its own id: the test fails instead of hanging.
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("{command:?} did not end within 5 minutes");
+        }
         peak = peak.max(peak_rss(pid).unwrap_or(0));
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
