@@ -76,6 +76,29 @@ pub fn median_of(
     Ok(median(runs))
 }
 
+/// Times several commands in turns (A B A B …, or A B C A B C …), `count`
+/// runs each, with `prepare` before every run and `after(i)` right after a
+/// run of command `i` (to check what it did before anything else runs), and
+/// takes each one's median. Whatever drifts during a bench (the page cache,
+/// other load, the CPU's clock) then weighs on every side alike, so the
+/// ratios between them compare like with like.
+pub fn interleaved(
+    count: usize,
+    mut prepare: impl FnMut() -> Result<()>,
+    commands: &mut [&mut dyn FnMut() -> Command],
+    mut after: impl FnMut(usize) -> Result<()>,
+) -> Result<Vec<Run>> {
+    let mut runs = vec![Vec::with_capacity(count); commands.len()];
+    for _ in 0..count {
+        for (i, command) in commands.iter_mut().enumerate() {
+            prepare()?;
+            runs[i].push(run(&mut command())?);
+            after(i)?;
+        }
+    }
+    Ok(runs.into_iter().map(median).collect())
+}
+
 /// A `/proc/PID/status` field in KiB (`VmRSS:`, `VmHWM:`).
 pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     status_field(&format!("/proc/{pid}/status"), field)

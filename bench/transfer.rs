@@ -49,49 +49,68 @@ pub fn upload_big(bench: &Bench) -> Result<Vec<Row>> {
 
     let out = bench.tmp.join("out");
     let clean_out = || fresh_dir(&out);
-    let satchel = measure::median_of(bench.runs, clean_out, || {
-        satchel_upload(bench, out.to_str().unwrap_or_default(), &[&file])
-    })?;
-    let cp = measure::median_of(bench.runs, clean_out, || {
-        let mut c = Command::new("cp");
-        c.arg(&file).arg(out.join("peer.bin"));
-        c
-    })?;
+    // Satchel syncs each file before naming it; cp leaves it in the page
+    // cache, so cp + sync is timed too. The three take turns.
+    let runs = measure::interleaved(
+        bench.runs,
+        clean_out,
+        &mut [
+            &mut || satchel_upload(bench, out.to_str().unwrap_or_default(), &[&file]),
+            &mut || {
+                let mut c = Command::new("cp");
+                c.arg(&file).arg(out.join("peer.bin"));
+                c
+            },
+            &mut || {
+                shell(&format!(
+                    "cp '{0}' '{1}' && sync '{1}'",
+                    file.display(),
+                    out.join("peer.bin").display()
+                ))
+            },
+        ],
+        |_| Ok(()),
+    )?;
+    let (satchel, cp, cp_sync) = (runs[0], runs[1], runs[2]);
     rows.push(compare("folder", size, satchel, "cp", cp));
-    // Satchel syncs each file before naming it; cp leaves it in the page cache.
-    let cp_sync = measure::median_of(bench.runs, clean_out, || {
-        shell(&format!(
-            "cp '{0}' '{1}' && sync '{1}'",
-            file.display(),
-            out.join("peer.bin").display()
-        ))
-    })?;
     rows.push(compare("folder", size, satchel, "cp + sync FILE", cp_sync));
     fresh_dir(&out)?;
 
     let tus = support::tus_server();
     let url = format!("{}/files/", tus.base());
     let clean = || empty_storage(&tus);
-    let satchel = measure::median_of(bench.runs, clean, || {
-        satchel_upload(bench, &format!("tus+{url}"), &[&file])
-    })?;
-    let curl = measure::median_of(bench.runs, clean, || tus_curl(&url, &file, size))?;
+    let runs = measure::interleaved(
+        bench.runs,
+        clean,
+        &mut [
+            &mut || satchel_upload(bench, &format!("tus+{url}"), &[&file]),
+            &mut || tus_curl(&url, &file, size),
+        ],
+        |_| Ok(()),
+    )?;
+    let (satchel, curl) = (runs[0], runs[1]);
     rows.push(compare("tus", size, satchel, "curl, one PATCH", curl));
     drop(tus);
 
     let post = support::post_server();
     let url = format!("{}/upload", post.base());
     let clean = || empty_storage(&post);
-    let satchel = measure::median_of(bench.runs, clean, || {
-        satchel_upload(bench, &format!("post+{url}"), &[&file])
-    })?;
-    let curl = measure::median_of(bench.runs, clean, || {
-        let mut c = Command::new("curl");
-        c.args(["-sSf", "-o", "/dev/null", "-H", NO_EXPECT, "-F"])
-            .arg(format!("file=@{}", file.display()))
-            .arg(&url);
-        c
-    })?;
+    let runs = measure::interleaved(
+        bench.runs,
+        clean,
+        &mut [
+            &mut || satchel_upload(bench, &format!("post+{url}"), &[&file]),
+            &mut || {
+                let mut c = Command::new("curl");
+                c.args(["-sSf", "-o", "/dev/null", "-H", NO_EXPECT, "-F"])
+                    .arg(format!("file=@{}", file.display()))
+                    .arg(&url);
+                c
+            },
+        ],
+        |_| Ok(()),
+    )?;
+    let (satchel, curl) = (runs[0], runs[1]);
     rows.push(compare("multipart POST", size, satchel, "curl -F", curl));
     drop(post);
 
@@ -124,17 +143,25 @@ fn s3_multipart(bench: &Bench, file: &Path, size: u64) -> Result<Row> {
     let clean = || measure::run(&mut rclone(&["delete", &format!(":s3:{BUCKET}")])).map(drop);
     // moto is slow (about 15 s a GiB): three runs each keep the bench short.
     let runs = bench.runs.min(3);
-    let satchel = measure::median_of(runs, clean, || {
-        let mut c = satchel_upload(bench, &format!("s3://{BUCKET}/satchel/"), &[file]);
-        c.args(["--s3-endpoint", &s3.base()]).envs(AWS_ENV);
-        c
-    })?;
     let target = format!(":s3:{BUCKET}/peer/big.bin");
-    let peer = measure::median_of(runs, clean, || {
-        let mut c = rclone(&["copyto"]);
-        c.arg(file).arg(&target);
-        c
-    })?;
+    let runs = measure::interleaved(
+        runs,
+        clean,
+        &mut [
+            &mut || {
+                let mut c = satchel_upload(bench, &format!("s3://{BUCKET}/satchel/"), &[file]);
+                c.args(["--s3-endpoint", &s3.base()]).envs(AWS_ENV);
+                c
+            },
+            &mut || {
+                let mut c = rclone(&["copyto"]);
+                c.arg(file).arg(&target);
+                c
+            },
+        ],
+        |_| Ok(()),
+    )?;
+    let (satchel, peer) = (runs[0], runs[1]);
     clean()?;
     Ok(compare(
         "S3 multipart",
@@ -257,20 +284,36 @@ pub fn small_files(bench: &Bench) -> Result<Row> {
     std::fs::write(&curl_config, config)?;
     measure::settle();
     let clean = || empty_storage(&tus);
-    let satchel = measure::median_of(bench.runs, clean, || {
-        satchel_upload(bench, &format!("tus+{url}"), &[&dir])
-    })?;
-    let curl = measure::median_of(bench.runs, clean, || {
-        let mut c = Command::new("curl");
-        c.args(["-sSf", "-K"]).arg(&curl_config);
-        c
-    })?;
-    let stored = support::stored_names(&tus).len();
-    anyhow::ensure!(
-        stored >= bench.small_files,
-        "tus holds {stored} uploads, expected {}",
-        bench.small_files
-    );
+    // Right after each run, before the storage is emptied for the next:
+    // every file stored whole, as data files (not counting tus's .json).
+    let check = |side: usize| {
+        let whole = std::fs::read_dir(tus.storage.path())?
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().ends_with(".json"))
+            .filter(|e| e.metadata().is_ok_and(|m| m.len() == 1024))
+            .count();
+        anyhow::ensure!(
+            whole == bench.small_files,
+            "{} stored {whole} whole files of {}",
+            ["satchel", "curl"][side],
+            bench.small_files
+        );
+        Ok(())
+    };
+    let runs = measure::interleaved(
+        bench.runs,
+        clean,
+        &mut [
+            &mut || satchel_upload(bench, &format!("tus+{url}"), &[&dir]),
+            &mut || {
+                let mut c = Command::new("curl");
+                c.args(["-sSf", "-K"]).arg(&curl_config);
+                c
+            },
+        ],
+        check,
+    )?;
+    let (satchel, curl) = (runs[0], runs[1]);
     let rate = |run: &Run| bench.small_files as f64 / run.time.as_secs_f64();
     let ratio = curl.time.as_secs_f64() / satchel.time.as_secs_f64();
     std::fs::remove_dir_all(&dir)?;

@@ -1,14 +1,14 @@
 //! The command line without a window: what scripts and the OS see.
 
+mod common;
+
 use std::process::{Command, Output};
 
+/// Runs satchel without a display, isolated from the machine's config and
+/// policy (in a folder of its own, gone afterwards).
 fn satchel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_satchel"))
-        .args(args)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("the satchel binary runs")
+    let dir = tempfile::tempdir().unwrap();
+    satchel_with(dir.path(), args)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -49,14 +49,15 @@ fn a_bad_destination_is_refused_before_anything_opens() {
     assert!(err.contains("gopher:// scheme is not supported"), "{err}");
 }
 
-/// Runs satchel with its own config folder and policy file.
+/// Runs satchel without a display, with its config folder (`dir/config`),
+/// policy file (`dir/policy.toml`) and the rest under `dir`.
 fn satchel_with(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_satchel"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_satchel"));
+    common::isolate(&mut command, dir);
+    command
         .args(args)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("SATCHEL_POLICY_FILE", dir.join("policy.toml"))
         .output()
         .expect("the satchel binary runs")
 }
@@ -220,4 +221,62 @@ fn a_path_named_like_a_command_is_a_file_when_written_as_one() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// What a user's own config could say to break the tests that read it:
+/// everything refused, everything tiny, and another language.
+const HOSTILE_CONFIG: &str = r#"maxFiles = 1
+maxSize = "1B"
+accept = ["image/x-hostile"]
+uploadInBackground = true
+lang = "de"
+destination = "/nonexistent/hostile"
+networkDeny = ["127.0.0.0/8", "::1"]
+spoolMaxPerSource = "1B"
+"#;
+
+#[test]
+fn the_machines_own_config_and_policy_are_not_read() {
+    // A home whose config would change every answer, and the variables a
+    // shell would set for it, in place before the tests isolate satchel.
+    let machine = tempfile::tempdir().unwrap();
+    let config = machine.path().join(".config/satchel/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, HOSTILE_CONFIG).unwrap();
+    let policy = machine.path().join("policy.toml");
+    std::fs::write(&policy, "maxFiles = 3\nlocked = [\"maxFiles\"]\n").unwrap();
+    let own = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_satchel"));
+    command
+        .env("HOME", machine.path())
+        .env("XDG_CONFIG_HOME", machine.path().join(".config"))
+        .env("SATCHEL_POLICY_FILE", &policy);
+    common::isolate(&mut command, own.path());
+    let out = command.args(["config", "show"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    // Without isolation the same command reads the hostile files: the check
+    // below can fail.
+    let mut exposed = Command::new(env!("CARGO_BIN_EXE_satchel"));
+    exposed
+        .env("HOME", machine.path())
+        .env("XDG_CONFIG_HOME", machine.path().join(".config"))
+        .env("SATCHEL_POLICY_FILE", &policy);
+    let read = text(&exposed.args(["config", "show"]).output().unwrap().stdout);
+    for seen in [&config, &policy] {
+        let seen = seen.display().to_string();
+        assert!(read.contains(&seen), "{seen} is not read at all:\n{read}");
+        assert!(!shown.contains(&seen), "{seen} was read:\n{shown}");
+    }
+    for key in [
+        "maxFiles",
+        "maxSize",
+        "accept",
+        "lang",
+        "uploadInBackground",
+    ] {
+        let line = shown.lines().find(|l| l.starts_with(&format!("{key} ")));
+        let line = line.unwrap_or_else(|| panic!("no {key} in:\n{shown}"));
+        assert!(line.ends_with("# default"), "{line}");
+    }
 }

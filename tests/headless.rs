@@ -15,8 +15,9 @@ use common::{satchel, tus_stored_bytes};
 use support::proxy::Proxy;
 use support::{content, tus_server};
 
+/// Runs `command` to its end (2 minutes at most).
 fn run(command: &mut Command) -> Output {
-    command.output().expect("the satchel binary runs")
+    common::output_within(command, Duration::from_secs(120))
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -124,16 +125,9 @@ async fn after_kill_9_resume_finishes_without_resending_what_the_server_had() {
     child.kill().unwrap(); // SIGKILL: no chance to save anything more
     child.wait().unwrap();
 
-    // What was in flight drains into the server; then its offset settles.
-    let mut had = tus_stored_bytes(server.storage.path());
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = tus_stored_bytes(server.storage.path());
-        if now == had {
-            break;
-        }
-        had = now;
-    }
+    // What was in flight has landed once the server answers for the upload.
+    let id = support::tus_upload_id(&server).unwrap();
+    let had = support::settled_tus_offset(&server, &id).await;
     assert!(had > 0 && had < size, "killed mid-way: {had}");
     proxy.faults.rate.store(0, Ordering::SeqCst);
     let before = proxy.sent_up();
@@ -200,7 +194,15 @@ async fn run_measured(mut command: Command) -> (Output, u64) {
     let pid = child.id();
     let waiting = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
     let mut peak = 0;
+    let deadline = Instant::now() + Duration::from_secs(300);
     while !waiting.is_finished() {
+        if Instant::now() > deadline {
+            // SIGKILL by its own id: the test fails instead of hanging.
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("{command:?} did not end within 5 minutes");
+        }
         peak = peak.max(peak_rss(pid).unwrap_or(0));
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

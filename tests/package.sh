@@ -8,8 +8,13 @@
 #
 # It installs and purges the real package `satchel` with apt-get, so it needs
 # root (or sudo) and purges any satchel installed before it, on every exit.
-# It writes /etc/satchel/policy.toml for the policy check and removes
-# /etc/satchel on every exit; it refuses to run if /etc/satchel exists.
+# It writes /etc/satchel/policy.toml for the policy check and removes it on
+# every exit (and /etc/satchel, when it made the folder); it refuses to run
+# if a policy file is already there.
+#
+# Every command's output is captured before it is searched: under pipefail,
+# `cmd | grep -q` fails when grep stops reading early and cmd gets SIGPIPE,
+# and a negative check on a command that failed would pass.
 #
 # The installed build must have headless `satchel upload` and
 # `satchel config show`; the test fails if either is missing.
@@ -29,6 +34,22 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 has_line() { grep -qxF -- "$1" <<<"$2"; }
+# Whether dpkg knows the package satchel at all.
+known_to_dpkg() {
+  local status
+  status=$(dpkg-query -W -f='${Status}' satchel 2>/dev/null) || return 1
+  [ -n "$status" ]
+}
+# Polls `$@` every 0.2 s until it succeeds, for at most $1 seconds.
+wait_for() {
+  local seconds=$1
+  shift
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
 
 # satchel, as a user without a display whose home is a fresh temp folder, so
 # nothing of the real user's config is read and no user data is left behind.
@@ -40,10 +61,15 @@ run_satchel() {
     /usr/bin/satchel "$@"
 }
 
+policy=/etc/satchel/policy.toml
+etc_existed=false
+[ -d /etc/satchel ] && etc_existed=true
+
 cleanup() {
   local status=$?
-  as_root rm -rf /etc/satchel
-  if dpkg-query -W -f='${Status}' satchel 2>/dev/null | grep -q .; then
+  as_root rm -f "$policy"
+  $etc_existed || as_root rm -rf /etc/satchel
+  if known_to_dpkg; then
     say "purging satchel after a failure"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q satchel >/dev/null || true
   fi
@@ -51,7 +77,7 @@ cleanup() {
   exit "$status"
 }
 
-[ -e /etc/satchel ] && fail "/etc/satchel exists; this test will not overwrite a real policy"
+[ -e "$policy" ] && fail "$policy exists; this test will not overwrite a real policy"
 mkdir -p "$tmp/home"
 trap cleanup EXIT
 
@@ -102,11 +128,13 @@ say "runtime dependencies cover every library the binary links"
 # dpkg-shlibdeps names the package of each library /usr/bin/satchel needs; each
 # must be something installing satchel pulls in, or a clean machine lacks it.
 mkdir -p "$tmp/shlibs/debian" && touch "$tmp/shlibs/debian/control"
-needed=$(cd "$tmp/shlibs" && dpkg-shlibdeps -O /usr/bin/satchel 2>/dev/null |
-  sed -n 's/^shlibs:Depends=//p' | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep .)
-grep -qx libwebkit2gtk-4.1-0 <<<"$needed" || fail "dpkg-shlibdeps did not find webkit2gtk in /usr/bin/satchel: $needed"
-closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-  --no-breaks --no-replaces --no-enhances satchel 2>/dev/null | grep -v '^ ' | tr -d '<>')
+shlibs=$(cd "$tmp/shlibs" && dpkg-shlibdeps -O /usr/bin/satchel 2>&1) ||
+  fail "dpkg-shlibdeps /usr/bin/satchel failed: $shlibs"
+needed=$(sed -n 's/^shlibs:Depends=//p' <<<"$shlibs" | tr ',' '\n' | sed 's/^ *//; s/[ (].*//')
+grep -qx libwebkit2gtk-4.1-0 <<<"$needed" || fail "dpkg-shlibdeps did not find webkit2gtk in /usr/bin/satchel: $shlibs"
+depends=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+  --no-breaks --no-replaces --no-enhances satchel 2>&1) || fail "apt-cache depends satchel failed: $depends"
+closure=$(sed -n '/^[^ ]/p' <<<"$depends" | tr -d '<>')
 for pkg in $needed; do
   has_line "$pkg" "$closure" || fail "satchel links a library of $pkg but does not depend on it (Depends: $(dpkg-query -W -f='${Depends}' satchel))"
 done
@@ -122,7 +150,8 @@ ok "$out"
 
 say "the man page matches the installed binary"
 [ "$(man -w satchel)" = "$man_pages" ] || fail "man -w satchel gives '$(man -w satchel 2>&1)', not $man_pages"
-page=$(MANWIDTH=200 man -P cat satchel 2>/dev/null | col -b)
+raw_page=$(MANWIDTH=200 man -P cat satchel 2>&1) || fail "man satchel failed: $raw_page"
+page=$(col -b <<<"$raw_page")
 grep -q "^NAME" <<<"$page" || fail "man satchel does not render"
 while read -r flag; do
   grep -qF -- "$flag" <<<"$page" || fail "man satchel does not document $flag, which --help lists"
@@ -140,25 +169,47 @@ validation=$(desktop-file-validate "$desktop" 2>&1) || fail "desktop-file-valida
 cmp -s "$desktop" "$src/src-tauri/linux/satchel.desktop" ||
   fail "$desktop differs from src-tauri/linux/satchel.desktop"$'\n'"$(diff "$src/src-tauri/linux/satchel.desktop" "$desktop")"
 entry=$(grep -v '^#' "$desktop")
-for line in 'Name=Satchel' 'Exec=satchel %F' 'Icon=satchel' 'Actions=new-picker;' \
+for line in 'Name=Satchel' 'Exec=satchel %U' 'Icon=satchel' 'Actions=new-picker;' \
   '[Desktop Action new-picker]' 'Name=Open an empty picker' 'Exec=satchel'; do
   has_line "$line" "$entry" || fail "$desktop lacks the line $line"
 done
 grep -qE '^MimeType=(.*;)?application/octet-stream;' "$desktop" ||
   fail "$desktop is not offered for every file (no application/octet-stream in MimeType)"
-# What GIO (GNOME's "Open with") makes of it, through the caches the package's
-# triggers rebuilt: offered for unknown and text files, never for folders.
+# The package's triggers rebuild the MIME cache (update-desktop-database) that
+# xdg-mime reads; wait for it to name satchel:// links' handler before asking.
+mime_cache=/usr/share/applications/mimeinfo.cache
+cache_lists_satchel() {
+  local cache
+  cache=$(cat "$mime_cache" 2>/dev/null) || return 1
+  grep -qE "^x-scheme-handler/satchel=(.*;)?${desktop##*/};" <<<"$cache"
+}
+wait_for 30 cache_lists_satchel ||
+  fail "$mime_cache does not list ${desktop##*/} for x-scheme-handler/satchel after 30 s:"$'\n'"$(grep satchel "$mime_cache" 2>&1)"
+# What GIO (GNOME's "Open with") makes of it: offered for unknown and text
+# files, never for folders. A `gio mime` that fails or does not answer for
+# the type fails the check rather than passing the negative one.
+gio_mime() {
+  local out
+  out=$(gio mime "$1" 2>&1) || fail "gio mime $1 failed: $out"
+  grep -qE "^(Default application|No default applications) for .$1.(: .*)?$" <<<"$out" ||
+    fail "gio mime $1 did not answer for $1: $out"
+  printf '%s\n' "$out"
+}
 for type in application/octet-stream text/plain text/x-csrc application/json; do
-  gio mime "$type" 2>/dev/null | sed -n '/^Registered applications:/,/^[^\t]/p' | grep -qxF "$(printf '\t')${desktop##*/}" ||
-    fail "GIO does not offer ${desktop##*/} to open $type:"$'\n'"$(gio mime "$type" 2>&1)"
+  listed=$(gio_mime "$type") || exit 1
+  registered=$(sed -n '/^Registered applications:/,/^[^\t]/p' <<<"$listed")
+  has_line "$(printf '\t')${desktop##*/}" "$registered" ||
+    fail "GIO does not offer ${desktop##*/} to open $type:"$'\n'"$listed"
 done
-if gio mime inode/directory 2>/dev/null | grep -qF "${desktop##*/}"; then
-  fail "GIO offers ${desktop##*/} to open folders"
+listed=$(gio_mime inode/directory) || exit 1
+if grep -qF "${desktop##*/}" <<<"$listed"; then
+  fail "GIO offers ${desktop##*/} to open folders:"$'\n'"$listed"
 fi
 # satchel:// links open Satchel.
-gio mime x-scheme-handler/satchel 2>/dev/null | grep -qF "${desktop##*/}" ||
-  fail "GIO does not hand satchel:// links to ${desktop##*/}:"$'\n'"$(gio mime x-scheme-handler/satchel 2>&1)"
-ok "$desktop is valid; opens any file (%F), offered by GIO for unknown and text files; new-picker action"
+listed=$(gio_mime x-scheme-handler/satchel) || exit 1
+grep -qF "${desktop##*/}" <<<"$listed" ||
+  fail "GIO does not hand satchel:// links to ${desktop##*/}:"$'\n'"$listed"
+ok "$desktop is valid; opens files and links (%U), offered by GIO for unknown and text files; new-picker action"
 
 say "headless upload"
 if upload_help=$(run_satchel upload --help 2>/dev/null) && grep -q '^Usage: satchel upload' <<<"$upload_help"; then
@@ -185,7 +236,7 @@ fi
 say "managed policy: /etc/satchel/policy.toml"
 if config_help=$(run_satchel config show --help 2>/dev/null) && grep -q '^Usage: satchel config show' <<<"$config_help"; then
   as_root mkdir -p /etc/satchel
-  printf 'maxFiles = 2\nlocked = ["maxFiles"]\n' | as_root tee /etc/satchel/policy.toml >/dev/null
+  printf 'maxFiles = 2\nlocked = ["maxFiles"]\n' | as_root tee "$policy" >/dev/null
   shown=$(run_satchel config show) || fail "satchel config show failed: $shown"
   grep -qE '^maxFiles = 2 +# /etc/satchel/policy.toml \(locked\)$' <<<"$shown" ||
     fail "satchel config show does not show maxFiles = 2 locked by the policy:"$'\n'"$shown"
@@ -203,8 +254,32 @@ if config_help=$(run_satchel config show --help 2>/dev/null) && grep -q '^Usage:
   { grep -qF maxFiles <<<"$refused" && grep -qF /etc/satchel/policy.toml <<<"$refused"; } ||
     fail "satchel ${attempt[*]} failed without naming maxFiles and /etc/satchel/policy.toml: $refused"
   [ -z "$(ls -A "$tmp/policy-out")" ] || fail "a refused upload still wrote files"
-  as_root rm -rf /etc/satchel
   ok "config show reports the locked key; --max-files 5 is refused: $(head -1 <<<"$refused")"
+
+  say "satchel:// links reach the installed satchel, from gio open and xdg-open"
+  # A browser hands a link to the desktop's opener, which runs the desktop
+  # entry's Exec with the link (%U). The link sets maxFiles, which the policy
+  # above locks, so a satchel that got the link says so on stderr and exits
+  # at once; one started without it would open an empty window instead. The
+  # opener runs on a display of its own with a session bus, as a desktop
+  # session would, with the same fresh home as run_satchel.
+  command -v xdg-open >/dev/null || fail "xdg-open is missing (xdg-utils; ./x setup installs it)"
+  link='satchel://open?maxFiles=7'
+  for opener in "gio open" "xdg-open"; do
+    said="$tmp/opened-by-${opener%% *}.log"
+    # timeout: a satchel that opened a window would keep xdg-open waiting.
+    timeout -k 5 60 xvfb-run -a dbus-run-session -- \
+      env -u XDG_CURRENT_DESKTOP -u DESKTOP_SESSION HOME="$tmp/home" \
+      XDG_CONFIG_HOME="$tmp/home/.config" XDG_DATA_HOME="$tmp/home/.local/share" \
+      XDG_STATE_HOME="$tmp/home/.local/state" XDG_CACHE_HOME="$tmp/home/.cache" \
+      $opener "$link" >"$said" 2>&1 || true
+    # gio open returns before satchel has run: wait for what satchel says.
+    locked_said() { grep -qF "satchel: maxFiles is locked by $policy" "$said"; }
+    wait_for 30 locked_said ||
+      fail "$opener $link did not reach satchel (no 'maxFiles is locked' from it); it printed:"$'\n'"$(cat "$said")"
+  done
+  ok "$link reached satchel by gio open and by xdg-open: maxFiles=7 refused as locked"
+  as_root rm -f "$policy"
 else
   fail "this build has no policy support (satchel config show --help is not a subcommand's help)"
 fi
@@ -212,13 +287,15 @@ fi
 say "purging the package"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q satchel >"$tmp/apt.log" 2>&1 ||
   fail "apt-get purge failed:"$'\n'"$(cat "$tmp/apt.log")"
-if dpkg-query -W -f='${Status}' satchel 2>/dev/null | grep -q .; then
+if known_to_dpkg; then
   fail "dpkg still knows satchel: $(dpkg-query -W -f='${Status}' satchel)"
 fi
 dpkg -L satchel >/dev/null 2>&1 && fail "dpkg -L satchel still lists files"
 left=$(while read -r f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done <<<"$installed" || true)
 [ -z "$left" ] || fail "purging left these behind:"$'\n'"$left"
-for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg" /etc/satchel; do
+leftovers=(/usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg")
+$etc_existed || leftovers+=(/etc/satchel)
+for f in "${leftovers[@]}"; do
   [ ! -e "$f" ] || fail "$f is still there after purging"
 done
 ok "no file of the package is left"

@@ -12,6 +12,7 @@ use std::fs::{self, File};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -119,31 +120,29 @@ impl Env {
 
     /// The environment a second `satchel` started by a test needs.
     pub fn app_env(&self) -> Result<Vec<(String, String)>> {
+        let mut vars = vec![("DISPLAY".into(), self.display()?)];
+        vars.extend(self.isolated_env());
+        vars.push(("NO_AT_BRIDGE".into(), "1".into()));
+        Ok(vars)
+    }
+
+    /// What keeps a `satchel` of this test away from the machine's own
+    /// config, data, state and policy: XDG folders under the test's folder
+    /// (the window's), and the system policy at [`Env::policy_path`].
+    pub fn isolated_env(&self) -> Vec<(String, String)> {
         let xdg = self.path("xdg");
-        Ok(vec![
-            ("DISPLAY".into(), self.display()?),
-            (
-                "XDG_DATA_HOME".into(),
-                xdg.join("data").display().to_string(),
-            ),
-            (
-                "XDG_CONFIG_HOME".into(),
-                xdg.join("config").display().to_string(),
-            ),
-            (
-                "XDG_STATE_HOME".into(),
-                xdg.join("state").display().to_string(),
-            ),
-            (
-                "XDG_CACHE_HOME".into(),
-                xdg.join("cache").display().to_string(),
-            ),
+        let folder = |name: &str| xdg.join(name).display().to_string();
+        vec![
+            ("XDG_DATA_HOME".into(), folder("data")),
+            ("XDG_CONFIG_HOME".into(), folder("config")),
+            ("XDG_STATE_HOME".into(), folder("state")),
+            ("XDG_CACHE_HOME".into(), folder("cache")),
+            // Debug builds read the system policy from here instead of /etc.
             (
                 "SATCHEL_POLICY_FILE".into(),
                 self.policy_path().display().to_string(),
             ),
-            ("NO_AT_BRIDGE".into(), "1".into()),
-        ])
+        ]
     }
 
     /// Where the app keeps its data (`XDG_DATA_HOME`).
@@ -165,7 +164,6 @@ impl Env {
         self.allow_loopback_fetches()?;
         let (port, native_port) = (free_port()?, free_port()?);
         let log = File::create(self.artifacts.join("driver.log"))?;
-        let xdg = self.path("xdg");
         let mut driver = Command::new("tauri-driver");
         driver
             .args([
@@ -176,12 +174,7 @@ impl Env {
             ])
             .env("DISPLAY", format!(":{display}"))
             .env_remove("WAYLAND_DISPLAY")
-            .env("XDG_DATA_HOME", xdg.join("data"))
-            .env("XDG_CONFIG_HOME", xdg.join("config"))
-            .env("XDG_STATE_HOME", xdg.join("state"))
-            .env("XDG_CACHE_HOME", xdg.join("cache"))
-            // Debug builds read the system policy from here instead of /etc.
-            .env("SATCHEL_POLICY_FILE", self.policy_path())
+            .envs(self.isolated_env())
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .envs(self.app_vars.iter().map(|(k, v)| (k, v)))
@@ -452,8 +445,24 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// A port for tauri-driver, which must be told its ports rather than
+/// report them. Not one the kernel hands out (from 32768 up): a port let go
+/// there may be given to any socket before the driver binds it. These come
+/// from 20000–31999, each once per test process, starting at a place set by
+/// the process id so concurrent runs rarely meet; a port in use is skipped.
 fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    let start = std::process::id().wrapping_mul(97) % COUNT;
+    for _ in 0..COUNT {
+        let port = FIRST + (start + NEXT.fetch_add(1, Ordering::SeqCst)) % COUNT;
+        let port = u16::try_from(port).context("a port below 32000")?;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no free port between {FIRST} and {}", FIRST + COUNT - 1)
 }
 
 async fn wait_for_port(port: u16) -> Result<()> {

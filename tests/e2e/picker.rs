@@ -253,12 +253,16 @@ fn type_into_dialog(env: &Env, title: &str, path: &str) -> Result<()> {
     std::thread::sleep(Duration::from_millis(400));
     // GTK completes the path inline (selected text); drop the completion.
     xdotool(&display, &["key", "Delete"])?;
+    let open = || xdotool(&display, &["search", "--onlyvisible", "--name", &name]).is_ok();
     for _ in 0..3 {
         xdotool(&display, &["key", "Return"])?;
-        std::thread::sleep(Duration::from_millis(700));
-        // A folder path may first open the folder; Return again chooses it.
-        let still_open = xdotool(&display, &["search", "--onlyvisible", "--name", &name]);
-        if still_open.is_err() {
+        // A folder path may first open the folder (the dialog stays); Return
+        // again chooses it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while open() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !open() {
             return Ok(());
         }
     }

@@ -10,7 +10,7 @@ use anyhow::{bail, ensure, Context, Result};
 
 use crate::harness::{e2e, Env};
 use crate::support::proxy::Proxy;
-use crate::support::{content, tus_server};
+use crate::support::{content, settled_tus_offset, tus_server, tus_upload_id};
 
 /// The first file's progress bar value (percent), once it shows one.
 async fn progress(env: &Env) -> Result<Option<f64>> {
@@ -125,7 +125,9 @@ fn after_a_crash_the_window_offers_the_interrupted_upload_and_resumes_it() {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_satchel"))
             .args(["upload", "--to", &to])
             .arg(&file)
-            .env("XDG_STATE_HOME", env.path("xdg").join("state"))
+            .envs(env.isolated_env())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()?;
@@ -136,15 +138,9 @@ fn after_a_crash_the_window_offers_the_interrupted_upload_and_resumes_it() {
         }
         child.kill()?;
         child.wait()?;
-        let mut had = stored_size(server.storage.path())?;
-        loop {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let now = stored_size(server.storage.path())?;
-            if now == had {
-                break;
-            }
-            had = now;
-        }
+        // What was in flight has landed once the server answers for it.
+        let id = tus_upload_id(&server).context("an upload on the server")?;
+        let had = settled_tus_offset(&server, &id).await;
         ensure!(had > 0 && had < size, "killed mid-way: {had}");
         proxy.faults.rate.store(0, Ordering::SeqCst);
         let before = proxy.sent_up();

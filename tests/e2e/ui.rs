@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::harness::{e2e, text, Env};
 use crate::server::{png, FileServer};
 use crate::support::proxy::Proxy;
-use crate::support::{content, tus_server, ServerProcess};
+use crate::support::{content, stored_names, tus_server, ServerProcess};
 
 /// Files (name, type, bytes) as the page scripts below take them.
 fn in_memory(files: &[(&str, &str, &[u8])]) -> Vec<Value> {
@@ -163,7 +163,12 @@ async fn axe(env: &Env, view: &str) -> Result<()> {
             vec![],
         )
         .await?;
-    let report = found.as_str().unwrap_or("[]").to_owned();
+    // The script answers a JSON string; anything else is a broken check,
+    // not "no violations".
+    let report = found
+        .as_str()
+        .with_context(|| format!("axe answered {found}, not a JSON string"))?
+        .to_owned();
     env.save(&format!("axe-{view}.json"), &report)?;
     let violations: Vec<Value> = serde_json::from_str(&report)?;
     ensure!(violations.is_empty(), "axe in the {view} view: {report}");
@@ -215,10 +220,32 @@ async fn look_up(env: &Env, url: &str) -> Result<()> {
 /// lets 1 MiB/s through: an upload that is still running when the test
 /// closes the window. Keep the server and proxy alive while it runs.
 struct SlowUpload {
-    _server: ServerProcess,
+    server: ServerProcess,
     proxy: Proxy,
     file: String,
+    data: Vec<u8>,
     to: String,
+}
+
+impl SlowUpload {
+    /// Checks the server holds the file once, complete, byte for byte: what
+    /// Satchel reports is not taken on trust.
+    fn check_landed(&self) -> Result<()> {
+        let names = stored_names(&self.server);
+        let uploads: Vec<&String> = names.iter().filter(|n| !n.ends_with(".json")).collect();
+        ensure!(
+            uploads.len() == 1,
+            "one upload on the server, not {names:?}"
+        );
+        let stored = fs::read(self.server.storage.path().join(uploads[0]))?;
+        ensure!(
+            stored == self.data,
+            "the server holds {} bytes that differ from the file's {}",
+            stored.len(),
+            self.data.len()
+        );
+        Ok(())
+    }
 }
 
 async fn slow_upload(env: &Env, seed: u8) -> Result<SlowUpload> {
@@ -226,11 +253,13 @@ async fn slow_upload(env: &Env, seed: u8) -> Result<SlowUpload> {
     let proxy = Proxy::start(server.port).await;
     proxy.faults.rate.store(1 << 20, Ordering::SeqCst);
     let file = env.path("slow.bin");
-    fs::write(&file, content(32 << 20, seed))?;
+    let data = content(32 << 20, seed);
+    fs::write(&file, &data)?;
     Ok(SlowUpload {
         to: format!("tus+{}/files/", proxy.base()),
         file: file.to_str().context("utf-8 path")?.to_owned(),
-        _server: server,
+        data,
+        server,
         proxy,
     })
 }
@@ -590,6 +619,7 @@ fn closing_during_an_upload_asks_and_never_drops_files() {
             result["filesFailed"].as_array().is_some_and(Vec::is_empty),
             "{result}"
         );
+        slow.check_landed()?;
         Ok(())
     });
 }

@@ -9,11 +9,13 @@ POST /__fail?method=PUT&status=503&count=2[&retryAfter=1]: the next `count`
 requests with that method answer `status` without reaching moto.
 GET /__faults tells how many are still to come: {"pending": n}.
 
-GET /__stats tells {"parts": n, "resent": bytes, "stored": {path: n}}:
-multipart parts received; body bytes of UploadPart requests for a part the
-server had already confirmed (answered 200) — bytes a client sent twice;
-and how many times each object was stored (a whole PUT or a completed
-multipart upload answered 200).
+GET /__stats tells {"parts": n, "resent": bytes, "stored": {path: n},
+"received": {path: bytes}}: multipart parts received; body bytes of
+UploadPart requests for a part the server had already confirmed (answered
+200) — bytes a client sent twice; how many times each object was stored (a
+whole PUT or a completed multipart upload answered 200); and the body bytes
+of PUTs (whole objects and parts) that reached moto for each object path, as
+moto read them (injected faults left out).
 """
 
 import json
@@ -28,7 +30,38 @@ from werkzeug.serving import make_server
 faults = []
 lock = threading.Lock()
 confirmed = set()
-stats = {"parts": 0, "resent": 0, "stored": {}}
+stats = {"parts": 0, "resent": 0, "stored": {}, "received": {}}
+
+
+class CountingInput:
+    """The request body, counting into stats["received"][path] what is read."""
+
+    def __init__(self, stream, path):
+        self.stream = stream
+        self.path = path
+
+    def _count(self, data):
+        with lock:
+            stats["received"][self.path] = stats["received"].get(self.path, 0) + len(data)
+        return data
+
+    def read(self, *args):
+        return self._count(self.stream.read(*args))
+
+    def readinto(self, buffer):
+        size = self.stream.readinto(buffer)
+        with lock:
+            stats["received"][self.path] = stats["received"].get(self.path, 0) + (size or 0)
+        return size
+
+    def readline(self, *args):
+        return self._count(self.stream.readline(*args))
+
+    def readlines(self, *args):
+        return [self._count(line) for line in self.stream.readlines(*args)]
+
+    def __iter__(self):
+        return (self._count(line) for line in self.stream)
 
 
 def answer_json(start_response, value):
@@ -93,6 +126,8 @@ def with_faults(app):
             start_response(f"{fault['status']} Injected", headers)
             body = f"<Error><Code>Injected</Code><Message>injected {fault['status']}</Message></Error>"
             return [body.encode()]
+        if method == "PUT" and (part is not None or stores):
+            environ["wsgi.input"] = CountingInput(environ["wsgi.input"], path)
         if part is None and not stores:
             return app(environ, start_response)
 

@@ -12,9 +12,11 @@
 // --stats=FILE keeps, in FILE (so it outlives a restart), the offset the
 // server has confirmed for each upload (the Upload-Offset of its successful
 // answers) and `resent`: body bytes of PATCH requests below an offset it had
-// already confirmed — bytes a client sent twice.
-//
-// PORT in the environment picks the port (a restarted server keeps its own).
+// already confirmed — bytes a client sent twice. It also keeps `patches`
+// (PATCH requests seen) and `received`: for each upload, the PATCH body bytes
+// that reached tus (injected faults left out) — more than the upload's size
+// means bytes were sent again. The file is written once at start, so a test
+// can tell "nothing counted" from "no stats at all".
 import http from 'node:http';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -29,7 +31,21 @@ const directory = args.filter((a) => !a.startsWith('--')).pop();
 const statsFile = args.find((a) => a.startsWith('--stats='))?.slice('--stats='.length);
 const stats = statsFile && fs.existsSync(statsFile)
   ? JSON.parse(fs.readFileSync(statsFile, 'utf8'))
-  : { confirmed: {}, resent: 0, patches: 0 };
+  : { confirmed: {}, resent: 0, patches: 0, received: {} };
+
+// Counts the body bytes of a PATCH as the HTTP parser hands them over
+// (IncomingMessage#push), which leaves how tus reads the body untouched.
+function countBody(req) {
+  const id = new URL(req.url, 'http://localhost').pathname.split('/').filter(Boolean).pop();
+  const push = req.push.bind(req);
+  req.push = (chunk, ...rest) => {
+    if (chunk) {
+      stats.received[id] = (stats.received[id] ?? 0) + chunk.length;
+      saveStats();
+    }
+    return push(chunk, ...rest);
+  };
+}
 
 function saveStats() {
   fs.writeFileSync(`${statsFile}.tmp`, JSON.stringify(stats));
@@ -78,6 +94,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (faults.handle(req, res, url)) return;
+  if (statsFile && req.method === 'PATCH') countBody(req);
   // Mounted under /files only, as a real deployment would be.
   if (!url.pathname.startsWith('/files')) {
     req.resume();
@@ -133,6 +150,8 @@ function withChecksums(req, res) {
   });
 }
 
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+if (statsFile) saveStats();
+
+server.listen(0, '127.0.0.1', () => {
   console.log(`listening ${server.address().port}`);
 });

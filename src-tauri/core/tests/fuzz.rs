@@ -1,9 +1,12 @@
 //! Property tests of what arrives from outside: a source frame's requests,
 //! file names, URLs, configuration files and sizes. Whatever the input, the
-//! code answers with a value or its documented error — never a panic, never
-//! an unbounded amount of work.
+//! code answers with a value or its documented error — never a panic. Work
+//! is bounded where it is timed: a request is decoded within [`DECODE_BOUND`]
+//! and performed within [`PERFORM_BOUND`], however it is made.
 
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use satchel_core::actions::{decode, perform, MAX_REQUEST_BYTES};
@@ -13,6 +16,27 @@ use satchel_core::{
 };
 use serde_json::{json, Value};
 use unicode_normalization::is_nfc;
+
+/// The longest a request may take to decode, whatever it holds (far above
+/// the microseconds it takes, so a slow machine does not fail it).
+const DECODE_BOUND: Duration = Duration::from_secs(1);
+
+/// The longest a request from a source may take to perform, here without
+/// the network.
+const PERFORM_BOUND: Duration = Duration::from_secs(5);
+
+/// Decodes `text`, failing the test if that takes longer than [`DECODE_BOUND`].
+fn timed_decode(text: &str) -> satchel_core::Result<satchel_core::actions::Request> {
+    let started = Instant::now();
+    let decoded = decode(text);
+    let took = started.elapsed();
+    assert!(
+        took <= DECODE_BOUND,
+        "decoding {} bytes took {took:?}",
+        text.len()
+    );
+    decoded
+}
 
 /// Any JSON value, nested a few levels deep.
 fn any_json() -> impl Strategy<Value = Value> {
@@ -65,21 +89,21 @@ proptest! {
 
     #[test]
     fn decode_takes_any_text(text in ".{0,2000}") {
-        if let Err(e) = decode(&text) {
+        if let Err(e) = timed_decode(&text) {
             prop_assert_eq!(e.kind(), "badRequest");
         }
     }
 
     #[test]
     fn decode_takes_any_json(value in any_json()) {
-        if let Err(e) = decode(&value.to_string()) {
+        if let Err(e) = timed_decode(&value.to_string()) {
             prop_assert_eq!(e.kind(), "badRequest");
         }
     }
 
     #[test]
     fn decode_takes_request_shaped_json(value in request_like()) {
-        if let Err(e) = decode(&value.to_string()) {
+        if let Err(e) = timed_decode(&value.to_string()) {
             prop_assert_eq!(e.kind(), "badRequest");
         }
     }
@@ -92,7 +116,7 @@ proptest! {
         while text.len() <= MAX_REQUEST_BYTES {
             text.push_str(&fill);
         }
-        let err = decode(&text).unwrap_err();
+        let err = timed_decode(&text).unwrap_err();
         prop_assert_eq!(err.kind(), "badRequest");
         prop_assert!(err.to_string().contains(&format!("at most {MAX_REQUEST_BYTES}")), "{}", err);
     }
@@ -156,8 +180,9 @@ proptest! {
 
 /// Request-shaped JSON performed for real, as a source frame would send it,
 /// against a picker with a folder destination and a spool of its own: every
-/// answer is a value or a typed error, and the spool never holds more than
-/// was declared. (Actions that fetch are left out: they reach the network.)
+/// answer is a value or a typed error within [`PERFORM_BOUND`], and the
+/// spool never holds more than the raw files begun declared. (Actions that
+/// fetch are left out: they reach the network.)
 #[test]
 fn performed_requests_never_panic() {
     let dir = tempfile::tempdir().unwrap();
@@ -175,6 +200,8 @@ fn performed_requests_never_panic() {
         std::sync::atomic::AtomicUsize::new(0),
         std::sync::atomic::AtomicUsize::new(0),
     );
+    let declared = std::sync::atomic::AtomicU64::new(0);
+    let spool = dir.path().join("spool");
     runner
         .run(&request_like(), |value| {
             let fetches = matches!(
@@ -185,10 +212,20 @@ fn performed_requests_never_panic() {
                 return Ok(());
             }
             let text = value.to_string();
-            match runtime.block_on(perform(&picker, "fuzz", &text)) {
+            let performed = runtime.block_on(async {
+                tokio::time::timeout(PERFORM_BOUND, perform(&picker, "fuzz", &text)).await
+            });
+            let Ok(performed) = performed else {
+                panic!("{text} took longer than {PERFORM_BOUND:?}");
+            };
+            match performed {
                 Ok(reply) => {
                     serde_json::to_string(&reply).unwrap();
                     answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if value["action"] == "addRawBegin" {
+                        let size = value["args"]["size"].as_u64().unwrap_or(0);
+                        declared.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+                    }
                 }
                 Err(e) => {
                     refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -196,11 +233,37 @@ fn performed_requests_never_panic() {
                     prop_assert!(!info.kind.is_empty() && !info.message.is_empty());
                 }
             }
+            let held = bytes_under(&spool);
+            let declared = declared.load(std::sync::atomic::Ordering::Relaxed);
+            prop_assert!(
+                held <= declared,
+                "the spool holds {} bytes, {} declared",
+                held,
+                declared
+            );
             Ok(())
         })
         .unwrap();
     // Both paths were taken: the inputs reached the actions themselves.
     assert!(answered.into_inner() > 0 && refused.into_inner() > 0);
+}
+
+/// Bytes of the files under `dir` (0 when it does not exist).
+fn bytes_under(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                bytes_under(&path)
+            } else {
+                entry.metadata().map_or(0, |m| m.len())
+            }
+        })
+        .sum()
 }
 
 /// Nesting far past what a parser's stack holds is an error, not a crash.
@@ -212,7 +275,7 @@ fn deeply_nested_requests_are_refused() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        let err = decode(&text).unwrap_err();
+        let err = timed_decode(&text).unwrap_err();
         assert_eq!(err.kind(), "badRequest", "depth {depth}");
     }
 }

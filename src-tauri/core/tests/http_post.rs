@@ -13,8 +13,8 @@ use satchel_core::{
 };
 use support::proxy::Proxy;
 use support::{
-    content, inject, left_after_cleanup, post_server, quick_retry, send, stored_names, write_file,
-    Furthest, ServerProcess,
+    content, inject, left_after_cleanup, post_server, quick_retry, send, stored_names, wait_until,
+    write_file, Furthest, ServerProcess,
 };
 use url::Url;
 
@@ -139,9 +139,12 @@ async fn cancelling_mid_way_leaves_the_server_clean() {
     let cancel = ctx.cancel.clone();
     let upload = tokio::spawn(async move { post.upload(&item, ctx).await });
     // Wait until the server is writing a partial part.
-    while stored_names(&server).is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until(
+        "a partial part on the server",
+        Duration::from_secs(30),
+        || !stored_names(&server).is_empty(),
+    )
+    .await;
     cancel.cancel();
     assert_eq!(upload.await.unwrap().unwrap_err().kind(), "cancelled");
     assert!(progress.get() < 8 << 20);

@@ -13,7 +13,9 @@ use satchel_core::{
     Destination, MemorySlot, NoEvents, Picker, S3Config, S3Destination, UploadContext, LOCAL_SOURCE,
 };
 use support::proxy::Proxy;
-use support::{content, inject, quick_retry, s3_server, send, write_file, Furthest, ServerProcess};
+use support::{
+    content, inject, quick_retry, s3_server, send, wait_until, write_file, Furthest, ServerProcess,
+};
 use url::Url;
 
 const MIB: usize = 1024 * 1024;
@@ -126,18 +128,9 @@ impl Inspect {
 
     /// The multipart uploads the server still holds (started, not finished).
     async fn open_uploads(&self) -> usize {
-        let mut url = self.bucket.base_url().clone();
-        url.set_query(Some("uploads"));
-        let body = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        body.matches("<UploadId>").count()
+        let base = self.bucket.base_url().as_str().trim_end_matches('/');
+        let base = base.strip_suffix(&format!("/{BUCKET}")).unwrap_or(base);
+        support::open_multipart_uploads(base, BUCKET).await.len()
     }
 }
 
@@ -209,9 +202,10 @@ async fn cancelling_mid_way_aborts_the_multipart_upload() {
     let ctx = UploadContext::new(progress.clone());
     let cancel = ctx.cancel.clone();
     let upload = tokio::spawn(async move { s3.upload(&item, ctx).await });
-    while progress.get() < 6 * MIB as u64 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("6 MiB sent", Duration::from_secs(30), || {
+        progress.get() >= 6 * MIB as u64
+    })
+    .await;
     assert_eq!(inspect.open_uploads().await, 1);
     cancel.cancel();
     assert_eq!(upload.await.unwrap().unwrap_err().kind(), "cancelled");

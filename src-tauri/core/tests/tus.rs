@@ -12,8 +12,8 @@ use satchel_core::{
 };
 use support::proxy::Proxy;
 use support::{
-    content, inject, left_after_cleanup, quick_retry, send, stored_names, tus_server, write_file,
-    Furthest, ServerProcess,
+    content, inject, left_after_cleanup, quick_retry, send, settled_tus_offset, stored_names,
+    tus_server, tus_upload_id, wait_until, write_file, Furthest, ServerProcess,
 };
 use url::Url;
 
@@ -130,9 +130,10 @@ async fn cancelling_mid_way_terminates_the_upload_on_the_server() {
     let ctx = UploadContext::new(progress.clone());
     let cancel = ctx.cancel.clone();
     let upload = tokio::spawn(async move { tus.upload(&item, ctx).await });
-    while progress.get() < 1 << 20 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("1 MiB sent", Duration::from_secs(30), || {
+        progress.get() >= 1 << 20
+    })
+    .await;
     assert_eq!(stored_names(&server).len(), 2, "the upload exists mid-way");
     cancel.cancel();
     let err = upload.await.unwrap().unwrap_err();
@@ -249,18 +250,16 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
         let picker = picker.clone();
         async move { picker.upload().await }
     });
-    let id = loop {
-        let names = stored_names(&server);
-        if let Some(id) = names.iter().find(|n| !n.ends_with(".json")) {
-            let stored = std::fs::metadata(server.storage.path().join(id))
-                .unwrap()
-                .len();
-            if stored >= 2 << 20 {
-                break id.clone();
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    let stored_at_least = |bytes: u64| {
+        tus_upload_id(&server).is_some_and(|id| {
+            std::fs::metadata(server.storage.path().join(id)).is_ok_and(|m| m.len() >= bytes)
+        })
     };
+    wait_until("2 MiB stored", Duration::from_secs(30), || {
+        stored_at_least(2 << 20)
+    })
+    .await;
+    let id = tus_upload_id(&server).unwrap();
     // Per-file progress: bytes, rate and time left.
     let live = picker.snapshot().files[0].clone();
     assert!(live.transferred > 0 && live.transferred < size);
@@ -275,20 +274,9 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
     assert!(file.error.is_none());
     assert!(file.rate.is_none() && file.eta.is_none());
 
-    // The server kept the upload; wait for what was in flight to land.
-    let stored = || {
-        std::fs::metadata(server.storage.path().join(&id))
-            .unwrap()
-            .len()
-    };
-    let mut had = stored();
-    loop {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        if stored() == had {
-            break;
-        }
-        had = stored();
-    }
+    // The server kept the upload; what was in flight has landed once it
+    // answers for the upload again.
+    let had = settled_tus_offset(&server, &id).await;
     assert!(had > 0 && had < size, "{had}");
     proxy.faults.rate.store(0, SeqCst);
     let before = proxy.sent_up();
@@ -328,9 +316,10 @@ async fn a_paused_file_removed_from_the_queue_is_dropped_on_the_server() {
         async move { picker.upload().await }
     });
     // Paused once the upload URL is known (and saved with the file).
-    while picker.snapshot().files[0].resume.is_none() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("the upload URL", Duration::from_secs(30), || {
+        picker.snapshot().files[0].resume.is_some()
+    })
+    .await;
     assert_eq!(stored_names(&server).len(), 2);
     picker.pause_all();
     running.await.unwrap().unwrap();
@@ -383,9 +372,10 @@ async fn add_during_a_run(background: bool) -> (satchel_core::UploadDone, Picker
         let picker = picker.clone();
         async move { picker.upload().await }
     });
-    while picker.snapshot().files[0].status != satchel_core::FileStatus::Uploading {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until("the first file uploading", Duration::from_secs(30), || {
+        picker.snapshot().files[0].status == satchel_core::FileStatus::Uploading
+    })
+    .await;
     picker.add_paths(&[dir.path().join("second.bin")], LOCAL_SOURCE);
     let done = running.await.unwrap().unwrap();
     let picker = Arc::into_inner(picker).unwrap();

@@ -41,7 +41,7 @@ impl ServerProcess {
     pub fn start(program: &str, args: &[&str]) -> ServerProcess {
         let storage = tempfile::tempdir().unwrap();
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let (child, port) = spawn(program, &args, storage.path(), None);
+        let (child, port) = spawn(program, &args, storage.path());
         ServerProcess {
             child,
             port,
@@ -51,18 +51,16 @@ impl ServerProcess {
         }
     }
 
-    /// Kills the server (as a crash would: SIGKILL) and starts it again on
-    /// the same port with the same storage.
+    /// Kills the server (as a crash would: SIGKILL) and starts it again with
+    /// the same storage, on a port it binds itself: binding the old port
+    /// again could find it taken by then. Clients reach it through a
+    /// [`proxy::Proxy`], retargeted to the new `port`.
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let (child, _) = spawn(
-            &self.program,
-            &self.args,
-            self.storage.path(),
-            Some(self.port),
-        );
+        let (child, port) = spawn(&self.program, &self.args, self.storage.path());
         self.child = child;
+        self.port = port;
     }
 
     pub fn base(&self) -> String {
@@ -71,7 +69,7 @@ impl ServerProcess {
 }
 
 /// Spawns a server and waits for its `listening PORT` line.
-fn spawn(program: &str, args: &[String], storage: &Path, port: Option<u16>) -> (Child, u16) {
+fn spawn(program: &str, args: &[String], storage: &Path) -> (Child, u16) {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -79,9 +77,6 @@ fn spawn(program: &str, args: &[String], storage: &Path, port: Option<u16>) -> (
         .current_dir(servers_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if let Some(port) = port {
-        command.env("PORT", port.to_string());
-    }
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program} {args:?} (run ./x setup): {e}"));
@@ -247,4 +242,93 @@ pub async fn send(
         .await
         .map(|landed| landed.url);
     (outcome, progress)
+}
+
+/// The multipart uploads an S3 server holds in `bucket` (started, neither
+/// completed nor aborted), as (key, upload id). Any answer but a listing
+/// fails: an error page is not "none open".
+pub async fn open_multipart_uploads(base: &str, bucket: &str) -> Vec<(String, String)> {
+    let answer = reqwest::get(format!("{base}/{bucket}?uploads"))
+        .await
+        .unwrap();
+    let status = answer.status();
+    let body = answer.text().await.unwrap();
+    assert!(
+        status.is_success() && body.contains("<ListMultipartUploadsResult"),
+        "listing the multipart uploads of {bucket}: {status} {body}"
+    );
+    body.split("<Upload>")
+        .skip(1)
+        .map(|upload| (xml_field(upload, "Key"), xml_field(upload, "UploadId")))
+        .collect()
+}
+
+/// The parts an S3 server holds for an open multipart upload.
+pub async fn multipart_parts(base: &str, bucket: &str, key: &str, upload_id: &str) -> usize {
+    let mut url = url::Url::parse(&format!("{base}/{bucket}/{key}")).unwrap();
+    url.query_pairs_mut().append_pair("uploadId", upload_id);
+    let answer = reqwest::get(url).await.unwrap();
+    let status = answer.status();
+    let body = answer.text().await.unwrap();
+    assert!(
+        status.is_success() && body.contains("<ListPartsResult"),
+        "listing the parts of {key} ({upload_id}): {status} {body}"
+    );
+    body.matches("<Part>").count()
+}
+
+/// The text of the first `<name>` element in `xml` ("" when there is none).
+fn xml_field(xml: &str, name: &str) -> String {
+    let open = format!("<{name}>");
+    let Some(start) = xml.find(&open).map(|i| i + open.len()) else {
+        return String::new();
+    };
+    let end = xml[start..].find('<').map_or(xml.len(), |i| start + i);
+    xml[start..end].to_owned()
+}
+
+/// Polls `done` every 10 ms until it holds; fails naming `what` once
+/// `within` has passed. Every wait of the tests has such a deadline.
+pub async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited {within:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The one upload in a tus server's storage, once it exists.
+pub fn tus_upload_id(server: &ServerProcess) -> Option<String> {
+    stored_names(server)
+        .into_iter()
+        .find(|name| !name.ends_with(".json"))
+}
+
+/// The offset a tus server holds for upload `id` once no request is
+/// writing to it any more. Asked straight of the server (no proxy): tus
+/// answers a HEAD only with the upload's lock, which it takes by ending the
+/// PATCH in progress, so what was in flight when a client went away has
+/// landed or been dropped by then, and the file no longer grows.
+pub async fn settled_tus_offset(server: &ServerProcess, id: &str) -> u64 {
+    let answer = reqwest::Client::new()
+        .head(format!("{}/files/{id}", server.base()))
+        .header("Tus-Resumable", "1.0.0")
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "HEAD {id}: {answer:?}");
+    let offset: u64 = answer.headers()["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stored = std::fs::metadata(server.storage.path().join(id))
+        .unwrap()
+        .len();
+    assert_eq!(offset, stored, "the server's offset is what it stored");
+    offset
 }

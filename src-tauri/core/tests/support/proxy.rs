@@ -2,7 +2,7 @@
 //! going up, can slow them down, cut connections mid-transfer or stall
 //! them — the faults a real network has, injected where the tests choose.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +37,8 @@ pub struct Proxy {
     /// Bytes sent up to the server so far, over all connections.
     pub upstream: Arc<AtomicU64>,
     pub faults: Arc<Faults>,
+    /// The server's port; [`Proxy::retarget`] moves it (a restarted server).
+    target: Arc<AtomicU16>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -46,10 +48,12 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let upstream = Arc::new(AtomicU64::new(0));
         let faults = Arc::new(Faults::default());
-        let (up, f) = (upstream.clone(), faults.clone());
+        let target = Arc::new(AtomicU16::new(target_port));
+        let (up, f, to) = (upstream.clone(), faults.clone(), target.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let (up, f) = (up.clone(), f.clone());
+                let target_port = to.load(Ordering::SeqCst);
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)).await {
                         pipe(client, server, up, f).await;
@@ -61,8 +65,15 @@ impl Proxy {
             port,
             upstream,
             faults,
+            target,
             task,
         }
+    }
+
+    /// Sends new connections to `port` from now on (a server restarted on a
+    /// port of its own); the clients keep the proxy's address.
+    pub fn retarget(&self, port: u16) {
+        self.target.store(port, Ordering::SeqCst);
     }
 
     pub fn base(&self) -> String {
