@@ -192,6 +192,8 @@ fn run_window(
             commands::sources::sidebar_sources,
             commands::sources::source_loaded,
             commands::sources::source_failed,
+            commands::sources::source_mounted,
+            commands::sources::source_unmounted,
             commands::sources::source_view,
             commands::sources::source_action,
             commands::sources::source_chunk,

@@ -88,6 +88,14 @@ pub enum Error {
     #[error("invalid source {file}: {reason}")]
     BadSource { file: String, reason: String },
 
+    /// A source asked for something while its frame was not mounted.
+    #[error("the source is not open: actions work only between mounted() and unmounted()")]
+    NotMounted,
+
+    /// A source has this many requests waiting already; it must wait for replies.
+    #[error("too many requests at once (at most {max} waiting); wait for replies")]
+    TooManyRequests { max: usize },
+
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
 
@@ -188,6 +196,8 @@ impl Error {
             Error::MissingField(_) => "missingField",
             Error::UnknownSource(_) => "unknownSource",
             Error::BadSource { .. } => "badSource",
+            Error::NotMounted => "notMounted",
+            Error::TooManyRequests { .. } => "tooManyRequests",
             Error::Config { .. } => "config",
             Error::Rejected { .. } => "rejected",
             Error::TooFewFiles { .. } => "tooFewFiles",

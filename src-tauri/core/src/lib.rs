@@ -75,6 +75,7 @@ pub use retry::RetryPolicy;
 pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
 pub use sources::{
     parse_origin, sha256_hex, Descriptor, SidebarItem, SourceEntry, SourceFile, SourceRegistry,
+    Ticket, MAX_IN_FLIGHT,
 };
 pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;
