@@ -173,7 +173,7 @@ pub struct Reach {
 #[derive(Debug, Args)]
 pub struct Run {
     /// Files sent at the same time.
-    #[arg(long, value_name = "N", default_value_t = 3)] // satchel_core::DEFAULT_CONCURRENCY
+    #[arg(long, value_name = "N", default_value_t = satchel_core::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 }
 

@@ -149,19 +149,19 @@ fn run_window(
                 picker.notify(notice);
             }
             let sources = Mutex::new(SourceRegistry::new(sources).with_builtins(builtin_sources));
-            let preloaded = !picker.snapshot().files.is_empty();
+            if upload_now {
+                upload_then_exit(app.handle().clone(), picker.clone());
+            } else {
+                // With uploadInBackground, files start uploading as they are
+                // added (and those given or restored at start, at once).
+                tauri::async_runtime::spawn(picker.clone().upload_in_background());
+            }
             app.manage(AppState {
                 picker,
                 sources,
                 json,
                 locale,
             });
-            if preloaded && !upload_now {
-                commands::upload::after_add(&app.state::<AppState>());
-            }
-            if upload_now {
-                upload_then_exit(app.handle().clone());
-            }
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {
@@ -252,12 +252,9 @@ fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
     if paths.is_empty() {
         return;
     }
-    let state = app.state::<AppState>();
-    let picker = state.picker.clone();
-    let handle = app.clone();
+    let picker = app.state::<AppState>().picker.clone();
     tauri::async_runtime::spawn_blocking(move || {
         picker.add_paths(&paths, LOCAL_SOURCE);
-        commands::upload::after_add(&handle.state::<AppState>());
     });
 }
 
@@ -278,8 +275,7 @@ fn link_while_open(app: &AppHandle, link: &str) {
 }
 
 /// `--upload-now`: upload what was given, then close (exit 1 if any failed).
-fn upload_then_exit(app: AppHandle) {
-    let picker = app.state::<AppState>().picker.clone();
+fn upload_then_exit(app: AppHandle, picker: Arc<Picker>) {
     tauri::async_runtime::spawn(async move {
         let code = match picker.upload().await {
             Ok(done) if done.files_failed.is_empty() => 0,

@@ -95,12 +95,11 @@ pub async fn source_action(
     request: String,
     state: State<'_, AppState>,
 ) -> Result<ActionReply> {
-    let name = state.source_name(source)?;
+    // Held until the reply: unmounting meanwhile lets this one finish.
+    let (name, _ticket) = state.lock_sources().admit(source)?;
     let reply = actions::perform(&state.picker, &name, &request).await?;
     if reply.effect == Some(Effect::StartUpload) {
         crate::commands::upload::spawn_upload(&state);
-    } else if reply.value.get("uuid").is_some() {
-        crate::commands::upload::after_add(&state);
     }
     Ok(ActionReply {
         value: reply.value,

@@ -151,6 +151,10 @@ pub enum Error {
     #[error("no thumbnail: {0}")]
     Thumbnail(String),
 
+    /// Satchel's own fault (a task that panicked): said, never a crash.
+    #[error("{0}")]
+    Internal(String),
+
     #[error("{name} cannot be retried: it is {status}")]
     NotRetryable { name: String, status: &'static str },
 
@@ -214,6 +218,7 @@ impl Error {
             Error::StateUnwritable { .. } => "stateUnwritable",
             Error::CorruptState { .. } => "corruptState",
             Error::Thumbnail(_) => "thumbnail",
+            Error::Internal(_) => "internal",
             Error::NotRetryable { .. } => "notRetryable",
         }
     }
