@@ -246,3 +246,23 @@ impl EventSink for Bars {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn upload_sends_as_many_files_at_once_as_the_window() {
+        let cli = Cli::try_parse_from(["satchel", "upload", "--to", "/tmp/out", "a.txt"]);
+        let Ok(Cli {
+            command: Some(Command::Upload { run, .. }),
+            ..
+        }) = cli
+        else {
+            panic!("not an upload: {cli:?}");
+        };
+        assert_eq!(run.concurrency, satchel_core::DEFAULT_CONCURRENCY);
+    }
+}

@@ -244,7 +244,7 @@ struct Header {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 enum Line {
     /// A file as it is now.
-    File(SavedFile),
+    File(Box<SavedFile>),
     /// A file taken out of the queue.
     Removed(Uuid),
 }
@@ -268,7 +268,7 @@ fn line(value: &impl Serialize) -> Vec<u8> {
 fn image(destination: &str, files: &[SavedFile]) -> Vec<u8> {
     let mut bytes = header_line(destination);
     for file in files {
-        bytes.extend(line(&Line::File(file.clone())));
+        bytes.extend(line(&Line::File(Box::new(file.clone()))));
     }
     bytes
 }
@@ -298,10 +298,10 @@ fn replay(bytes: &[u8]) -> std::result::Result<SavedQueue, String> {
             serde_json::from_str(text).map_err(|e| format!("line {}: {e}", n + 2))?;
         match parsed {
             Line::File(file) => match at.get(&file.uuid) {
-                Some(&i) => files[i] = Some(file),
+                Some(&i) => files[i] = Some(*file),
                 None => {
                     at.insert(file.uuid, files.len());
-                    files.push(Some(file));
+                    files.push(Some(*file));
                 }
             },
             Line::Removed(uuid) => {
@@ -324,7 +324,7 @@ pub(crate) enum Entry {
     /// The whole queue: the file is rewritten with it.
     Full(Vec<SavedFile>),
     /// A file as it is now.
-    File(SavedFile),
+    File(Box<SavedFile>),
     /// A file taken out of the queue.
     Removed(Uuid),
 }
@@ -576,7 +576,7 @@ impl Writer {
         self.unfinished = 0;
         let mut bytes = header_line(&self.destination);
         for file in files {
-            bytes.extend(self.note(Entry::File(file)));
+            bytes.extend(self.note(Entry::File(Box::new(file))));
         }
         for entry in rest {
             bytes.extend(self.note(entry));
@@ -709,9 +709,12 @@ mod tests {
         let mut c = files[1].clone();
         c.uuid = Uuid::new_v4();
         c.status = FileStatus::Queued;
-        journal.push(vec![Entry::File(files[0].clone()), Entry::File(c.clone())]);
+        journal.push(vec![
+            Entry::File(Box::new(files[0].clone())),
+            Entry::File(Box::new(c.clone())),
+        ]);
         // Unchanged: nothing written.
-        journal.push(vec![Entry::File(files[0].clone())]);
+        journal.push(vec![Entry::File(Box::new(files[0].clone()))]);
         let seq = journal.push(vec![Entry::Removed(files[1].uuid)]);
         journal.durable_blocking(seq);
         let loaded = store.load().unwrap().unwrap();
@@ -730,7 +733,10 @@ mod tests {
         // Once nothing is unfinished, the file goes.
         files[0].status = FileStatus::Done;
         c.status = FileStatus::Done;
-        let seq = journal.push(vec![Entry::File(files[0].clone()), Entry::File(c)]);
+        let seq = journal.push(vec![
+            Entry::File(Box::new(files[0].clone())),
+            Entry::File(Box::new(c)),
+        ]);
         journal.durable_blocking(seq);
         assert!(!store.path().exists());
         assert!(errors.lock().unwrap().is_empty());

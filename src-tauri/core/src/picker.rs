@@ -829,7 +829,7 @@ impl Shared {
             changed
                 .into_iter()
                 .map(|uuid| match state.queue.get(uuid) {
-                    Some(file) => Entry::File(file.into()),
+                    Some(file) => Entry::File(Box::new(file.into())),
                     None => Entry::Removed(uuid),
                 })
                 .collect()
