@@ -216,7 +216,10 @@ fn run_window(
 
     app.run(|app, event| {
         if let RunEvent::Exit = event {
-            app.state::<AppState>().picker.abort_unfinished_raw();
+            let picker = &app.state::<AppState>().picker;
+            picker.abort_unfinished_raw();
+            // The last changes reach the queue file before the process ends.
+            picker.saved_blocking();
             print_result(app);
         }
     });

@@ -362,7 +362,8 @@ impl Picker {
         self.shared.lock().run.is_some()
     }
 
-    /// Resolves once no upload runs (at once when none does).
+    /// Resolves once no upload runs (at once when none does) and what it
+    /// changed is saved: the process may exit then.
     pub async fn idle(&self) {
         loop {
             let ended = self.shared.ended.notified();
@@ -370,10 +371,11 @@ impl Picker {
             // Registered before looking, so a run ending in between is seen.
             ended.as_mut().enable();
             if !self.is_uploading() {
-                return;
+                break;
             }
             ended.await;
         }
+        self.saved().await;
     }
 
     /// Pauses every file of the running upload, lets no other file join it,
