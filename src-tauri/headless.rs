@@ -60,8 +60,11 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
     let picker = Picker::new(destination, sink())
         .with_options(effective.options)
         .with_spool_limits(effective.spool_limits)
-        .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
+    let picker = match run.concurrency {
+        Some(files) => picker.with_concurrency(files),
+        None => picker,
+    };
     let added = picker.add_paths(files, LOCAL_SOURCE);
     for error in &added.errors {
         eprintln!("satchel: {}", error.message);
@@ -119,9 +122,11 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         return forget(&store);
     }
     let spec = queue.destination.clone();
-    let picker = Picker::new(destination, sink())
-        .with_concurrency(run.concurrency)
-        .with_store(store.clone(), spec);
+    let picker = Picker::new(destination, sink()).with_store(store.clone(), spec);
+    let picker = match run.concurrency {
+        Some(files) => picker.with_concurrency(files),
+        None => picker,
+    };
     picker.restore(queue);
     finish(&picker, &store, true)
 }
@@ -253,9 +258,8 @@ mod tests {
 
     use crate::cli::{Cli, Command};
 
-    #[test]
-    fn upload_sends_as_many_files_at_once_as_the_window() {
-        let cli = Cli::try_parse_from(["satchel", "upload", "--to", "/tmp/out", "a.txt"]);
+    fn concurrency(args: &[&str]) -> Option<usize> {
+        let cli = Cli::try_parse_from(args);
         let Ok(Cli {
             command: Some(Command::Upload { run, .. }),
             ..
@@ -263,6 +267,14 @@ mod tests {
         else {
             panic!("not an upload: {cli:?}");
         };
-        assert_eq!(run.concurrency, satchel_core::DEFAULT_CONCURRENCY);
+        run.concurrency
+    }
+
+    #[test]
+    fn upload_sends_as_the_window_does_unless_told_a_number() {
+        // None: the core's default, small files sharing slots.
+        assert_eq!(concurrency(&["satchel", "upload", "--to", "/o", "a"]), None);
+        let told = ["satchel", "upload", "--concurrency", "2", "--to", "/o", "a"];
+        assert_eq!(concurrency(&told), Some(2));
     }
 }

@@ -31,14 +31,23 @@ use crate::{
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Files sent at once unless told otherwise: enough to hide one file's
-/// round trips behind another's (small files are all round trips; four is
-/// Filestack's choice too), few enough not to swamp a home uplink.
+/// round trips behind another's (four is Filestack's choice too), few
+/// enough not to swamp a home uplink.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Files under this size are small: their time goes in round trips, not
+/// bytes, so unless told an exact number ([`Picker::with_concurrency`])
+/// [`SMALL_PER_SLOT`] of them share the slot of one larger file.
+pub const SMALL_FILE: u64 = 1 << 20;
+pub const SMALL_PER_SLOT: usize = 4;
 
 pub struct Picker {
     pub(crate) shared: Arc<Shared>,
     destination: Arc<dyn Destination>,
     concurrency: usize,
+    /// Whether small files share slots (the default), or `concurrency` is
+    /// exact.
+    share_slots: bool,
     background: bool,
     pub(crate) options: PickerOptions,
     pub(crate) spool: Spool,
@@ -130,6 +139,7 @@ impl Picker {
             }),
             destination,
             concurrency: DEFAULT_CONCURRENCY,
+            share_slots: true,
             background: false,
             options: PickerOptions::default(),
             spool: Spool::new(paths::spool_dir()),
@@ -274,10 +284,23 @@ impl Picker {
         self
     }
 
-    /// How many files are sent at the same time (at least one).
+    /// Exactly how many files are sent at the same time (at least one),
+    /// whatever their size.
     pub fn with_concurrency(mut self, files: usize) -> Self {
         self.concurrency = files.max(1);
+        self.share_slots = false;
         self
+    }
+
+    /// The permits of one file in a run's semaphore.
+    fn weight(&self, file: &FileRecord) -> u32 {
+        // A link's size is known only once it is fetched: not small.
+        let small = file.size < SMALL_FILE && !matches!(file.origin, Origin::Link { .. });
+        if self.share_slots && !small {
+            SMALL_PER_SLOT as u32
+        } else {
+            1
+        }
     }
 
     /// Stops one file of the running upload (or keeps it from starting). The
@@ -541,7 +564,11 @@ impl Picker {
             self.shared.ended.notify_waiters();
             return Err(e);
         }
-        let slots = Semaphore::new(self.concurrency);
+        let slots = Semaphore::new(if self.share_slots {
+            self.concurrency * SMALL_PER_SLOT
+        } else {
+            self.concurrency
+        });
         let all_stops = self.shared.lock().stops.clone();
         let mut running = FuturesUnordered::new();
         for file in pending {
@@ -619,7 +646,7 @@ impl Picker {
         let name = file.filename.clone();
         tokio::select! {
             // The semaphore is never closed, so a permit always comes.
-            permit = slots.acquire() => {
+            permit = slots.acquire_many(self.weight(&file)) => {
                 if let Ok(_permit) = permit {
                     self.upload_one(file, stops).await;
                 }
@@ -1232,6 +1259,37 @@ mod tests {
             .files
             .iter()
             .all(|f| f.status == FileStatus::Queued));
+    }
+
+    #[tokio::test]
+    async fn small_files_share_the_slot_of_a_large_one_unless_told_a_number() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let most_at_once = |sizes: Vec<usize>, exact: Option<usize>| async move {
+            let src = tempfile::tempdir().unwrap();
+            for (i, size) in sizes.iter().enumerate() {
+                fs::write(src.path().join(format!("{i}.bin")), vec![7u8; *size]).unwrap();
+            }
+            let gate = Arc::new(Gate::default());
+            let mut picker = Picker::new(gate.clone(), Arc::new(NoEvents));
+            if let Some(files) = exact {
+                picker = picker.with_concurrency(files);
+            }
+            let picker = Arc::new(picker);
+            picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+            let running = tokio::spawn({
+                let picker = picker.clone();
+                async move { picker.upload().await }
+            });
+            // Let every file that may start, start.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            picker.cancel_all();
+            running.await.unwrap().unwrap();
+            gate.most.load(SeqCst)
+        };
+        let big = SMALL_FILE as usize;
+        assert_eq!(most_at_once(vec![10; 20], None).await, 16);
+        assert_eq!(most_at_once(vec![big; 6], None).await, 4);
+        assert_eq!(most_at_once(vec![10; 20], Some(3)).await, 3);
     }
 
     #[tokio::test]
