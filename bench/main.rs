@@ -12,6 +12,7 @@
 mod harness;
 mod measure;
 mod report;
+mod scale;
 mod sizes;
 #[path = "../src-tauri/core/tests/support/mod.rs"]
 mod support;
@@ -39,6 +40,8 @@ pub struct Bench {
     pub small_files: usize,
     /// Cold starts to take the median of.
     pub starts: usize,
+    /// The queue sizes of figure 8.
+    pub scale: Vec<usize>,
 }
 
 const GIB: u64 = 1 << 30;
@@ -65,6 +68,11 @@ fn main() -> ExitCode {
         raw: if quick { 64 * MIB } else { 256 * MIB },
         small_files: 1000,
         starts: if quick { 3 } else { 10 },
+        scale: if quick {
+            vec![1000, 10_000, 30_000]
+        } else {
+            vec![1000, 10_000, 100_000]
+        },
     };
     let wanted = |figure: u32| only.as_ref().is_none_or(|o| o.contains(&figure));
     if let Err(e) = transfer::fresh_dir(&bench.tmp) {
@@ -110,6 +118,9 @@ fn main() -> ExitCode {
     });
     figure(6, "cold start", &|| window::cold_start(&bench));
     figure(7, "sizes", &|| sizes::sizes(root));
+    figure(8, "headless at scale", &|| {
+        scale::headless_scale(&bench, &bench.scale)
+    });
     let _ = std::fs::remove_dir_all(&bench.tmp);
 
     let table = report::table(&rows);

@@ -12,6 +12,8 @@ fn main() {
         "sidebar_sources",
         "source_loaded",
         "source_failed",
+        "source_mounted",
+        "source_unmounted",
         "source_view",
         "source_action",
         "source_chunk",

@@ -193,9 +193,10 @@ pub struct Reach {
 /// How a headless upload runs.
 #[derive(Debug, Args)]
 pub struct Run {
-    /// Files sent at the same time.
-    #[arg(long, value_name = "N", default_value_t = 3)] // satchel_core::DEFAULT_CONCURRENCY
-    pub concurrency: usize,
+    /// Files sent at the same time, whatever their size [default: 4 at
+    /// once, and four files under 1 MiB in the place of one]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -63,8 +63,11 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
     let picker = Picker::new(destination, sink())
         .with_options(effective.options)
         .with_spool_limits(effective.spool_limits)
-        .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
+    let picker = match run.concurrency {
+        Some(files) => picker.with_concurrency(files),
+        None => picker,
+    };
     let added = picker.add_paths(files, LOCAL_SOURCE);
     for error in &added.errors {
         eprintln!("satchel: {}", error.message);
@@ -140,8 +143,11 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
     let picker = Picker::new(destination, sink())
         .with_options(effective.options)
         .with_spool_limits(effective.spool_limits)
-        .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
+    let picker = match run.concurrency {
+        Some(files) => picker.with_concurrency(files),
+        None => picker,
+    };
     picker.restore(queue);
     finish(&picker, &store, true)
 }
@@ -264,5 +270,32 @@ impl EventSink for Bars {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    fn concurrency(args: &[&str]) -> Option<usize> {
+        let cli = Cli::try_parse_from(args);
+        let Ok(Cli {
+            command: Some(Command::Upload { run, .. }),
+            ..
+        }) = cli
+        else {
+            panic!("not an upload: {cli:?}");
+        };
+        run.concurrency
+    }
+
+    #[test]
+    fn upload_sends_as_the_window_does_unless_told_a_number() {
+        // None: the core's default, small files sharing slots.
+        assert_eq!(concurrency(&["satchel", "upload", "--to", "/o", "a"]), None);
+        let told = ["satchel", "upload", "--concurrency", "2", "--to", "/o", "a"];
+        assert_eq!(concurrency(&told), Some(2));
     }
 }

@@ -212,6 +212,15 @@ fn run_window(
                     .with_capabilities(source_capabilities),
             );
             let background = picker.options().upload_in_background;
+            if upload_now {
+                upload_then_exit(app.handle().clone(), picker.clone());
+            } else {
+                // With uploadInBackground, files start uploading as they are
+                // added; those there at start only when they were named on
+                // the command line (never for a link, nor a restored queue).
+                let at_once = starts_upload_at_open(from_link, preloaded, background);
+                tauri::async_runtime::spawn(picker.clone().upload_in_background(at_once));
+            }
             app.manage(AppState {
                 picker,
                 sources,
@@ -219,12 +228,6 @@ fn run_window(
                 json,
                 locale,
             });
-            if !upload_now && starts_upload_at_open(from_link, preloaded, background) {
-                commands::upload::spawn_upload(&app.state::<AppState>());
-            }
-            if upload_now {
-                upload_then_exit(app.handle().clone());
-            }
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {
@@ -255,6 +258,8 @@ fn run_window(
             commands::sources::sidebar_sources,
             commands::sources::source_loaded,
             commands::sources::source_failed,
+            commands::sources::source_mounted,
+            commands::sources::source_unmounted,
             commands::sources::source_view,
             commands::sources::source_action,
             commands::sources::source_chunk,
@@ -277,7 +282,10 @@ fn run_window(
 
     app.run(|app, event| {
         if let RunEvent::Exit = event {
-            app.state::<AppState>().picker.abort_unfinished_raw();
+            let picker = &app.state::<AppState>().picker;
+            picker.abort_unfinished_raw();
+            // The last changes reach the queue file before the process ends.
+            picker.saved_blocking();
             print_result(app);
         }
     });
@@ -322,10 +330,8 @@ fn forward_second_launch(app: &AppHandle, argv: Vec<String>, cwd: String) {
         return;
     }
     let picker = state.picker.clone();
-    let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         picker.add_paths(&paths, LOCAL_SOURCE);
-        commands::upload::after_add(&handle.state::<AppState>());
     });
 }
 
@@ -346,8 +352,7 @@ fn link_while_open(app: &AppHandle, link: &str) {
 }
 
 /// `--upload-now`: upload what was given, then close (exit 1 if any failed).
-fn upload_then_exit(app: AppHandle) {
-    let picker = app.state::<AppState>().picker.clone();
+fn upload_then_exit(app: AppHandle, picker: Arc<Picker>) {
     tauri::async_runtime::spawn(async move {
         let code = match picker.upload().await {
             Ok(done) if done.files_failed.is_empty() => 0,

@@ -95,7 +95,6 @@ pub fn add_blob_finish(spool: String, state: State<'_, AppState>) -> Result<Snap
         state.picker.raw_finish(LOCAL_SOURCE, parse_id(&spool)?)?;
         Ok(())
     })?;
-    crate::commands::upload::after_add(&state);
     Ok(state.picker.snapshot())
 }
 
@@ -124,6 +123,5 @@ async fn add(state: &AppState, paths: Vec<PathBuf>) -> Result<Snapshot> {
         picker.snapshot()
     })
     .await?;
-    crate::commands::upload::after_add(state);
     Ok(snapshot)
 }

@@ -21,6 +21,5 @@ pub async fn link_add(url: String, state: State<'_, AppState>) -> Result<Snapsho
         .picker
         .fetch_and_add(LINK_SOURCE, url.trim(), &Headers::new())
         .await?;
-    crate::commands::upload::after_add(&state);
     Ok(state.picker.snapshot())
 }

@@ -1,9 +1,11 @@
-//! Custom sources: the host page reports what each frame says and forwards
-//! each frame's requests, naming the frame by the id it gave it. Rust decides
-//! which source that is; nothing a message claims is believed.
+//! Custom sources: the host page reports what each frame says, when it shows
+//! and hides each frame, and forwards each frame's requests, naming the
+//! frame by the id it gave it. Rust decides which source that is, and whether
+//! it may act now (mounted, under its cap of requests in flight); nothing a
+//! message claims is believed.
 
 use satchel_core::actions::{self, Effect, StorageOp};
-use satchel_core::{SidebarItem, SourceEntry, SourceView};
+use satchel_core::{SidebarItem, SourceEntry, SourceView, MAX_IN_FLIGHT};
 use serde::Serialize;
 use tauri::ipc::Request;
 use tauri::State;
@@ -19,6 +21,8 @@ pub struct SourceSlot {
     #[serde(flatten)]
     pub entry: SourceEntry,
     pub frame_url: String,
+    /// Requests the frame may have waiting at once; Rust refuses more.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +43,7 @@ pub fn list_sources(state: State<'_, AppState>) -> Vec<SourceSlot> {
         .map(|entry| SourceSlot {
             entry: entry.clone(),
             frame_url: frame::frame_url(entry.id),
+            max_in_flight: MAX_IN_FLIGHT,
         })
         .collect()
 }
@@ -65,6 +70,19 @@ pub fn source_failed(source: u32, message: String, state: State<'_, AppState>) -
     Ok(state.lock_sources().failed(source, &message)?)
 }
 
+/// The host is about to tell frame `source` to mount: it may act from now on.
+#[tauri::command]
+pub fn source_mounted(source: u32, state: State<'_, AppState>) -> Result<()> {
+    Ok(state.lock_sources().mount(source)?)
+}
+
+/// The host hid frame `source`, or the frame said it unmounted: its new
+/// requests are refused from now on.
+#[tauri::command]
+pub fn source_unmounted(source: u32, state: State<'_, AppState>) -> Result<()> {
+    Ok(state.lock_sources().unmount(source)?)
+}
+
 #[tauri::command]
 pub fn source_view(source: u32, state: State<'_, AppState>) -> Result<SourceView> {
     let name = state.source_name(source)?;
@@ -77,7 +95,8 @@ pub async fn source_action(
     request: String,
     state: State<'_, AppState>,
 ) -> Result<ActionReply> {
-    let name = state.source_name(source)?;
+    // Held until the reply: unmounting meanwhile lets this one finish.
+    let (name, _ticket) = state.lock_sources().admit(source)?;
     let mut reply = actions::perform(&state.picker, &name, &request).await?;
     let allowed = state.lock_sources().capabilities();
     if let Some(op) = reply.storage.take() {
@@ -103,8 +122,6 @@ pub async fn source_action(
     }
     if reply.effect == Some(Effect::StartUpload) {
         crate::commands::upload::spawn_upload(&state);
-    } else if reply.value.get("uuid").is_some() {
-        crate::commands::upload::after_add(&state);
     }
     Ok(ActionReply {
         value: reply.value,
@@ -131,8 +148,8 @@ pub async fn source_chunk(request: Request<'_>, state: State<'_, AppState>) -> R
     let source: u32 = chunk::header(&request, "satchel-source")?
         .parse()
         .map_err(|_| Error::BadChunk("bad satchel-source header".into()))?;
+    let (name, _ticket) = state.lock_sources().admit(source)?;
     let chunk = Chunk::of(&request)?;
-    let name = state.source_name(source)?;
     let picker = state.picker.clone();
     tauri::async_runtime::spawn_blocking(move || {
         picker.raw_chunk(&name, chunk.spool, chunk.offset, &chunk.bytes)

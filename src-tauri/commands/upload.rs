@@ -22,13 +22,6 @@ pub fn spawn_upload(state: &AppState) {
     });
 }
 
-/// With `uploadInBackground`, files start uploading as soon as they are added.
-pub fn after_add(state: &AppState) {
-    if state.picker.options().upload_in_background {
-        spawn_upload(state);
-    }
-}
-
 /// Stops one file for good; the destination cleans up what it had begun.
 #[tauri::command]
 pub fn cancel_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {

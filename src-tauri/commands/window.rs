@@ -2,7 +2,6 @@
 //! restrictions), and closing it while files are still uploading.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use satchel_core::{Picker, PickerOptions};
 use serde::{Deserialize, Serialize};
@@ -45,10 +44,6 @@ pub enum CloseChoice {
 
 #[tauri::command]
 pub fn close_window(choice: CloseChoice, app: AppHandle, state: State<'_, AppState>) -> Result<()> {
-    match choice {
-        CloseChoice::Background => {}
-        CloseChoice::PauseAndClose => state.picker.pause_all(),
-    }
     if let Some(window) = app.get_webview_window("main") {
         window.hide()?;
     }
@@ -56,16 +51,14 @@ pub fn close_window(choice: CloseChoice, app: AppHandle, state: State<'_, AppSta
     Ok(())
 }
 
-/// Exits once no upload runs. Pausing goes on until then, for files that
-/// joined the run meanwhile. A window brought back by a second launch
-/// stays: the person is using it again.
+/// Exits once no upload runs; when pausing, no file joins the run
+/// meanwhile. A window brought back by a second launch stays: the person is
+/// using it again.
 fn exit_when_idle(app: AppHandle, picker: Arc<Picker>, choice: CloseChoice) {
     tauri::async_runtime::spawn(async move {
-        while picker.is_uploading() {
-            if matches!(choice, CloseChoice::PauseAndClose) {
-                picker.pause_all();
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        match choice {
+            CloseChoice::Background => picker.idle().await,
+            CloseChoice::PauseAndClose => picker.pause_until_idle().await,
         }
         let shown = app
             .get_webview_window("main")

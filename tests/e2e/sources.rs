@@ -824,8 +824,26 @@ fn a_flooding_hanging_source_is_bounded_and_the_others_keep_working() {
                 .is_some_and(|m| m.contains("the source is not open")),
             "{r}"
         );
-        // Its one late action has been answered (refused) by now, so the
-        // queue is final: no wait for something that cannot come.
+        // A page that misbehaves (or a bridge with a bug) calls Rust for the
+        // unmounted frame directly: Rust refuses it all the same.
+        let direct = env
+            .client()?
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                const request = JSON.stringify({ action: "addCustomUrl", args: {
+                  url: arguments[0], type: "text/plain", filename: "direct.txt" } });
+                window.__TAURI_INTERNALS__.invoke("source_action", { source: 0, request })
+                  .then(() => done("performed"), (e) => done(JSON.stringify(e)));"#,
+                vec![Value::from(format!("{}/files/notes.txt", server.base))],
+            )
+            .await?;
+        ensure!(
+            direct.as_str().is_some_and(|e| e.contains("notMounted")),
+            "Rust let an unmounted frame act: {direct}"
+        );
+        // Its one late action and this direct call have been answered
+        // (refused) by now, so the queue is final: no wait for something
+        // that cannot come.
         let files = env.find_all("[data-testid=file]").await?;
         ensure!(files.len() == 1, "{} files queued", files.len());
         Ok(())

@@ -94,6 +94,14 @@ pub enum Error {
     #[error("invalid source {file}: {reason}")]
     BadSource { file: String, reason: String },
 
+    /// A source asked for something while its frame was not mounted.
+    #[error("the source is not open: actions work only between mounted() and unmounted()")]
+    NotMounted,
+
+    /// A source has this many requests waiting already; it must wait for replies.
+    #[error("too many requests at once (at most {max} waiting); wait for replies")]
+    TooManyRequests { max: usize },
+
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
 
@@ -148,6 +156,10 @@ pub enum Error {
 
     #[error("no thumbnail: {0}")]
     Thumbnail(String),
+
+    /// Satchel's own fault (a task that panicked): said, never a crash.
+    #[error("{0}")]
+    Internal(String),
 
     #[error("{name} cannot be retried: it is {status}")]
     NotRetryable { name: String, status: &'static str },
@@ -266,6 +278,8 @@ impl Error {
             Error::MissingField(_) => "missingField",
             Error::UnknownSource(_) => "unknownSource",
             Error::BadSource { .. } => "badSource",
+            Error::NotMounted => "notMounted",
+            Error::TooManyRequests { .. } => "tooManyRequests",
             Error::Config { .. } => "config",
             Error::Rejected { .. } => "rejected",
             Error::TooFewFiles { .. } => "tooFewFiles",
@@ -282,6 +296,7 @@ impl Error {
             Error::StateUnwritable { .. } => "stateUnwritable",
             Error::CorruptState { .. } => "corruptState",
             Error::Thumbnail(_) => "thumbnail",
+            Error::Internal(_) => "internal",
             Error::NotRetryable { .. } => "notRetryable",
         }
     }

@@ -9,6 +9,12 @@ use crate::{ErrorInfo, FileRecord};
 /// events; tests collect them.
 pub trait EventSink: Send + Sync {
     fn state_changed(&self, snapshot: &Snapshot);
+
+    /// Whether snapshots are wanted at all: each copies the whole queue, so
+    /// a sink that drops them says no and none is made.
+    fn wants_snapshots(&self) -> bool {
+        true
+    }
 }
 
 /// A sink for when nobody is listening.
@@ -16,6 +22,10 @@ pub struct NoEvents;
 
 impl EventSink for NoEvents {
     fn state_changed(&self, _: &Snapshot) {}
+
+    fn wants_snapshots(&self) -> bool {
+        false
+    }
 }
 
 /// Something the person should read: an error that is not tied to one file

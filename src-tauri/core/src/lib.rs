@@ -81,7 +81,7 @@ pub use source_icon::Icon;
 pub use source_storage::{SourceStorage, STORAGE_QUOTA};
 pub use sources::{
     name_from_label, parse_origin, sha256_hex, Descriptor, SidebarItem, SourceCapabilities,
-    SourceEntry, SourceFile, SourceRegistry,
+    SourceEntry, SourceFile, SourceRegistry, Ticket, MAX_IN_FLIGHT,
 };
 pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;

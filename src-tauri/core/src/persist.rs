@@ -2,20 +2,42 @@
 //! died mid-upload (`kill -9`, a power cut).
 //!
 //! The queue, with each file's resume state (tus URL, S3 upload id), lives
-//! in one JSON file under `$XDG_STATE_HOME/satchel/`. When working on this
-//! file, keep in mind:
-//! - writes are atomic: a temporary file is written, synced, then renamed
-//!   over the old one (and the folder synced), so a crash leaves either the
-//!   old queue or the new one, never half of one;
+//! in one file under `$XDG_STATE_HOME/satchel/`, `queue.json`: a journal of
+//! JSON lines. The first line names the format and the destination; each
+//! further line is a file as it is now, or a file removed; the last line
+//! about a file wins. A [`Journal`] appends the lines of each change from a
+//! thread of its own, so no upload waits for the disk unless it must.
+//!
+//! When working on this file, keep in mind:
+//! - a change is on disk once its lines are written and synced; changes that
+//!   arrive while the disk syncs share the next sync (group commit), and
+//!   [`Journal::durable`] says when a change got there: a tus URL is waited
+//!   for before any byte is sent against it;
+//! - a crash mid-append leaves a last line without its newline: loading
+//!   ignores it (nobody was told it was saved); any other line that does not
+//!   parse makes the file corrupt;
+//! - an append that fails is cut back off, so the file stays as it was;
+//! - the file is rewritten whole (temporary file, fsync, rename, folder
+//!   fsync) when the picker asks ([`Entry::Full`]): at the start and when the
+//!   journal has grown to about twice the queue, so a save never costs the
+//!   whole queue and the file never grows without bound;
+//! - once nothing is left unfinished the file is removed;
 //! - a file that cannot be read or parsed is reported and set aside as
-//!   `*.corrupt`, never a crash and never silently lost;
+//!   `*.corrupt`, never a crash and never silently lost. A queue saved whole
+//!   as one JSON document (version 1, before the journal) still loads;
 //! - the queue holds destinations, upload URLs and file paths: the folder is
-//!   0700 and the file 0600, and both are tightened when the queue is read
-//!   (at every start) in case an older Satchel left them open.
+//!   0700 and the file 0600 (it is always created by [`write_atomically`] and
+//!   only then opened for appending), and both are tightened when the queue
+//!   is read (at every start) in case an older Satchel left them open.
 
-use std::fs::{self, File};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,7 +45,10 @@ use uuid::Uuid;
 use crate::{Error, ErrorInfo, FileRecord, FileStatus, Result};
 
 const QUEUE_FILE: &str = "queue.json";
+/// A queue saved whole, as one JSON document.
 const VERSION: u32 = 1;
+/// The journal of JSON lines.
+const JOURNAL_VERSION: u32 = 2;
 
 /// The folder Satchel keeps its state in: `$XDG_STATE_HOME/satchel`
 /// (`~/.local/state/satchel` when the variable is unset).
@@ -153,12 +178,12 @@ impl Store {
 
     /// Replaces the saved queue, atomically.
     pub fn save(&self, queue: &SavedQueue) -> Result<()> {
-        let json = serde_json::to_vec_pretty(queue).map_err(io::Error::other);
-        json.and_then(|json| write_atomically(&self.dir, QUEUE_FILE, &json))
-            .map_err(|source| Error::StateUnwritable {
-                path: self.path(),
-                source,
-            })
+        write_atomically(
+            &self.dir,
+            QUEUE_FILE,
+            &image(&queue.destination, &queue.files),
+        )
+        .map_err(|source| self.unwritable(source))
     }
 
     /// The saved queue, if there is one. One that cannot be read is moved
@@ -171,10 +196,19 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.set_aside(e.to_string())),
         };
-        match serde_json::from_slice::<SavedQueue>(&bytes) {
-            Ok(queue) if queue.version == VERSION => Ok(Some(queue)),
-            Ok(queue) => Err(self.set_aside(format!("unknown version {}", queue.version))),
-            Err(e) => Err(self.set_aside(e.to_string())),
+        // The whole-document form of version 1 first, then the journal.
+        let read = match serde_json::from_slice::<SavedQueue>(&bytes) {
+            Ok(queue) if queue.version == VERSION => Ok(queue),
+            Ok(queue) => Err(format!("unknown version {}", queue.version)),
+            Err(_) => replay(&bytes),
+        };
+        read.map(Some).map_err(|reason| self.set_aside(reason))
+    }
+
+    fn unwritable(&self, source: io::Error) -> Error {
+        Error::StateUnwritable {
+            path: self.path(),
+            source,
         }
     }
 
@@ -212,6 +246,381 @@ fn tighten(dir: &Path, file: &Path) {
         }
         if file.is_file() {
             let _ = fs::set_permissions(file, fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+/// The journal's first line.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    satchel: String,
+    version: u32,
+    destination: String,
+}
+
+/// Every further line of the journal.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+enum Line {
+    /// A file as it is now.
+    File(Box<SavedFile>),
+    /// A file taken out of the queue.
+    Removed(Uuid),
+}
+
+fn header_line(destination: &str) -> Vec<u8> {
+    line(&Header {
+        satchel: "queue".into(),
+        version: JOURNAL_VERSION,
+        destination: destination.to_owned(),
+    })
+}
+
+fn line(value: &impl Serialize) -> Vec<u8> {
+    // Plain data with string keys: serialising cannot fail.
+    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A whole journal holding `files` and nothing else.
+fn image(destination: &str, files: &[SavedFile]) -> Vec<u8> {
+    let mut bytes = header_line(destination);
+    for file in files {
+        bytes.extend(line(&Line::File(Box::new(file.clone()))));
+    }
+    bytes
+}
+
+/// Reads a journal back into the queue it describes.
+fn replay(bytes: &[u8]) -> std::result::Result<SavedQueue, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    // What follows the last newline is a line a crash cut short: it was
+    // never synced, so nobody was told it was saved.
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..end],
+        None => "",
+    };
+    let mut lines = complete.split('\n').filter(|l| !l.is_empty());
+    let header: Header = lines
+        .next()
+        .ok_or("the file is empty")
+        .and_then(|first| serde_json::from_str(first).map_err(|_| "no header"))
+        .map_err(|e| e.to_string())?;
+    if header.satchel != "queue" || header.version != JOURNAL_VERSION {
+        return Err(format!("unknown version {}", header.version));
+    }
+    let mut files: Vec<Option<SavedFile>> = vec![];
+    let mut at: HashMap<Uuid, usize> = HashMap::new();
+    for (n, text) in lines.enumerate() {
+        let parsed: Line =
+            serde_json::from_str(text).map_err(|e| format!("line {}: {e}", n + 2))?;
+        match parsed {
+            Line::File(file) => match at.get(&file.uuid) {
+                Some(&i) => files[i] = Some(*file),
+                None => {
+                    at.insert(file.uuid, files.len());
+                    files.push(Some(*file));
+                }
+            },
+            Line::Removed(uuid) => {
+                if let Some(i) = at.remove(&uuid) {
+                    files[i] = None;
+                }
+            }
+        }
+    }
+    Ok(SavedQueue {
+        version: VERSION,
+        destination: header.destination,
+        files: files.into_iter().flatten().collect(),
+    })
+}
+
+/// One change for the journal.
+#[derive(Debug)]
+pub(crate) enum Entry {
+    /// The whole queue: the file is rewritten with it.
+    Full(Vec<SavedFile>),
+    /// A file as it is now.
+    File(Box<SavedFile>),
+    /// A file taken out of the queue.
+    Removed(Uuid),
+}
+
+/// The writer of the queue file: changes go in with [`Journal::push`]
+/// (cheap, never waits for the disk) and a thread of its own writes them.
+pub(crate) struct Journal {
+    shared: Arc<JournalShared>,
+}
+
+struct JournalShared {
+    pending: Mutex<Pending>,
+    /// Wakes the writer.
+    work: Condvar,
+    /// Wakes those waiting for a change to be on disk, off the async workers.
+    written: Condvar,
+    /// The same, for async waiters.
+    durable: tokio::sync::watch::Sender<u64>,
+    /// Set when the file may no longer match what was written: the next
+    /// change must be a [`Entry::Full`].
+    want_full: AtomicBool,
+}
+
+#[derive(Default)]
+struct Pending {
+    entries: Vec<Entry>,
+    /// Changes pushed so far, and written so far.
+    pushed: u64,
+    written: u64,
+    closed: bool,
+}
+
+impl Journal {
+    /// Starts the writer for `store`; `failed` hears of every write that
+    /// failed (the upload goes on; only its crash safety is lost).
+    pub(crate) fn start(
+        store: Store,
+        destination: String,
+        failed: impl Fn(Error) + Send + 'static,
+    ) -> Journal {
+        let shared = Arc::new(JournalShared {
+            pending: Mutex::new(Pending::default()),
+            work: Condvar::new(),
+            written: Condvar::new(),
+            durable: tokio::sync::watch::channel(0).0,
+            want_full: AtomicBool::new(true),
+        });
+        let writer = Writer {
+            store,
+            destination,
+            file: None,
+            len: 0,
+            seen: HashMap::new(),
+            unfinished: 0,
+        };
+        let thread_shared = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("satchel-journal".into())
+            .spawn(move || writer.run(&thread_shared, failed));
+        if spawned.is_err() {
+            // No thread, no saving (the machine is out of threads): waiters
+            // are never stuck, and the upload goes on.
+            shared.lock().closed = true;
+        }
+        Journal { shared }
+    }
+
+    /// Whether the next change must be the whole queue.
+    pub(crate) fn wants_full(&self) -> bool {
+        self.shared.want_full.load(Ordering::SeqCst)
+    }
+
+    /// Queues a change; returns its number for [`Journal::durable`].
+    pub(crate) fn push(&self, entries: Vec<Entry>) -> u64 {
+        let mut pending = self.shared.lock();
+        if entries.is_empty() {
+            return pending.pushed;
+        }
+        if entries.iter().any(|e| matches!(e, Entry::Full(_))) {
+            self.shared.want_full.store(false, Ordering::SeqCst);
+        }
+        if pending.closed {
+            // Nobody writes: no one must wait for it forever.
+            pending.pushed += 1;
+            pending.written = pending.pushed;
+            self.shared.durable.send_replace(pending.written);
+            return pending.pushed;
+        }
+        pending.entries.extend(entries);
+        pending.pushed += 1;
+        self.shared.work.notify_one();
+        pending.pushed
+    }
+
+    /// Resolves once change `seq` (and every one before it) is on disk.
+    pub(crate) async fn durable(&self, seq: u64) {
+        let mut written = self.shared.durable.subscribe();
+        if self.shared.lock().written >= seq {
+            return;
+        }
+        let _ = written.wait_for(|&w| w >= seq).await;
+    }
+
+    /// [`Journal::durable`] for a thread that may block.
+    pub(crate) fn durable_blocking(&self, seq: u64) {
+        let mut pending = self.shared.lock();
+        while pending.written < seq && !pending.closed {
+            pending = self
+                .shared
+                .written
+                .wait(pending)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// The number of the last change pushed.
+    pub(crate) fn last(&self) -> u64 {
+        self.shared.lock().pushed
+    }
+}
+
+impl Drop for Journal {
+    /// The writer finishes what it was given, then stops.
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.work.notify_one();
+    }
+}
+
+impl JournalShared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The writer thread's side: the open file and what it holds.
+struct Writer {
+    store: Store,
+    destination: String,
+    /// Open for appending; None before the first write and once removed.
+    file: Option<File>,
+    /// The file's length after the last good write.
+    len: u64,
+    /// Each file's last line written (a hash of it) and whether it is unfinished.
+    seen: HashMap<Uuid, (u64, bool)>,
+    unfinished: usize,
+}
+
+impl Writer {
+    fn run(mut self, shared: &JournalShared, failed: impl Fn(Error)) {
+        loop {
+            let (entries, upto) = {
+                let mut pending = shared.lock();
+                while pending.entries.is_empty() && !pending.closed {
+                    pending = shared.work.wait(pending).unwrap_or_else(|p| p.into_inner());
+                }
+                if pending.entries.is_empty() {
+                    pending.written = pending.pushed;
+                    shared.written.notify_all();
+                    shared.durable.send_replace(pending.written);
+                    return;
+                }
+                (std::mem::take(&mut pending.entries), pending.pushed)
+            };
+            if let Err(e) = self.write(entries) {
+                shared.want_full.store(true, Ordering::SeqCst);
+                failed(self.store.unwritable(e));
+            }
+            shared.lock().written = upto;
+            shared.written.notify_all();
+            shared.durable.send_replace(upto);
+        }
+    }
+
+    /// Writes one batch, with one sync.
+    fn write(&mut self, mut entries: Vec<Entry>) -> io::Result<()> {
+        // Everything before the last whole image is in it.
+        let whole = entries.iter().rposition(|e| matches!(e, Entry::Full(_)));
+        if let Some(at) = whole {
+            let rest = entries.split_off(at + 1);
+            if let Some(Entry::Full(files)) = entries.pop() {
+                return self.rewrite(files, rest);
+            }
+        }
+        let mut bytes = vec![];
+        for entry in entries {
+            bytes.extend(self.note(entry));
+        }
+        if self.unfinished == 0 {
+            return self.remove();
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let Some(file) = self.file.as_mut() else {
+            // Removed earlier, unfinished files again: a fresh file.
+            let mut all = header_line(&self.destination);
+            all.extend(bytes);
+            return self.replace(&all);
+        };
+        let appended = file.write_all(&bytes).and_then(|()| file.sync_data());
+        match appended {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Cut the partial line off; if even that fails the next
+                // change rewrites the file whole.
+                if file.set_len(self.len).is_err() {
+                    self.file = None;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The line for one change, or nothing when it changes nothing on disk.
+    fn note(&mut self, entry: Entry) -> Vec<u8> {
+        match entry {
+            Entry::File(file) => {
+                let bytes = line(&Line::File(file.clone()));
+                let mut hasher = DefaultHasher::new();
+                bytes.hash(&mut hasher);
+                let hash = hasher.finish();
+                let unfinished = file.status != FileStatus::Done;
+                match self.seen.insert(file.uuid, (hash, unfinished)) {
+                    Some((before, _)) if before == hash => return vec![],
+                    Some((_, was)) => self.unfinished -= usize::from(was),
+                    None => {}
+                }
+                self.unfinished += usize::from(unfinished);
+                bytes
+            }
+            Entry::Removed(uuid) => match self.seen.remove(&uuid) {
+                Some((_, was)) => {
+                    self.unfinished -= usize::from(was);
+                    line(&Line::Removed(uuid))
+                }
+                None => vec![],
+            },
+            Entry::Full(_) => vec![],
+        }
+    }
+
+    /// Replaces the file with `files`, then the changes after them.
+    fn rewrite(&mut self, files: Vec<SavedFile>, rest: Vec<Entry>) -> io::Result<()> {
+        self.seen.clear();
+        self.unfinished = 0;
+        let mut bytes = header_line(&self.destination);
+        for file in files {
+            bytes.extend(self.note(Entry::File(Box::new(file))));
+        }
+        for entry in rest {
+            bytes.extend(self.note(entry));
+        }
+        if self.unfinished == 0 {
+            return self.remove();
+        }
+        self.replace(&bytes)
+    }
+
+    fn replace(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file = None;
+        write_atomically(&self.store.dir, QUEUE_FILE, bytes)?;
+        self.file = Some(OpenOptions::new().append(true).open(self.store.path())?);
+        self.len = bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Nothing is left to resume: no file at all.
+    fn remove(&mut self) -> io::Result<()> {
+        self.file = None;
+        match fs::remove_file(self.store.path()) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
         }
     }
 }
@@ -317,6 +726,78 @@ mod tests {
         assert_eq!(mode(&store.path()), 0o600);
     }
 
+    fn journal(dir: &Path) -> (Journal, Arc<Mutex<Vec<String>>>) {
+        let errors = Arc::new(Mutex::new(vec![]));
+        let heard = errors.clone();
+        let journal = Journal::start(Store::new(dir), "tus+http://x/files/".into(), move |e| {
+            heard.lock().unwrap().push(e.to_string());
+        });
+        (journal, errors)
+    }
+
+    #[test]
+    fn the_journal_appends_changes_and_loads_the_last_word_on_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let (journal, errors) = journal(dir.path());
+        let mut files = queue().files;
+        let seq = journal.push(vec![Entry::Full(files.clone())]);
+        journal.durable_blocking(seq);
+        let whole = fs::metadata(store.path()).unwrap().len();
+        files[0].resume = Some(serde_json::json!({"url": "http://x/files/9"}));
+        let mut c = files[1].clone();
+        c.uuid = Uuid::new_v4();
+        c.status = FileStatus::Queued;
+        journal.push(vec![
+            Entry::File(Box::new(files[0].clone())),
+            Entry::File(Box::new(c.clone())),
+        ]);
+        // Unchanged: nothing written.
+        journal.push(vec![Entry::File(Box::new(files[0].clone()))]);
+        let seq = journal.push(vec![Entry::Removed(files[1].uuid)]);
+        journal.durable_blocking(seq);
+        let loaded = store.load().unwrap().unwrap();
+        assert_eq!(loaded.destination, "tus+http://x/files/");
+        assert_eq!(loaded.files, [files[0].clone(), c.clone()]);
+        let text = fs::read_to_string(store.path()).unwrap();
+        assert_eq!(text.lines().count(), 1 + 2 + 2 + 1, "{text}");
+        assert!(fs::metadata(store.path()).unwrap().len() > whole);
+
+        // A crash mid-append: the cut line is ignored, the rest loads.
+        let mut torn = fs::read(store.path()).unwrap();
+        torn.extend_from_slice(br#"{"file":{"uuid":"#);
+        fs::write(store.path(), &torn).unwrap();
+        assert_eq!(store.load().unwrap().unwrap().files, loaded.files);
+
+        // Once nothing is unfinished, the file goes.
+        files[0].status = FileStatus::Done;
+        c.status = FileStatus::Done;
+        let seq = journal.push(vec![
+            Entry::File(Box::new(files[0].clone())),
+            Entry::File(Box::new(c)),
+        ]);
+        journal.durable_blocking(seq);
+        assert!(!store.path().exists());
+        assert!(errors.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_line_in_the_middle_is_corrupt_and_version_one_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.save(&queue()).unwrap();
+        let mut text = fs::read_to_string(store.path()).unwrap();
+        text.insert_str(text.find('\n').unwrap() + 1, "{\"file\": 7}\n");
+        fs::write(store.path(), text).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        assert!(dir.path().join("queue.json.corrupt").exists());
+
+        let before = queue();
+        fs::write(store.path(), serde_json::to_vec_pretty(&before).unwrap()).unwrap();
+        assert_eq!(store.load().unwrap().unwrap(), before);
+    }
+
     #[test]
     fn an_unwritable_state_folder_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
@@ -325,5 +806,11 @@ mod tests {
             .save(&queue())
             .unwrap_err();
         assert_eq!(err.kind(), "stateUnwritable");
+        // The journal says so, and whoever waits is not stuck.
+        let (journal, errors) = journal(&dir.path().join("file/satchel"));
+        let seq = journal.push(vec![Entry::Full(queue().files)]);
+        journal.durable_blocking(seq);
+        assert!(errors.lock().unwrap()[0].contains("cannot save"));
+        assert!(journal.wants_full());
     }
 }

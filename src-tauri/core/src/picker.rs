@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,7 @@ use crate::events::{EventSink, Notice, Snapshot, Totals};
 use crate::fetch::Fetcher;
 use crate::network::NetworkPolicy;
 use crate::options::PickerOptions;
-use crate::persist::{SavedQueue, Store};
+use crate::persist::{Entry, Journal, SavedFile, SavedQueue, Store};
 use crate::queue::Queue;
 use crate::spool::{Spool, SpoolLimits, SpoolWriter};
 use crate::{
@@ -30,13 +31,23 @@ use crate::{
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Files sent at once unless told otherwise: enough to hide one file's
-/// round trips behind another's, few enough not to swamp a home uplink.
-pub const DEFAULT_CONCURRENCY: usize = 3;
+/// round trips behind another's (four is Filestack's choice too), few
+/// enough not to swamp a home uplink.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Files under this size are small: their time goes in round trips, not
+/// bytes, so unless told an exact number ([`Picker::with_concurrency`])
+/// [`SMALL_PER_SLOT`] of them share the slot of one larger file.
+pub const SMALL_FILE: u64 = 1 << 20;
+pub const SMALL_PER_SLOT: usize = 4;
 
 pub struct Picker {
     pub(crate) shared: Arc<Shared>,
     destination: Arc<dyn Destination>,
     concurrency: usize,
+    /// Whether small files share slots (the default), or `concurrency` is
+    /// exact.
+    share_slots: bool,
     background: bool,
     pub(crate) options: PickerOptions,
     pub(crate) spool: Spool,
@@ -61,16 +72,18 @@ pub(crate) struct Shared {
     sink: Arc<dyn EventSink>,
     /// Woken when files are queued, for a run that takes them in.
     added: Notify,
+    /// Woken when files are queued, for [`Picker::upload_in_background`].
+    queued: Notify,
+    /// Woken when a run ends, for [`Picker::idle`].
+    ended: Notify,
     /// Where the queue is saved after every change, if anywhere.
     store: OnceLock<Persist>,
 }
 
 struct Persist {
-    store: Store,
-    /// The destination as the person wrote it, for `satchel resume`.
-    destination: String,
-    /// Held across read-then-write so saves land in the order of changes.
-    writing: Mutex<()>,
+    journal: Journal,
+    /// Lines given to the journal since it was last written whole.
+    since_whole: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -86,6 +99,10 @@ pub(crate) struct State {
     stops: HashMap<Uuid, Stops>,
     /// Failed files the person retried while a run was going: they join it.
     rejoin: HashSet<Uuid>,
+    /// Files queued while a run was going, not yet looked at by it.
+    arrivals: Vec<Uuid>,
+    /// Set while [`Picker::pause_until_idle`] waits: no file joins the run.
+    holding: bool,
 }
 
 /// The two ways to stop one file: for good, or for now.
@@ -116,10 +133,13 @@ impl Picker {
                 state: Mutex::new(State::default()),
                 sink,
                 added: Notify::new(),
+                queued: Notify::new(),
+                ended: Notify::new(),
                 store: OnceLock::new(),
             }),
             destination,
             concurrency: DEFAULT_CONCURRENCY,
+            share_slots: true,
             background: false,
             options: PickerOptions::default(),
             spool: Spool::new(paths::spool_dir()),
@@ -176,12 +196,14 @@ impl Picker {
                 return Err(Error::TooManyFiles { max });
             }
             for record in records {
+                state.arrived(record.uuid);
                 state.queue.push(record);
             }
             state.finished = false;
             Ok(())
         })?;
         self.shared.added.notify_one();
+        self.shared.queued.notify_one();
         Ok(())
     }
 
@@ -202,13 +224,42 @@ impl Picker {
     /// Saves the queue, with every upload's resume state, to `store` after
     /// each change, so that `satchel resume` can finish it after a crash.
     /// `destination` is the `--to` the queue goes to.
+    /// Saving never makes an upload wait, except for resume state (a tus
+    /// URL), which is on disk before any byte is sent against it; see
+    /// [`Picker::saved`].
     pub fn with_store(self, store: Store, destination: impl Into<String>) -> Self {
+        let shared = Arc::downgrade(&self.shared);
+        // A failed save becomes a notice (once): the upload itself goes on,
+        // only its crash safety is lost.
+        let journal = Journal::start(store, destination.into(), move |e| {
+            if let Some(shared) = shared.upgrade() {
+                let mut state = shared.lock();
+                if !state.notices.iter().any(|n| n.error.kind == e.kind()) {
+                    state.notify(e.info());
+                    state.revision += 1;
+                }
+            }
+        });
         let _ = self.shared.store.set(Persist {
-            store,
-            destination: destination.into(),
-            writing: Mutex::new(()),
+            journal,
+            since_whole: AtomicUsize::new(0),
         });
         self
+    }
+
+    /// Resolves once every change made so far is saved (at once without a
+    /// store).
+    pub async fn saved(&self) {
+        if let Some(persist) = self.shared.store.get() {
+            persist.journal.durable(persist.journal.last()).await;
+        }
+    }
+
+    /// [`Picker::saved`], blocking the thread.
+    pub fn saved_blocking(&self) {
+        if let Some(persist) = self.shared.store.get() {
+            persist.journal.durable_blocking(persist.journal.last());
+        }
     }
 
     /// Puts a saved queue back, as it was (files being sent when the
@@ -216,24 +267,40 @@ impl Picker {
     pub fn restore(&self, saved: SavedQueue) {
         self.update(|state| {
             for file in saved.files {
+                state.arrived(file.uuid);
                 state.queue.push(file.into());
             }
             state.finished = false;
         });
+        self.saved_blocking();
+        self.shared.queued.notify_one();
     }
 
     /// `uploadInBackground`: files added while an upload runs join it, and
-    /// the run lasts until none is left. (Starting a run when files are
-    /// added is up to the caller: the window does it when asked to.)
+    /// the run lasts until none is left; [`Picker::upload_in_background`]
+    /// starts a run when files are added.
     pub fn with_background(mut self, on: bool) -> Self {
         self.background = on;
         self
     }
 
-    /// How many files are sent at the same time (at least one).
+    /// Exactly how many files are sent at the same time (at least one),
+    /// whatever their size.
     pub fn with_concurrency(mut self, files: usize) -> Self {
         self.concurrency = files.max(1);
+        self.share_slots = false;
         self
+    }
+
+    /// The permits of one file in a run's semaphore.
+    fn weight(&self, file: &FileRecord) -> u32 {
+        // A link's size is known only once it is fetched: not small.
+        let small = file.size < SMALL_FILE && !matches!(file.origin, Origin::Link { .. });
+        if self.share_slots && !small {
+            SMALL_PER_SLOT as u32
+        } else {
+            1
+        }
     }
 
     /// Stops one file of the running upload (or keeps it from starting). The
@@ -296,16 +363,14 @@ impl Picker {
         self.shared
             .lock()
             .queue
-            .files()
-            .iter()
-            .find(|f| f.uuid == uuid)
+            .get(uuid)
             .cloned()
             .ok_or(Error::UnknownFile(uuid))
     }
 
     fn stop(&self, uuid: Uuid, which: impl Fn(&Stops) -> &CancellationToken) -> Result<()> {
         let state = self.shared.lock();
-        if !state.queue.files().iter().any(|f| f.uuid == uuid) {
+        if state.queue.get(uuid).is_none() {
             return Err(Error::UnknownFile(uuid));
         }
         if let Some(stops) = state.stops.get(&uuid) {
@@ -318,6 +383,58 @@ impl Picker {
     /// copying the whole queue to learn it.
     pub fn is_uploading(&self) -> bool {
         self.shared.lock().run.is_some()
+    }
+
+    /// Resolves once no upload runs (at once when none does) and what it
+    /// changed is saved: the process may exit then.
+    pub async fn idle(&self) {
+        loop {
+            let ended = self.shared.ended.notified();
+            tokio::pin!(ended);
+            // Registered before looking, so a run ending in between is seen.
+            ended.as_mut().enable();
+            if !self.is_uploading() {
+                break;
+            }
+            ended.await;
+        }
+        self.saved().await;
+    }
+
+    /// Pauses every file of the running upload, lets no other file join it,
+    /// and resolves once it ended (see [`Picker::pause_all`]).
+    pub async fn pause_until_idle(&self) {
+        self.shared.lock().holding = true;
+        self.pause_all();
+        self.idle().await;
+        self.shared.lock().holding = false;
+    }
+
+    /// The `uploadInBackground` rule: while the picker lives, every time
+    /// files are added (or a saved queue restored) an upload starts, unless
+    /// one runs, which then takes them in. Without the option this returns
+    /// at once. With `at_once` false, files already queued when it starts
+    /// (a restored queue, say) wait for a click; later ones start as they
+    /// come. Spawn it once; errors end up in the state as notices.
+    pub async fn upload_in_background(self: Arc<Self>, at_once: bool) {
+        if !self.background {
+            return;
+        }
+        let shared = self.shared.clone();
+        if !at_once {
+            // Takes the wake-up the files already there left behind.
+            let _ = futures_util::FutureExt::now_or_never(shared.queued.notified());
+        }
+        let me = Arc::downgrade(&self);
+        drop(self);
+        loop {
+            shared.queued.notified().await;
+            let Some(picker) = me.upgrade() else {
+                return;
+            };
+            // A run going on already took the files in, or will.
+            let _ = picker.upload().await;
+        }
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -361,6 +478,8 @@ impl Picker {
                 }
             });
         }
+        // Files a person added are kept from here on, even through a crash.
+        self.saved_blocking();
         outcome
     }
 
@@ -438,6 +557,7 @@ impl Picker {
                 transferred_before: state.transferred(),
             });
             state.stops = pending.iter().map(|f| (f.uuid, Stops::default())).collect();
+            state.arrivals.clear();
             Ok(pending)
         })?;
 
@@ -447,9 +567,14 @@ impl Picker {
                 state.stops.clear();
                 state.notify(e.info());
             });
+            self.shared.ended.notify_waiters();
             return Err(e);
         }
-        let slots = Semaphore::new(self.concurrency);
+        let slots = Semaphore::new(if self.share_slots {
+            self.concurrency * SMALL_PER_SLOT
+        } else {
+            self.concurrency
+        });
         let all_stops = self.shared.lock().stops.clone();
         let mut running = FuturesUnordered::new();
         for file in pending {
@@ -466,16 +591,21 @@ impl Picker {
                 // added at this very moment is not left behind.
                 let background = self.background;
                 let done = self.update(|state| {
-                    if state.joining(background).next().is_some() {
+                    if !state.joining(background).is_empty() {
                         return None;
                     }
+                    state.arrivals.clear();
                     state.run = None;
                     state.stops.clear();
                     state.finished = state.queue.pending().is_empty();
                     Some(UploadDone::from_files(state.queue.files()))
                 });
                 match done {
-                    Some(done) => return Ok(done),
+                    Some(done) => {
+                        self.saved().await;
+                        self.shared.ended.notify_waiters();
+                        return Ok(done);
+                    }
                     None => continue,
                 }
             }
@@ -492,14 +622,21 @@ impl Picker {
     fn take_added(&self) -> Vec<(FileRecord, Stops)> {
         let background = self.background;
         // Looked at first without a change, so no snapshot goes out for nothing.
-        if self.shared.lock().joining(background).next().is_none() {
-            return vec![];
+        {
+            let mut state = self.shared.lock();
+            if state.joining(background).is_empty() {
+                // Looked at: files queued so far stay out of this run.
+                state.arrivals.clear();
+                return vec![];
+            }
         }
         self.update(|state| {
-            let added: Vec<FileRecord> = state.joining(background).cloned().collect();
+            let added = state.joining(background);
             state.rejoin.clear();
+            state.arrivals.clear();
             added
                 .into_iter()
+                .filter_map(|uuid| state.queue.get(uuid).cloned())
                 .map(|file| {
                     let stops = Stops::default();
                     state.stops.insert(file.uuid, stops.clone());
@@ -515,7 +652,7 @@ impl Picker {
         let name = file.filename.clone();
         tokio::select! {
             // The semaphore is never closed, so a permit always comes.
-            permit = slots.acquire() => {
+            permit = slots.acquire_many(self.weight(&file)) => {
                 if let Ok(_permit) = permit {
                     self.upload_one(file, stops).await;
                 }
@@ -567,7 +704,18 @@ impl Picker {
             cancel: stops.cancel,
             pause: stops.pause,
         };
-        let outcome = self.destination.upload(&item, ctx).await;
+        // Its own task: the transfer runs on any worker, beside the others.
+        let destination = self.destination.clone();
+        let task = AbortOnDrop(tokio::spawn(
+            async move { destination.upload(&item, ctx).await },
+        ));
+        let outcome = match task.finish().await {
+            Ok(outcome) => outcome,
+            Err(e) => Err(Error::Internal(format!(
+                "the upload of {} stopped: {e}",
+                file.filename
+            ))),
+        };
         self.finish_one(file.uuid, outcome.map(|landed| landed.url));
     }
 
@@ -614,15 +762,20 @@ impl Picker {
             let mut state = self.shared.lock();
             let value = change(&mut state);
             state.revision += 1;
-            (
-                value,
-                self.shared.snapshot(&state, &self.destination.describe()),
-            )
+            if save {
+                // Under the lock that made the change: saved in its order.
+                self.shared.record(&mut state);
+            }
+            let snapshot = self
+                .shared
+                .sink
+                .wants_snapshots()
+                .then(|| self.shared.snapshot(&state, &self.destination.describe()));
+            (value, snapshot)
         };
-        if save {
-            self.shared.persist();
+        if let Some(snapshot) = snapshot {
+            self.shared.sink.state_changed(&snapshot);
         }
-        self.shared.sink.state_changed(&snapshot);
         value
     }
 }
@@ -656,21 +809,34 @@ impl State {
         });
     }
 
-    /// Queued files the running upload has not taken yet.
-    fn added_during_run(&self) -> impl Iterator<Item = &FileRecord> {
-        let running = self.run.is_some();
-        self.queue
-            .files()
-            .iter()
-            .filter(move |f| running && f.status == FileStatus::Queued)
-            .filter(|f| !self.stops.contains_key(&f.uuid))
+    /// Notes a file queued while a run goes, for the run to look at.
+    fn arrived(&mut self, uuid: Uuid) {
+        if self.run.is_some() {
+            self.arrivals.push(uuid);
+        }
     }
 
-    /// Files that join the running upload: every file added meanwhile in the
-    /// background mode, and retried files always.
-    fn joining(&self, background: bool) -> impl Iterator<Item = &FileRecord> {
-        self.added_during_run()
-            .filter(move |f| background || self.rejoin.contains(&f.uuid))
+    /// Files that join the running upload: every file queued meanwhile in
+    /// the background mode, and retried files always; none while holding.
+    /// Only those files are looked at, never the whole queue.
+    fn joining(&self, background: bool) -> Vec<Uuid> {
+        if self.run.is_none() || self.holding {
+            return vec![];
+        }
+        let arrivals = if background { &self.arrivals[..] } else { &[] };
+        let mut seen = HashSet::new();
+        arrivals
+            .iter()
+            .chain(self.rejoin.iter())
+            .filter(|uuid| seen.insert(**uuid))
+            .filter(|uuid| !self.stops.contains_key(uuid))
+            .filter(|uuid| {
+                self.queue
+                    .get(**uuid)
+                    .is_some_and(|f| f.status == FileStatus::Queued)
+            })
+            .copied()
+            .collect()
     }
 
     fn transferred(&self) -> u64 {
@@ -679,29 +845,40 @@ impl State {
 }
 
 impl Shared {
-    /// Saves the queue if a store is set. A failed save becomes a notice:
-    /// the upload itself goes on, only its crash safety is lost.
-    fn persist(&self) {
-        let Some(persist) = self.store.get() else {
-            return;
-        };
-        let _order = persist
-            .writing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let saved = SavedQueue::new(&persist.destination, self.lock().queue.files());
-        // Once every file landed there is nothing to resume: no file at all.
-        let written = if saved.unfinished() == 0 {
-            persist.store.clear()
+    /// Gives the journal what changed in the queue, if a store is set: the
+    /// files changed since last time, or now and then the whole queue, so
+    /// the file is rewritten before it grows past about twice the queue.
+    /// Returns the change's number, to wait for it to be on disk.
+    fn record(&self, state: &mut State) -> Option<u64> {
+        let persist = self.store.get()?;
+        let files = state.queue.files().len();
+        let grown = persist.since_whole.load(Ordering::Relaxed) > 1024 + 2 * files;
+        let entries = if grown || persist.journal.wants_full() {
+            state.queue.clear_changed();
+            persist.since_whole.store(0, Ordering::Relaxed);
+            vec![Entry::Full(
+                state.queue.files().iter().map(SavedFile::from).collect(),
+            )]
         } else {
-            persist.store.save(&saved)
+            let changed = state.queue.take_changed();
+            changed
+                .into_iter()
+                .map(|uuid| match state.queue.get(uuid) {
+                    Some(file) => Entry::File(Box::new(file.into())),
+                    None => Entry::Removed(uuid),
+                })
+                .collect()
         };
-        if let Err(e) = written {
-            let mut state = self.lock();
-            let known = state.notices.iter().any(|n| n.error.kind == e.kind());
-            if !known {
-                state.notify(e.info());
-            }
+        persist
+            .since_whole
+            .fetch_add(entries.len(), Ordering::Relaxed);
+        Some(persist.journal.push(entries))
+    }
+
+    /// Waits until change `seq` is on disk.
+    async fn durable(&self, seq: Option<u64>) {
+        if let (Some(persist), Some(seq)) = (self.store.get(), seq) {
+            persist.journal.durable(seq).await;
         }
     }
 
@@ -752,25 +929,43 @@ struct RecordSlot {
 }
 
 impl RecordSlot {
-    fn with<T>(&self, f: impl FnOnce(&mut FileRecord) -> T) -> Option<T> {
+    /// Changes the record and gives the change to the journal.
+    fn change(&self, f: impl FnOnce(&mut FileRecord)) -> Option<u64> {
         let mut state = self.shared.lock();
-        state.queue.get_mut(self.uuid).ok().map(f)
+        state.queue.get_mut(self.uuid).ok().map(f)?;
+        self.shared.record(&mut state)
     }
 }
 
+#[async_trait::async_trait]
 impl ResumeSlot for RecordSlot {
     fn load(&self) -> Option<serde_json::Value> {
-        self.with(|r| r.resume.clone()).flatten()
+        let state = self.shared.lock();
+        state.queue.get(self.uuid).and_then(|r| r.resume.clone())
     }
-    /// Saved to disk at once: the server may take bytes against this state
-    /// any moment now, and a crash must not lose it.
-    fn save(&self, value: serde_json::Value) {
-        self.with(|r| r.resume = Some(value));
-        self.shared.persist();
+    /// On disk before this returns: the server may take bytes against this
+    /// state any moment now, and a crash must not lose it.
+    async fn save(&self, value: serde_json::Value) {
+        let seq = self.change(|r| r.resume = Some(value));
+        self.shared.durable(seq).await;
     }
     fn clear(&self) {
-        self.with(|r| r.resume = None);
-        self.shared.persist();
+        self.change(|r| r.resume = None);
+    }
+}
+
+/// Aborts a spawned task when dropped (its upload was given up).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn finish(mut self) -> std::result::Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -914,7 +1109,7 @@ mod tests {
         assert!(!src.path().join("out").exists());
     }
 
-    /// Holds every file until cancelled, counting how many it holds at once
+    /// Holds every file until cancelled or paused, counting how many it holds at once
     /// and noting each file it was given.
     #[derive(Default)]
     struct Gate {
@@ -947,11 +1142,13 @@ mod tests {
             self.given.lock().unwrap().push(item.filename.clone());
             let now = self.inside.fetch_add(1, SeqCst) + 1;
             self.most.fetch_max(now, SeqCst);
-            ctx.cancel.cancelled().await;
+            let name = item.filename.clone();
+            let stopped = tokio::select! {
+                () = ctx.cancel.cancelled() => Error::Cancelled { name },
+                () = ctx.pause.cancelled() => Error::Paused { name },
+            };
             self.inside.fetch_sub(1, SeqCst);
-            Err(Error::Cancelled {
-                name: item.filename.clone(),
-            })
+            Err(stopped)
         }
     }
 
@@ -992,6 +1189,116 @@ mod tests {
             picker.cancel(Uuid::new_v4()).unwrap_err().kind(),
             "unknownFile"
         );
+    }
+
+    #[tokio::test]
+    async fn in_the_background_mode_adding_starts_the_upload() {
+        let src = tempfile::tempdir().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        for name in ["a.txt", "b.txt"] {
+            fs::write(src.path().join(name), name).unwrap();
+        }
+        let folder = || Arc::new(FolderDestination::new(dest.path()));
+        let landed = |name: &str| dest.path().join(name).exists();
+        let picker = Arc::new(Picker::new(folder(), Arc::new(NoEvents)).with_background(true));
+        tokio::spawn(picker.clone().upload_in_background(true));
+        for name in ["a.txt", "b.txt"] {
+            picker.add_paths(&[src.path().join(name)], "local_file_system");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !landed(name) {
+                assert!(Instant::now() < deadline, "{name} was not uploaded");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        picker.idle().await;
+        assert!(picker.snapshot().finished);
+
+        // Without the option, adding only queues.
+        let quiet = Arc::new(Picker::new(folder(), Arc::new(NoEvents)));
+        tokio::time::timeout(
+            Duration::from_secs(1),
+            quiet.clone().upload_in_background(true),
+        )
+        .await
+        .expect("returns at once without uploadInBackground");
+        fs::write(src.path().join("c.txt"), b"c").unwrap();
+        quiet.add_paths(&[src.path().join("c.txt")], "local_file_system");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!landed("c.txt"));
+    }
+
+    #[tokio::test]
+    async fn idle_waits_for_the_run_and_pausing_keeps_new_files_out() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let src = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            fs::write(src.path().join(format!("{i}.txt")), b"x").unwrap();
+        }
+        let gate = Arc::new(Gate::default());
+        let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_background(true));
+        // Nothing runs: idle at once.
+        tokio::time::timeout(Duration::from_secs(1), picker.idle())
+            .await
+            .unwrap();
+        picker.add_paths(&[src.path().join("0.txt")], "local_file_system");
+        let running = tokio::spawn({
+            let picker = picker.clone();
+            async move { picker.upload().await }
+        });
+        while gate.inside.load(SeqCst) < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let idle = tokio::time::timeout(Duration::from_millis(100), picker.idle()).await;
+        assert!(idle.is_err(), "idle while a file is being sent");
+
+        let paused = tokio::spawn({
+            let picker = picker.clone();
+            async move { picker.pause_until_idle().await }
+        });
+        // Added while pausing: it waits instead of joining the run.
+        picker.add_paths(&[src.path().join("1.txt")], "local_file_system");
+        tokio::time::timeout(Duration::from_secs(5), paused)
+            .await
+            .expect("the run ends once paused")
+            .unwrap();
+        running.await.unwrap().unwrap();
+        assert_eq!(gate.times_given("1.txt"), 0);
+        assert!(picker
+            .snapshot()
+            .files
+            .iter()
+            .all(|f| f.status == FileStatus::Queued));
+    }
+
+    #[tokio::test]
+    async fn small_files_share_the_slot_of_a_large_one_unless_told_a_number() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let most_at_once = |sizes: Vec<usize>, exact: Option<usize>| async move {
+            let src = tempfile::tempdir().unwrap();
+            for (i, size) in sizes.iter().enumerate() {
+                fs::write(src.path().join(format!("{i}.bin")), vec![7u8; *size]).unwrap();
+            }
+            let gate = Arc::new(Gate::default());
+            let mut picker = Picker::new(gate.clone(), Arc::new(NoEvents));
+            if let Some(files) = exact {
+                picker = picker.with_concurrency(files);
+            }
+            let picker = Arc::new(picker);
+            picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+            let running = tokio::spawn({
+                let picker = picker.clone();
+                async move { picker.upload().await }
+            });
+            // Let every file that may start, start.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            picker.cancel_all();
+            running.await.unwrap().unwrap();
+            gate.most.load(SeqCst)
+        };
+        let big = SMALL_FILE as usize;
+        assert_eq!(most_at_once(vec![10; 20], None).await, 16);
+        assert_eq!(most_at_once(vec![big; 6], None).await, 4);
+        assert_eq!(most_at_once(vec![10; 20], Some(3)).await, 3);
     }
 
     #[tokio::test]

@@ -1,4 +1,10 @@
 //! The ordered list of files a person has chosen, and what happened to them.
+//!
+//! Files are found by id in constant time (a queue may hold 100,000), and
+//! the queue notes which files changed since it was last asked, so that
+//! saving writes only those.
+
+use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
@@ -7,10 +13,18 @@ use crate::{Error, FileRecord, FileStatus, Result};
 #[derive(Debug, Default)]
 pub struct Queue {
     files: Vec<FileRecord>,
+    /// Where each file is in `files`.
+    index: HashMap<Uuid, usize>,
+    /// Files added, changed or removed since [`Queue::take_changed`], in
+    /// the order they first changed.
+    changed: Vec<Uuid>,
+    changed_set: HashSet<Uuid>,
 }
 
 impl Queue {
     pub fn push(&mut self, record: FileRecord) {
+        self.touch(record.uuid);
+        self.index.insert(record.uuid, self.files.len());
         self.files.push(record);
     }
 
@@ -18,25 +32,49 @@ impl Queue {
         &self.files
     }
 
+    pub fn get(&self, uuid: Uuid) -> Option<&FileRecord> {
+        self.index.get(&uuid).map(|&at| &self.files[at])
+    }
+
+    /// The file, to change: it counts as changed.
     pub fn get_mut(&mut self, uuid: Uuid) -> Result<&mut FileRecord> {
-        self.files
-            .iter_mut()
-            .find(|f| f.uuid == uuid)
-            .ok_or(Error::UnknownFile(uuid))
+        let at = *self.index.get(&uuid).ok_or(Error::UnknownFile(uuid))?;
+        self.touch(uuid);
+        Ok(&mut self.files[at])
+    }
+
+    /// The files added, changed or removed since the last call.
+    pub fn take_changed(&mut self) -> Vec<Uuid> {
+        self.changed_set.clear();
+        std::mem::take(&mut self.changed)
+    }
+
+    /// Forgets what changed (everything is being saved whole).
+    pub fn clear_changed(&mut self) {
+        self.changed_set.clear();
+        self.changed.clear();
+    }
+
+    fn touch(&mut self, uuid: Uuid) {
+        if self.changed_set.insert(uuid) {
+            self.changed.push(uuid);
+        }
     }
 
     /// Removes a file. A file being uploaded stays: pulling it out from under
     /// the destination would leave a half-written upload behind.
     pub fn remove(&mut self, uuid: Uuid) -> Result<FileRecord> {
-        let at = self
-            .files
-            .iter()
-            .position(|f| f.uuid == uuid)
-            .ok_or(Error::UnknownFile(uuid))?;
+        let at = *self.index.get(&uuid).ok_or(Error::UnknownFile(uuid))?;
         if self.files[at].status == FileStatus::Uploading {
             return Err(Error::UploadRunning);
         }
-        Ok(self.files.remove(at))
+        self.touch(uuid);
+        self.index.remove(&uuid);
+        let removed = self.files.remove(at);
+        for (i, file) in self.files.iter().enumerate().skip(at) {
+            self.index.insert(file.uuid, i);
+        }
+        Ok(removed)
     }
 
     /// The files the next upload sends, in queue order.
@@ -67,6 +105,25 @@ mod tests {
         assert_eq!(q.get_mut(b_id).unwrap().filename, "b");
         let names: Vec<_> = q.files().iter().map(|f| f.filename.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn notes_what_changed_once_in_order() {
+        let mut q = Queue::default();
+        let (a, b, c) = (record("a"), record("b"), record("c"));
+        let ids = [a.uuid, b.uuid, c.uuid];
+        q.push(a);
+        q.push(b);
+        q.push(c);
+        q.get_mut(ids[0]).unwrap();
+        assert_eq!(q.take_changed(), ids);
+        assert!(q.take_changed().is_empty());
+        q.remove(ids[0]).unwrap();
+        q.get_mut(ids[2]).unwrap().filename = "c2".into();
+        assert_eq!(q.take_changed(), [ids[0], ids[2]]);
+        // Found by id after a removal moved the others.
+        assert_eq!(q.get(ids[2]).unwrap().filename, "c2");
+        assert!(q.get(ids[0]).is_none());
     }
 
     #[test]

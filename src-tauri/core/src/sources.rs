@@ -1,7 +1,17 @@
 //! Custom sources: what Satchel knows of each (its file, the origins it may
-//! call) and the checks on what its code says about itself.
+//! call), the checks on what its code says about itself, and its lifecycle.
+//!
+//! When working on the lifecycle, keep in mind:
+//! - a source acts only while its frame is mounted, and has at most
+//!   [`MAX_IN_FLIGHT`] requests waiting at once; both are decided here, from
+//!   what the host reported, whatever the frame or the page does;
+//! - a request is admitted once, when it arrives ([`SourceRegistry::admit`]),
+//!   and holds its [`Ticket`] until it is answered: unmounting refuses new
+//!   requests but lets the admitted ones finish.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -237,9 +247,33 @@ pub enum SidebarItem {
 pub struct SourceRegistry {
     files: Vec<SourceFile>,
     entries: Vec<SourceEntry>,
+    /// Each frame's lifecycle, by id, shared with the tickets it handed out.
+    lives: Vec<Arc<Lifecycle>>,
     /// The built-in sources offered (the policy's `builtinSources`).
     builtins: Vec<String>,
     capabilities: SourceCapabilities,
+}
+
+/// Requests (actions and chunks) one source may have waiting at once; more
+/// are refused at once, so a flood queues nothing.
+pub const MAX_IN_FLIGHT: usize = 32;
+
+/// Whether a frame is mounted, and how many of its requests are waiting.
+#[derive(Debug, Default)]
+struct Lifecycle {
+    mounted: AtomicBool,
+    in_flight: AtomicUsize,
+}
+
+/// One admitted request of a source; it stops counting against the
+/// source's [`MAX_IN_FLIGHT`] when dropped (answered, or given up).
+#[derive(Debug)]
+pub struct Ticket(Arc<Lifecycle>);
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Longest error text a frame may report about itself.
@@ -261,6 +295,7 @@ impl SourceRegistry {
             })
             .collect();
         SourceRegistry {
+            lives: files.iter().map(|_| Arc::default()).collect(),
             files,
             entries,
             builtins: crate::BUILTIN_SOURCES
@@ -421,6 +456,49 @@ impl SourceRegistry {
         &self.entries
     }
 
+    /// The host showed frame `id` and told its source `mounted`: from now on
+    /// it may act.
+    pub fn mount(&self, id: u32) -> Result<()> {
+        self.life(id)?.mounted.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The host hid frame `id` (or its source said it unmounted): new
+    /// requests are refused; those admitted before still finish.
+    pub fn unmount(&self, id: u32) -> Result<()> {
+        self.life(id)?.mounted.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    pub fn is_mounted(&self, id: u32) -> bool {
+        self.life(id)
+            .is_ok_and(|life| life.mounted.load(Ordering::SeqCst))
+    }
+
+    /// Lets one request of frame `id` in: its source must have loaded
+    /// cleanly and be mounted, with fewer than [`MAX_IN_FLIGHT`] requests
+    /// waiting. Returns the name the source acts as and the ticket to hold
+    /// until the request is answered.
+    pub fn admit(&self, id: u32) -> Result<(String, Ticket)> {
+        let name = self.name(id)?.to_owned();
+        let life = self.life(id)?;
+        if !life.mounted.load(Ordering::SeqCst) {
+            return Err(Error::NotMounted);
+        }
+        life.in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_IN_FLIGHT).then_some(n + 1)
+            })
+            .map_err(|_| Error::TooManyRequests { max: MAX_IN_FLIGHT })?;
+        Ok((name, Ticket(life.clone())))
+    }
+
+    fn life(&self, id: u32) -> Result<&Arc<Lifecycle>> {
+        self.lives
+            .get(id as usize)
+            .ok_or_else(|| Error::UnknownSource(id.to_string()))
+    }
+
     fn entry(&self, id: u32) -> Result<&SourceEntry> {
         self.entries
             .get(id as usize)
@@ -535,6 +613,43 @@ mod registry_tests {
             names(r.sidebar(&list)),
             ["b", "local_file_system", "/s/2.js"]
         );
+    }
+
+    #[test]
+    fn a_source_acts_only_while_mounted_and_admitted_requests_finish() {
+        let mut r = registry(2);
+        r.loaded(0, r#"{"name":"a","label":"A"}"#).unwrap();
+        assert_eq!(r.admit(0).unwrap_err().kind(), "notMounted");
+        r.mount(0).unwrap();
+        let (name, before) = r.admit(0).unwrap();
+        assert_eq!(name, "a");
+        r.unmount(0).unwrap();
+        let err = r.admit(0).unwrap_err();
+        assert_eq!(err.kind(), "notMounted");
+        assert!(err.to_string().contains("the source is not open"), "{err}");
+        // Admitted before unmounting: it still counts, and goes on.
+        assert_eq!(r.lives[0].in_flight.load(Ordering::SeqCst), 1);
+        drop(before);
+        assert_eq!(r.lives[0].in_flight.load(Ordering::SeqCst), 0);
+        // Mounted but never loaded (or broken): no name to act as.
+        r.mount(1).unwrap();
+        assert_eq!(r.admit(1).unwrap_err().kind(), "unknownSource");
+        assert!(r.mount(7).is_err() && r.admit(7).is_err());
+    }
+
+    #[test]
+    fn at_most_max_in_flight_requests_wait_at_once() {
+        let mut r = registry(1);
+        r.loaded(0, r#"{"name":"a","label":"A"}"#).unwrap();
+        r.mount(0).unwrap();
+        let mut waiting: Vec<Ticket> = (0..MAX_IN_FLIGHT).map(|_| r.admit(0).unwrap().1).collect();
+        let err = r.admit(0).unwrap_err();
+        assert_eq!(err.kind(), "tooManyRequests");
+        assert!(err.to_string().contains("too many requests"), "{err}");
+        // One answered: one more may come.
+        waiting.pop();
+        waiting.push(r.admit(0).unwrap().1);
+        assert!(r.admit(0).is_err());
     }
 
     #[test]

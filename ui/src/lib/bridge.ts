@@ -6,9 +6,10 @@
 // - the host only routes: every request goes to Rust as text, which decodes,
 //   checks and performs it;
 // - a frame gets the new `view` before the reply of the action that changed it;
-// - a frame acts only while mounted, with a bounded number of requests
-//   waiting at once: the rest are refused at once, so a flood costs the host
-//   little and queues nothing.
+// - whether a frame may act (mounted, under its cap of requests in flight) is
+//   Rust's decision: the host tells Rust when it mounts and unmounts a frame,
+//   before telling the frame, and Rust refuses what does not fit. The host
+//   only counts requests too, to refuse a flood without an IPC call per message.
 
 import * as ipc from "./ipc";
 import type { Effect } from "./types";
@@ -26,13 +27,13 @@ type Incoming =
   | { kind: "chunk"; id: number; spool: unknown; offset: unknown; data: unknown }
   | { kind: "unmounted" };
 
-/** Requests (calls and chunks) one frame may have waiting at once. */
-export const MAX_IN_FLIGHT = 32;
-
 export class SourceBridge {
   private frames = new Map<MessageEventSource, number>();
-  private mounted = new Set<number>();
+  /** Each frame's cap on requests waiting, as Rust gave it (`SourceSlot.maxInFlight`). */
+  private caps = new Map<number, number>();
   private inFlight = new Map<number, number>();
+  /** Mounts and unmounts reach Rust, and then the frame, in the order asked. */
+  private lifecycle: Promise<void> = Promise.resolve();
   private listener = (event: MessageEvent) => void this.receive(event);
 
   constructor(private events: BridgeEvents) {
@@ -43,8 +44,29 @@ export class SourceBridge {
     window.removeEventListener("message", this.listener);
   }
 
-  attach(id: number, frame: HTMLIFrameElement) {
+  attach(id: number, frame: HTMLIFrameElement, maxInFlight: number) {
     if (frame.contentWindow) this.frames.set(frame.contentWindow, id);
+    this.caps.set(id, maxInFlight);
+  }
+
+  /** Shows a frame's source: Rust lets it act first, then it is told `mount`. */
+  mount(id: number) {
+    this.inOrder(async () => {
+      await ipc.sourceMounted(id).catch(() => {});
+      this.post(id, { kind: "mount" });
+    });
+  }
+
+  /** Hides a frame's source: Rust refuses its new requests, then it is told `unmount`. */
+  unmount(id: number) {
+    this.inOrder(async () => {
+      await ipc.sourceUnmounted(id).catch(() => {});
+      this.post(id, { kind: "unmount" });
+    });
+  }
+
+  private inOrder(step: () => Promise<void>) {
+    this.lifecycle = this.lifecycle.then(step);
   }
 
   detach(frame: HTMLIFrameElement) {
@@ -52,8 +74,6 @@ export class SourceBridge {
   }
 
   post(id: number, message: Record<string, unknown>) {
-    if (message.kind === "mount") this.mounted.add(id);
-    if (message.kind === "unmount") this.mounted.delete(id);
     for (const [window, frameId] of this.frames) {
       // Sandboxed frames have an opaque origin: "*" is the only target there
       // is, and the window itself is what keeps the message to that frame.
@@ -92,21 +112,21 @@ export class SourceBridge {
         await this.request(id, message);
         break;
       case "unmounted":
-        this.mounted.delete(id);
+        // Nothing to do: Rust learnt it from the host, which asked for it.
         break;
     }
   }
 
-  /** Performs a call or chunk, unless the frame may not send it now. */
+  /** Hands a call or chunk to Rust, which decides; a flood past the cap is refused here already. */
   private async request(id: number, message: Extract<Incoming, { kind: "call" | "chunk" }>) {
     const waiting = this.inFlight.get(id) ?? 0;
-    const refusal = !this.mounted.has(id)
-      ? { kind: "notMounted", message: "the source is not open: actions work only between mounted() and unmounted()" }
-      : waiting >= MAX_IN_FLIGHT
-        ? { kind: "tooManyRequests", message: `too many requests at once (at most ${MAX_IN_FLIGHT} waiting); wait for replies` }
-        : null;
-    if (refusal) {
-      this.post(id, { kind: "reply", id: message.id, ok: false, error: refusal });
+    const cap = this.caps.get(id) ?? 0;
+    if (waiting >= cap) {
+      const error = {
+        kind: "tooManyRequests",
+        message: `too many requests at once (at most ${cap} waiting); wait for replies`,
+      };
+      this.post(id, { kind: "reply", id: message.id, ok: false, error });
       return;
     }
     this.inFlight.set(id, waiting + 1);

@@ -60,6 +60,8 @@ export const sidebarSources = () => invoke<SidebarItem[]>("sidebar_sources");
 export const sourceLoaded = (source: number, descriptor: string) =>
   invoke<SourceEntry>("source_loaded", { source, descriptor });
 export const sourceFailed = (source: number, message: string) => invoke<void>("source_failed", { source, message });
+export const sourceMounted = (source: number) => invoke<void>("source_mounted", { source });
+export const sourceUnmounted = (source: number) => invoke<void>("source_unmounted", { source });
 export const sourceView = (source: number) => invoke<SourceView>("source_view", { source });
 export const sourceAction = (source: number, request: string) =>
   invoke<ActionReply>("source_action", { source, request });

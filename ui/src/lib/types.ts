@@ -67,6 +67,8 @@ export interface SourceEntry {
 
 export interface SourceSlot extends SourceEntry {
   frameUrl: string;
+  /** Requests the frame may have waiting at once; Rust refuses more. */
+  maxInFlight: number;
 }
 
 /** The synchronous `actions` properties pushed into a source's frame. */

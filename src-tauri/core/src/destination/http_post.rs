@@ -34,8 +34,8 @@ pub const DEFAULT_FIELD: &str = "file";
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// The file's idempotency key: the one its resume slot kept, else a new
-/// one, saved before the first request goes.
-fn idempotency_key(ctx: &UploadContext) -> String {
+/// one, saved (and on disk) before the first request goes.
+async fn idempotency_key(ctx: &UploadContext) -> String {
     let kept = ctx
         .resume
         .load()
@@ -46,7 +46,8 @@ fn idempotency_key(ctx: &UploadContext) -> String {
     // A structured-field string, as the draft asks: "…".
     let key = format!("\"{}\"", uuid::Uuid::new_v4());
     ctx.resume
-        .save(serde_json::json!({ "idempotencyKey": key }));
+        .save(serde_json::json!({ "idempotencyKey": key }))
+        .await;
     key
 }
 
@@ -146,7 +147,7 @@ impl Destination for HttpPostDestination {
     }
 
     async fn upload(&self, item: &UploadItem, ctx: UploadContext) -> Result<Landed> {
-        let key = idempotency_key(&ctx);
+        let key = idempotency_key(&ctx).await;
         let url = tokio::select! {
             outcome = self.retry.run(|| self.post(item, &ctx, &key)) => outcome?,
             () = ctx.cancel.cancelled() => {

@@ -48,9 +48,11 @@ pub trait Progress: Send + Sync {
 /// the upload succeeds: the caller clears it together with marking the file
 /// landed, in one save. Clearing first would leave, until that save, a file
 /// not yet landed with nothing to resume — a crash there sends it again.
+#[async_trait]
 pub trait ResumeSlot: Send + Sync {
     fn load(&self) -> Option<serde_json::Value>;
-    fn save(&self, state: serde_json::Value);
+    /// Keeps `state`; resolves once it would outlive a crash.
+    async fn save(&self, state: serde_json::Value);
     fn clear(&self);
 }
 
@@ -58,11 +60,12 @@ pub trait ResumeSlot: Send + Sync {
 #[derive(Default)]
 pub struct MemorySlot(Mutex<Option<serde_json::Value>>);
 
+#[async_trait]
 impl ResumeSlot for MemorySlot {
     fn load(&self) -> Option<serde_json::Value> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
-    fn save(&self, state: serde_json::Value) {
+    async fn save(&self, state: serde_json::Value) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
     }
     fn clear(&self) {

@@ -433,7 +433,7 @@ impl S3Destination {
                     part_size: part_size(item.size),
                     etag: None,
                 };
-                ctx.resume.save(serde_json::json!(saved));
+                ctx.resume.save(serde_json::json!(saved)).await;
                 (saved, HashMap::new())
             }
         };
@@ -481,7 +481,7 @@ impl S3Destination {
             etag: multipart_etag(&etags),
             ..saved
         };
-        ctx.resume.save(serde_json::json!(saved));
+        ctx.resume.save(serde_json::json!(saved)).await;
         self.retry.run(|| self.complete(&saved, &etags)).await
     }
 }
@@ -521,13 +521,15 @@ impl Destination for S3Destination {
                 self.multipart(item, &key, &ctx).await
             } else {
                 let etag = md5_hex(&item.path).await?;
-                ctx.resume.save(serde_json::json!(Saved {
-                    key: key.clone(),
-                    upload_id: String::new(),
-                    size: item.size,
-                    part_size: 0,
-                    etag: Some(etag),
-                }));
+                ctx.resume
+                    .save(serde_json::json!(Saved {
+                        key: key.clone(),
+                        upload_id: String::new(),
+                        size: item.size,
+                        part_size: 0,
+                        etag: Some(etag),
+                    }))
+                    .await;
                 self.retry.run(|| self.put(item, &key, &ctx)).await
             }
         };

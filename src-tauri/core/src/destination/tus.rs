@@ -240,10 +240,12 @@ impl TusDestination {
     /// Creates the upload and saves its URL before any byte is sent.
     async fn start(&self, item: &UploadItem, ctx: &UploadContext) -> Result<String> {
         let url = self.retry.run(|| self.create(item)).await?;
-        ctx.resume.save(serde_json::json!(Saved {
-            url: url.clone(),
-            size: item.size
-        }));
+        ctx.resume
+            .save(serde_json::json!(Saved {
+                url: url.clone(),
+                size: item.size
+            }))
+            .await;
         Ok(url)
     }
 
