@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use satchel_core::{
     default_state_dir, default_upload_dir, parse_destination_with, EventSink, FileStatus, NoEvents,
-    Picker, Snapshot, Store, UploadDone, LOCAL_SOURCE,
+    Picker, PickerOptions, Snapshot, Store, UploadDone, LOCAL_SOURCE,
 };
 use uuid::Uuid;
 
@@ -57,8 +57,11 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
         // Already set aside; say so and go on with the new upload.
         Err(e) => eprintln!("satchel: {e}"),
     }
+    let mut options = effective.options;
+    // Nobody is there to place a crop: the configured ratio crops centred.
+    options.image.headless = true;
     let picker = Picker::new(destination, sink())
-        .with_options(effective.options)
+        .with_options(options)
         .with_spool_limits(effective.spool_limits)
         .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
@@ -86,13 +89,14 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         }
         Err(e) => return fail(&e.to_string()),
     };
-    match settings::load(&PickerArgs::default()) {
+    let mut image = match settings::load(&PickerArgs::default()) {
         Ok(effective) if !effective.headless => {
             return fail("headless uploads are turned off by the system policy (headless = false)")
         }
-        Ok(_) => {}
+        Ok(effective) => effective.options.image,
         Err(message) => return fail(&message),
-    }
+    };
+    image.headless = true;
     let destination =
         match parse_destination_with(&queue.destination, &settings::reach_options(reach)) {
             Ok(d) => d,
@@ -119,7 +123,13 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         return forget(&store);
     }
     let spec = queue.destination.clone();
+    // Pictures not processed before the crash get the policy's and the
+    // config's picture options (the first run's flags are not saved).
     let picker = Picker::new(destination, sink())
+        .with_options(PickerOptions {
+            image,
+            ..PickerOptions::default()
+        })
         .with_concurrency(run.concurrency)
         .with_store(store.clone(), spec);
     picker.restore(queue);
@@ -172,6 +182,12 @@ fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
             }
         }
     };
+    // Pictures sent unchanged because they could not be processed.
+    for notice in picker.snapshot().notices {
+        if notice.error.kind == "imageSkipped" {
+            eprintln!("satchel: warning: {}", notice.error.message);
+        }
+    }
     for failed in &done.files_failed {
         if let Some(error) = &failed.error {
             eprintln!("satchel: {}: {}", failed.filename, error.message);
