@@ -11,6 +11,7 @@
 #[allow(dead_code)] // the bench drives the window with part of the e2e harness
 mod harness;
 mod measure;
+mod pictures;
 mod report;
 mod sizes;
 #[path = "../src-tauri/core/tests/support/mod.rs"]
@@ -110,6 +111,7 @@ fn main() -> ExitCode {
     });
     figure(6, "cold start", &|| window::cold_start(&bench));
     figure(7, "sizes", &|| sizes::sizes(root));
+    figure(8, "pictures", &|| pictures::shrink_photo(&bench));
     let _ = std::fs::remove_dir_all(&bench.tmp);
 
     let table = report::table(&rows);
