@@ -205,7 +205,11 @@ impl Picker {
         turns: i32,
         bound: u32,
     ) -> Result<String> {
-        let file = self.file(uuid)?;
+        let mut file = self.file(uuid)?;
+        // A source's link is fetched (into the spool) to be edited.
+        if file.path.as_os_str().is_empty() {
+            file.path = self.materialize(&file).await?;
+        }
         let source = file.original_path.clone().unwrap_or(file.path.clone());
         let (options, edit) = if edited {
             (self.options.image.clone(), file.edit.clone())
