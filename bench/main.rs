@@ -11,6 +11,7 @@
 #[allow(dead_code)] // the bench drives the window with part of the e2e harness
 mod harness;
 mod measure;
+mod pictures;
 mod report;
 mod scale;
 mod sizes;
@@ -121,6 +122,7 @@ fn main() -> ExitCode {
     figure(8, "headless at scale", &|| {
         scale::headless_scale(&bench, &bench.scale)
     });
+    figure(9, "pictures", &|| pictures::shrink_photo(&bench));
     let _ = std::fs::remove_dir_all(&bench.tmp);
 
     let table = report::table(&rows);

@@ -23,6 +23,8 @@ fn main() {
         "pause_file",
         "pause_all",
         "thumbnail",
+        "picture_preview",
+        "set_edit",
         "add_blob_begin",
         "add_blob_chunk",
         "add_blob_finish",

@@ -111,6 +111,45 @@ pub struct PickerArgs {
     /// The interface language (e.g. en, de); default: the system's.
     #[arg(long = "lang", value_name = "LANG")]
     pub lang: Option<String>,
+
+    /// Shrink pictures to fit in W×H pixels (imageMax); 1600x or x1200
+    /// leave a side free. Never enlarges.
+    #[arg(long = "image-max", value_name = "WxH", help_heading = "Pictures")]
+    pub image_max: Option<String>,
+
+    /// Enlarge pictures to at least W×H pixels (imageMin).
+    #[arg(long = "image-min", value_name = "WxH", help_heading = "Pictures")]
+    pub image_min: Option<String>,
+
+    /// Make pictures exactly W×H pixels (imageDim): with one side given the
+    /// aspect ratio holds; with both, the middle is kept, never stretched.
+    #[arg(long = "image-dim", value_name = "WxH", help_heading = "Pictures")]
+    pub image_dim: Option<String>,
+
+    /// Remove EXIF, XMP and IPTC metadata from pictures, GPS included, after
+    /// turning them upright; the colour profile stays (cleanupImageExif).
+    #[arg(long = "strip-exif", help_heading = "Pictures")]
+    pub strip_exif: bool,
+
+    /// JPEG quality of processed pictures, from 0 to 1 (imageQuality;
+    /// default 0.92).
+    #[arg(long = "image-quality", value_name = "Q", help_heading = "Pictures")]
+    pub image_quality: Option<f32>,
+
+    /// Crop pictures to this aspect ratio, e.g. 1:1 or 16:9: the window's
+    /// crop tool opens at it; `satchel upload` crops every picture, centred.
+    #[arg(long = "crop-ratio", value_name = "W:H", help_heading = "Pictures")]
+    pub crop_ratio: Option<String>,
+
+    /// No picture goes uncropped: the window starts each from a centred
+    /// crop (transformations.crop.force).
+    #[arg(long = "crop-force", help_heading = "Pictures")]
+    pub crop_force: bool,
+
+    /// Mask every picture to a circle, sent as a PNG with transparency (the
+    /// window starts each picture's edit with it).
+    #[arg(long = "circle", help_heading = "Pictures")]
+    pub circle: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,10 +43,28 @@ pub fn parse(link: &str) -> Result<PickerArgs, String> {
             }
             "destination" => args.to = Some(value),
             "lang" => args.lang = Some(value),
+            "imageMax" => args.image_max = Some(value),
+            "imageMin" => args.image_min = Some(value),
+            "imageDim" => args.image_dim = Some(value),
+            "imageQuality" => {
+                args.image_quality = Some(value.parse().map_err(|_| {
+                    format!("satchel:// option imageQuality={value:?} is not a number from 0 to 1")
+                })?)
+            }
+            // A page may make pictures more private, never less.
+            "cleanupImageExif" => match value.as_str() {
+                "true" => args.strip_exif = true,
+                _ => {
+                    return Err(format!(
+                        "satchel:// option cleanupImageExif={value:?}: a link can only turn it on (true)"
+                    ))
+                }
+            },
             other => {
                 return Err(format!(
                     "satchel:// option {other:?} is not supported (use maxFiles, minFiles, maxSize, accept, \
-                     fromSources, uploadInBackground, destination or lang)"
+                     fromSources, uploadInBackground, destination, lang, imageMax, imageMin, imageDim, \
+                     imageQuality or cleanupImageExif)"
                 ))
             }
         }
@@ -83,5 +101,20 @@ mod tests {
             .unwrap_err()
             .contains("whole number"));
         assert!(parse("satchel://open?uploadInBackground=maybe").is_err());
+    }
+
+    #[test]
+    fn links_may_set_picture_sizes_and_only_turn_exif_cleanup_on() {
+        let args =
+            parse("satchel://open?imageMax=1600x1600&cleanupImageExif=true&imageQuality=0.8")
+                .unwrap();
+        assert_eq!(args.image_max.as_deref(), Some("1600x1600"));
+        assert!(args.strip_exif);
+        assert_eq!(args.image_quality, Some(0.8));
+        let err = parse("satchel://open?cleanupImageExif=false").unwrap_err();
+        assert!(err.contains("only turn it on"), "{err}");
+        assert!(parse("satchel://open?transformations=x")
+            .unwrap_err()
+            .contains("not supported"));
     }
 }

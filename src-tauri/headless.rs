@@ -60,8 +60,11 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
         // Already set aside; say so and go on with the new upload.
         Err(e) => eprintln!("satchel: {e}"),
     }
+    let mut options = effective.options;
+    // Nobody is there to place a crop: the configured ratio crops centred.
+    options.image.headless = true;
     let picker = Picker::new(destination, sink())
-        .with_options(effective.options)
+        .with_options(options)
         .with_spool_limits(effective.spool_limits)
         .with_store(store.clone(), spec);
     let picker = match run.concurrency {
@@ -114,6 +117,9 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
             "the interrupted upload cannot be resumed: {e} (`satchel resume --discard` drops it)"
         ));
     }
+    // Pictures not yet processed are, with the options in force now.
+    let mut options = effective.options.clone();
+    options.image.headless = true;
     let destination =
         match parse_destination_with(&queue.destination, &settings::reach_options(reach)) {
             Ok(d) => d,
@@ -140,8 +146,10 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         return forget(&store);
     }
     let spec = queue.destination.clone();
+    // Pictures not processed before the crash get the policy's and the
+    // config's picture options (the first run's flags are not saved).
     let picker = Picker::new(destination, sink())
-        .with_options(effective.options)
+        .with_options(options)
         .with_spool_limits(effective.spool_limits)
         .with_store(store.clone(), spec);
     let picker = match run.concurrency {
@@ -198,6 +206,12 @@ fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
             }
         }
     };
+    // Pictures sent unchanged because they could not be processed.
+    for notice in picker.snapshot().notices {
+        if notice.error.kind == "imageSkipped" {
+            eprintln!("satchel: warning: {}", notice.error.message);
+        }
+    }
     for failed in &done.files_failed {
         if let Some(error) = &failed.error {
             eprintln!("satchel: {}: {}", failed.filename, error.message);

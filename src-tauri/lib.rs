@@ -244,6 +244,8 @@ fn run_window(
             commands::files::remove_file,
             commands::files::dismiss_notice,
             commands::files::thumbnail,
+            commands::images::picture_preview,
+            commands::images::set_edit,
             commands::files::add_blob_begin,
             commands::files::add_blob_chunk,
             commands::files::add_blob_finish,

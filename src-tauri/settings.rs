@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use satchel_core::imaging::{parse_ratio, CropTool, Dims, Tool, Transformations};
 use satchel_core::{
     parse_origin, parse_size, resolve_config, user_config_path, ConfigFile, Effective, Layer,
     SourceSpec, POLICY_PATH,
@@ -89,6 +90,50 @@ fn from_args(args: &PickerArgs) -> Result<ConfigFile, String> {
         lang: args.lang.clone(),
         destination: args.to.clone(),
         sources: (!sources.is_empty()).then_some(sources),
+        image_max: dims(&args.image_max, "--image-max")?,
+        image_min: dims(&args.image_min, "--image-min")?,
+        image_dim: dims(&args.image_dim, "--image-dim")?,
+        cleanup_image_exif: args.strip_exif.then_some(true),
+        image_quality: match args.image_quality {
+            Some(q) if !(q > 0.0 && q <= 1.0) => {
+                return Err(format!(
+                    "--image-quality: {q} is not between 0 and 1 (e.g. 0.92)"
+                ))
+            }
+            other => other,
+        },
+        transformations: transformations(args)?,
         ..ConfigFile::default()
     })
+}
+
+fn dims(text: &Option<String>, flag: &str) -> Result<Option<Dims>, String> {
+    text.as_deref()
+        .map(|t| Dims::parse(t).map_err(|e| format!("{flag}: {e}")))
+        .transpose()
+}
+
+/// `--crop-ratio`, `--crop-force` and `--circle` as Filestack's
+/// `transformations`; the other tools stay offered.
+fn transformations(args: &PickerArgs) -> Result<Option<Transformations>, String> {
+    if args.crop_ratio.is_none() && !args.crop_force && !args.circle {
+        return Ok(None);
+    }
+    let aspect_ratio = args
+        .crop_ratio
+        .as_deref()
+        .map(|r| parse_ratio(r).map_err(|e| format!("--crop-ratio: {e}")))
+        .transpose()?;
+    Ok(Some(Transformations {
+        crop: CropTool::Detailed {
+            aspect_ratio,
+            force: args.crop_force,
+        },
+        circle: if args.circle {
+            Tool::Detailed { force: true }
+        } else {
+            Tool::Offered(true)
+        },
+        rotate: true,
+    }))
 }

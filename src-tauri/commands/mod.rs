@@ -2,6 +2,7 @@
 
 pub mod chunk;
 pub mod files;
+pub mod images;
 pub mod link;
 pub mod results;
 pub mod sources;

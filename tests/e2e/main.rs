@@ -3,6 +3,7 @@
 
 mod desktop;
 mod harness;
+mod images;
 mod picker;
 mod server;
 mod sources;

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::imaging::{Dims, ImageOptions, Transformations};
 use crate::sources::{parse_origin, SourceCapabilities, SourceFile};
 use crate::spool::SpoolLimits;
 use crate::{Error, ErrorInfo, PickerOptions, Result};
@@ -72,6 +73,17 @@ pub struct ConfigFile {
     pub source_forms: Option<bool>,
     /// Whether custom sources may open web pages in the system browser.
     pub source_links: Option<bool>,
+    /// Pictures: shrink to fit, enlarge to at least, make exactly (`[w, h]`
+    /// or `"WxH"`, 0 or nothing for a free side).
+    pub image_max: Option<Dims>,
+    pub image_min: Option<Dims>,
+    pub image_dim: Option<Dims>,
+    /// Strip EXIF/XMP/IPTC (GPS included) after applying the orientation.
+    pub cleanup_image_exif: Option<bool>,
+    /// JPEG quality, 0–1.
+    pub image_quality: Option<f32>,
+    /// Which editor tools are offered, and what every picture must get.
+    pub transformations: Option<Transformations>,
     /// Keys no later layer may change (policy only).
     pub locked: Option<Vec<String>>,
 }
@@ -274,6 +286,12 @@ pub fn resolve(
     layer!(source_storage, "sourceStorage");
     layer!(source_forms, "sourceForms");
     layer!(source_links, "sourceLinks");
+    layer!(image_max, "imageMax");
+    layer!(image_min, "imageMin");
+    layer!(image_dim, "imageDim");
+    layer!(cleanup_image_exif, "cleanupImageExif");
+    layer!(image_quality, "imageQuality");
+    layer!(transformations, "transformations");
     // Only the policy decides what is allowed at all.
     for (key, set) in [
         (
@@ -366,6 +384,7 @@ pub fn resolve(
         upload_in_background: merged
             .upload_in_background
             .unwrap_or(defaults.upload_in_background),
+        image: image_options(&merged, defaults.image),
     };
     for key in KEYS {
         origins.entry(key).or_insert(Origin::Default);
@@ -403,6 +422,23 @@ pub fn resolve(
     })
 }
 
+fn image_options(merged: &ConfigFile, defaults: ImageOptions) -> ImageOptions {
+    ImageOptions {
+        image_max: merged.image_max.or(defaults.image_max),
+        image_min: merged.image_min.or(defaults.image_min),
+        image_dim: merged.image_dim.or(defaults.image_dim),
+        cleanup_image_exif: merged
+            .cleanup_image_exif
+            .unwrap_or(defaults.cleanup_image_exif),
+        image_quality: merged
+            .image_quality
+            .map(|q| q.clamp(0.01, 1.0))
+            .unwrap_or(defaults.image_quality),
+        transformations: merged.transformations.unwrap_or(defaults.transformations),
+        headless: defaults.headless,
+    }
+}
+
 /// Keys `config show` lists and `locked` may name.
 pub const KEYS: &[&str] = &[
     "maxFiles",
@@ -426,6 +462,12 @@ pub const KEYS: &[&str] = &[
     "sourceStorage",
     "sourceForms",
     "sourceLinks",
+    "imageMax",
+    "imageMin",
+    "imageDim",
+    "cleanupImageExif",
+    "imageQuality",
+    "transformations",
 ];
 
 /// Policy sources always load; the user's and the command line's only when
@@ -658,9 +700,37 @@ impl Effective {
             "sourceStorage" => self.source_capabilities.storage.to_string(),
             "sourceForms" => self.source_capabilities.forms.to_string(),
             "sourceLinks" => self.source_capabilities.links.to_string(),
+            "imageMax" => dims_or_none(self.options.image.image_max),
+            "imageMin" => dims_or_none(self.options.image.image_min),
+            "imageDim" => dims_or_none(self.options.image.image_dim),
+            "cleanupImageExif" => self.options.image.cleanup_image_exif.to_string(),
+            "imageQuality" => self.options.image.image_quality.to_string(),
+            "transformations" => transformations_toml(&self.options.image.transformations),
             _ => "\"\"".into(),
         }
     }
+}
+
+fn dims_or_none(dims: Option<Dims>) -> String {
+    dims.map_or_else(
+        || "\"none\"".into(),
+        |d| format!("[{}, {}]", d.width.unwrap_or(0), d.height.unwrap_or(0)),
+    )
+}
+
+/// `{ crop = { aspectRatio = 1.0, force = true }, circle = true, rotate = true }`
+fn transformations_toml(t: &Transformations) -> String {
+    let tool = |offered: bool, force: bool, ratio: Option<f64>| match (force, ratio) {
+        (false, None) => offered.to_string(),
+        (force, Some(r)) => format!("{{ aspectRatio = {r:?}, force = {force} }}"),
+        (true, None) => "{ force = true }".into(),
+    };
+    format!(
+        "{{ crop = {}, circle = {}, rotate = {} }}",
+        tool(t.crop.offered(), t.crop.forced(), t.crop.ratio()),
+        tool(t.circle.offered(), t.circle.forced(), None),
+        t.rotate
+    )
 }
 
 fn bytes_or_unlimited(bytes: Option<u64>) -> String {
@@ -930,6 +1000,46 @@ mod tests {
         assert!(free
             .s3_endpoint_allowed("s3://b/", asked("http://127.0.0.1:9000"))
             .is_ok());
+    }
+
+    #[test]
+    fn picture_options_layer_and_the_policy_can_lock_exif_cleanup() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "cleanupImageExif = true\nimageMax = [2000, 2000]\nlocked = [\"cleanupImageExif\"]\n",
+        );
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "cleanupImageExif = false\nimageMax = \"1600x\"\nimageQuality = 0.8\n\
+             transformations = { crop = { aspectRatio = 1.5, force = true }, circle = false }\n",
+        );
+        let eff = resolve(Some(&policy), Some(&user), &ConfigFile::default()).unwrap();
+        let image = &eff.options.image;
+        assert!(image.cleanup_image_exif, "locked by the policy");
+        assert!(eff.notices[0].message.contains("cleanupImageExif"));
+        assert_eq!(image.image_max, Some(Dims::parse("1600x").unwrap()));
+        assert_eq!(image.image_quality, 0.8);
+        assert_eq!(image.transformations.crop.ratio(), Some(1.5));
+        assert!(!image.transformations.circle.offered());
+        let shown = eff.show();
+        assert!(
+            shown.contains("cleanupImageExif = true  # /etc/satchel/policy.toml (locked)"),
+            "{shown}"
+        );
+        assert!(shown.contains("imageMax = [1600, 0]"), "{shown}");
+        assert!(
+            shown.contains("transformations = { crop = { aspectRatio = 1.5, force = true }, circle = false, rotate = true }"),
+            "{shown}"
+        );
+        let cli = ConfigFile {
+            cleanup_image_exif: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(Some(&policy), None, &cli).unwrap_err().kind(),
+            "locked"
+        );
+        assert!(toml::from_str::<ConfigFile>("imageMax = [0, 0]").is_err());
     }
 
     #[test]

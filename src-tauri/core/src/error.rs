@@ -164,6 +164,17 @@ pub enum Error {
     #[error("{name} cannot be retried: it is {status}")]
     NotRetryable { name: String, status: &'static str },
 
+    /// A picture Satchel cannot decode or write again: it is sent as it is.
+    #[error("{name} is sent unchanged: {reason}")]
+    ImageSkipped { name: String, reason: String },
+
+    /// Writing the processed picture failed (a full disk, say).
+    #[error("cannot prepare the picture {name}: {reason}")]
+    ImageFailed { name: String, reason: String },
+
+    #[error("{name} cannot be edited: {reason}")]
+    NotEditable { name: String, reason: String },
+
     #[error("the saved upload queue {} is unreadable ({reason}){}", path.display(),
         match moved_to { Some(p) => format!("; it was moved to {}", p.display()), None => String::new() })]
     CorruptState {
@@ -298,6 +309,9 @@ impl Error {
             Error::Thumbnail(_) => "thumbnail",
             Error::Internal(_) => "internal",
             Error::NotRetryable { .. } => "notRetryable",
+            Error::ImageSkipped { .. } => "imageSkipped",
+            Error::ImageFailed { .. } => "imageFailed",
+            Error::NotEditable { .. } => "notEditable",
         }
     }
 
@@ -491,6 +505,11 @@ impl Error {
             | Error::NotRetryable { name, .. } => vec![("name", name.clone())],
             Error::Protocol { url, reason } => {
                 vec![("url", url.clone()), ("reason", reason.clone())]
+            }
+            Error::ImageSkipped { name, reason }
+            | Error::ImageFailed { name, reason }
+            | Error::NotEditable { name, reason } => {
+                vec![("name", name.clone()), ("reason", reason.clone())]
             }
             Error::StateUnwritable { path: p, source } => {
                 vec![("path", path(p)), ("cause", source.to_string())]

@@ -24,6 +24,7 @@ mod error;
 mod events;
 mod fetch;
 mod headers;
+pub mod imaging;
 mod mime;
 mod naming;
 mod network;

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::imaging::ImageOptions;
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PickerOptions {
@@ -16,6 +18,9 @@ pub struct PickerOptions {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accept: Vec<String>,
     pub upload_in_background: bool,
+    /// `imageMax`, `cleanupImageExif`, `transformations`…
+    #[serde(flatten)]
+    pub image: ImageOptions,
 }
 
 impl Default for PickerOptions {
@@ -29,6 +34,7 @@ impl Default for PickerOptions {
             max_size: None,
             accept: vec![],
             upload_in_background: false,
+            image: ImageOptions::default(),
         }
     }
 }

@@ -90,6 +90,14 @@ pub struct SavedFile {
     /// Whether `path` is Satchel's own spool copy.
     #[serde(default)]
     pub spooled: bool,
+    /// A picture's edit, and once processed, its sizes and the file it
+    /// was made from (`path` is then the processed copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<crate::imaging::Edit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::imaging::Processed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_path: Option<PathBuf>,
 }
 
 impl SavedQueue {
@@ -125,6 +133,9 @@ impl From<&FileRecord> for SavedFile {
             spooled: r.origin == crate::Origin::Spooled,
             error: r.error.clone(),
             resume: r.resume.clone(),
+            edit: r.edit.clone(),
+            image: r.image.clone(),
+            original_path: r.original_path.clone(),
         }
     }
 }
@@ -157,6 +168,9 @@ impl From<SavedFile> for FileRecord {
         record.link = s.link;
         record.error = s.error;
         record.resume = s.resume;
+        record.edit = s.edit;
+        record.image = s.image;
+        record.original_path = s.original_path;
         record
     }
 }

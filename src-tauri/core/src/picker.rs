@@ -14,7 +14,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::destination::{Destination, Progress, ResumeSlot, UploadContext, UploadItem};
+use crate::destination::{Destination, Progress, ResumeSlot, UploadContext};
 use crate::events::{EventSink, Notice, Snapshot, Totals};
 use crate::fetch::Fetcher;
 use crate::network::NetworkPolicy;
@@ -685,11 +685,10 @@ impl Picker {
             Ok(path) => path,
             Err(e) => return self.finish_one(file.uuid, Err(e)),
         };
-        let item = UploadItem {
-            path,
-            filename: file.filename.clone(),
-            mime: file.mime.clone(),
-            size: file.size,
+        // A picture is shrunk, cropped or stripped first (imaging/).
+        let item = match self.prepare_upload(&file, path).await {
+            Ok(item) => item,
+            Err(e) => return self.finish_one(file.uuid, Err(e)),
         };
         let ctx = UploadContext {
             progress: Arc::new(FileProgress::new(
@@ -1024,6 +1023,7 @@ impl Progress for FileProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::destination::UploadItem;
     use crate::{FolderDestination, NoEvents};
     use std::fs;
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::imaging::{Edit, Processed};
 use crate::ErrorInfo;
 
 /// Filestack's name for files that come from the local disk.
@@ -87,6 +88,17 @@ pub struct FileRecord {
     /// What the destination saved to resume an interrupted upload.
     #[serde(skip)]
     pub resume: Option<serde_json::Value>,
+    /// The person's edit of a picture (crop, turns, circle), applied in
+    /// Rust when it is uploaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit: Option<Edit>,
+    /// Set once the picture was processed: its size before and after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Processed>,
+    /// The file a processed picture was made from (`path` is then
+    /// Satchel's own copy); never sent to the UI.
+    #[serde(skip)]
+    pub original_path: Option<PathBuf>,
 }
 
 impl FileRecord {
@@ -109,6 +121,9 @@ impl FileRecord {
             path,
             origin: Origin::Local,
             resume: None,
+            edit: None,
+            image: None,
+            original_path: None,
         }
     }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::imaging::Processed;
 use crate::{ErrorInfo, FileRecord, FileStatus};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -23,6 +24,10 @@ pub struct UploadedFile {
     pub url: String,
     pub status: &'static str,
     pub original_path: String,
+    /// For a processed picture: its final and original dimensions and
+    /// its original size (`size` and `mimetype` are the final ones).
+    #[serde(flatten)]
+    pub image: Option<Processed>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +49,12 @@ impl UploadDone {
     pub fn from_files<'a>(files: impl IntoIterator<Item = &'a FileRecord>) -> Self {
         let mut done = UploadDone::default();
         for file in files {
-            let original_path = file.path.display().to_string();
+            let original_path = file
+                .original_path
+                .as_ref()
+                .unwrap_or(&file.path)
+                .display()
+                .to_string();
             match file.status {
                 FileStatus::Done => done.files_uploaded.push(UploadedFile {
                     filename: file.filename.clone(),
@@ -55,6 +65,7 @@ impl UploadDone {
                     url: file.landed.clone().unwrap_or_default(),
                     status: "Stored",
                     original_path,
+                    image: file.image.clone(),
                 }),
                 FileStatus::Failed => done.files_failed.push(FailedFile {
                     filename: file.filename.clone(),

@@ -119,6 +119,11 @@ impl Spool {
         }
     }
 
+    /// The spool's folder.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn with_limits(mut self, limits: SpoolLimits) -> Self {
         self.limits = limits;
         self

@@ -6,7 +6,8 @@ use std::io::Cursor;
 use std::path::Path;
 
 use base64::Engine;
-use image::{ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -40,13 +41,23 @@ fn shrink<R: std::io::BufRead + std::io::Seek>(mut reader: ImageReader<R>) -> Re
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| not_an_image(&e.to_string()))?;
+    let fail = |e: image::ImageError| not_an_image(&e.to_string());
+    let mut decoder = reader.into_decoder().map_err(fail)?;
+    // Shown as a viewer shows it: upright by its EXIF orientation.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image = DynamicImage::from_decoder(decoder).map_err(fail)?;
     // `thumbnail` would also blow small pictures up.
-    let small = if image.width() <= THUMBNAIL_SIZE && image.height() <= THUMBNAIL_SIZE {
+    let mut small = if image.width() <= THUMBNAIL_SIZE && image.height() <= THUMBNAIL_SIZE {
         image
     } else {
         image.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE)
     };
+    small.apply_orientation(orientation);
+    png_data_url(&small)
+}
+
+/// A picture as a PNG `data:` URL.
+fn png_data_url(small: &DynamicImage) -> Result<String> {
     let mut png = Vec::new();
     small
         .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
@@ -70,6 +81,10 @@ impl Picker {
     /// the view shows a type icon.
     pub async fn thumbnail(&self, uuid: Uuid) -> Result<Option<String>> {
         let file = self.file(uuid)?;
+        // An edit not yet applied shows as it will be sent.
+        if file.edit.is_some() && file.image.is_none() {
+            return self.edited_thumbnail(uuid).await.map(Some);
+        }
         if file.mime.starts_with("image/") && !file.path.as_os_str().is_empty() {
             let path = file.path.clone();
             return decode(move || of_file(&path)).await.map(Some);
@@ -137,6 +152,26 @@ mod tests {
     fn small_pictures_are_not_blown_up() {
         let thumb = decoded(&of_bytes(&png(20, 10)).unwrap());
         assert_eq!((thumb.width(), thumb.height()), (20, 10));
+    }
+
+    #[test]
+    fn thumbnails_stand_upright_by_their_exif_orientation() {
+        // A 200×100 picture stored with Orientation 6 (turn right to view).
+        let exif = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
+        let mut jpeg = Vec::new();
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new(&mut jpeg);
+        image::ImageEncoder::set_exif_metadata(&mut encoder, exif).unwrap();
+        let stored = image::RgbImage::from_pixel(200, 100, image::Rgb([9, 9, 9]));
+        image::ImageEncoder::write_image(
+            encoder,
+            stored.as_raw(),
+            200,
+            100,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+        let thumb = decoded(&of_bytes(&jpeg).unwrap());
+        assert_eq!((thumb.width(), thumb.height()), (48, 96));
     }
 
     #[test]

@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   ActionReply,
   CloseChoice,
+  Edit,
   ErrorInfo,
   LinkMetadata,
   RawStarted,
@@ -38,6 +39,10 @@ export const painted = () => invoke<void>("painted");
 
 export const uiConfig = () => invoke<UiConfig>("ui_config");
 export const thumbnail = (uuid: string) => invoke<string | null>("thumbnail", { uuid });
+/** The picture upright, turned by `turns` quarters, at most 1024 px: made by Rust. */
+export const picturePreview = (uuid: string, turns: number) => invoke<string>("picture_preview", { uuid, turns });
+/** Stores a picture's edit (null: as it is); applied in Rust when it uploads. */
+export const setEdit = (uuid: string, edit: Edit | null) => invoke<Snapshot>("set_edit", { uuid, edit });
 export const linkMetadata = (url: string) => invoke<LinkMetadata>("link_metadata", { url });
 export const linkAdd = (url: string) => invoke<Snapshot>("link_add", { url });
 export const copyLink = (uuid: string) => invoke<string>("copy_link", { uuid });

@@ -22,7 +22,7 @@ function sameFile(a: FileRecord, b: FileRecord): boolean {
   return keys.every((key) => {
     const [x, y] = [a[key], b[key]];
     if (x === y) return true;
-    // Only `error` (with its `args`) is an object.
+    // Objects (`error` with its `args`, `edit`, `image`) compare by content.
     return typeof x === "object" && typeof y === "object" && JSON.stringify(x) === JSON.stringify(y);
   });
 }

@@ -28,6 +28,38 @@ export interface FileRecord {
   /** Seconds left at that rate. */
   eta: number | null;
   error?: ErrorInfo;
+  /** The person's edit of a picture, applied in Rust when it uploads. */
+  edit?: Edit;
+  /** Set once the picture was processed for upload. */
+  image?: Processed;
+}
+
+/** A box in fractions (0–1) of the picture as shown (upright, after `rotate`). */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** satchel-core's imaging::Edit. */
+export interface Edit {
+  /** Quarter turns clockwise; negative ones anticlockwise. */
+  rotate: number;
+  crop: CropBox | null;
+  circle: boolean;
+  /** The pixel aspect ratio the crop was drawn at; Rust snaps the box to it. */
+  ratio?: number;
+  /** The size it will be sent at, as Rust worked it out (never sent back). */
+  size?: [number, number];
+}
+
+export interface Processed {
+  width: number;
+  height: number;
+  originalWidth: number;
+  originalHeight: number;
+  originalSize: number;
 }
 
 export interface Notice extends ErrorInfo {
@@ -103,6 +135,19 @@ export interface PickerOptions {
   maxSize?: number;
   accept?: string[];
   uploadInBackground: boolean;
+  imageMax?: [number | null, number | null];
+  imageMin?: [number | null, number | null];
+  imageDim?: [number | null, number | null];
+  cleanupImageExif: boolean;
+  imageQuality: number;
+  transformations: Transformations;
+}
+
+/** Which editor tools are offered (Filestack's `transformations`). */
+export interface Transformations {
+  crop: boolean | { aspectRatio?: number; force: boolean };
+  circle: boolean | { force: boolean };
+  rotate: boolean;
 }
 
 /** `metadata(url)` in the seed's shape. */

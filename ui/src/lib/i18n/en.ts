@@ -58,6 +58,31 @@ const en = {
     addMore: "← Add more files",
     needMore: (n: number) => plural(n, { one: "Add 1 more file to upload.", other: `Add ${n} more files to upload.` }),
     from: (source: string) => `from ${source}`,
+    edit: "Edit",
+    editFile: (name: string) => `Edit ${name}`,
+    /** A picture's size in pixels after its edit, for the summary. */
+    dimensions: (width: number, height: number) => `${width} × ${height} px`,
+  },
+
+  editor: {
+    title: (name: string) => `Edit ${name}`,
+    loading: "Preparing the picture…",
+    picture: "The picture",
+    cropArea: "Crop area",
+    cropHelp: "Arrow keys move the crop area; with Shift they change its size.",
+    handle: (corner: string) => `Crop corner, ${corner}`,
+    corners: { nw: "top left", ne: "top right", sw: "bottom left", se: "bottom right" } as Record<string, string>,
+    aspect: "Aspect ratio",
+    free: "Free",
+    configured: (ratio: string) => `Configured (${ratio})`,
+    rotateLeft: "Rotate left",
+    rotateRight: "Rotate right",
+    circle: "Circle mask (sent as PNG)",
+    reset: "Reset",
+    apply: "Apply",
+    cancel: "Cancel",
+    cropSize: (width: number, height: number) => `Crop: ${width} × ${height} px`,
+    mustCrop: "Pictures must be cropped before they are uploaded.",
   },
 
   status: {
@@ -153,6 +178,9 @@ const en = {
         one: `An interrupted upload of 1 file to ${a.destination} is waiting: run \`satchel resume\` to finish it`,
         other: `An interrupted upload of ${a.count} files to ${a.destination} is waiting: run \`satchel resume\` to finish it`,
       }),
+    imageSkipped: (a: ErrorArgs) => `${a.name} is sent unchanged: ${a.reason}`,
+    imageFailed: (a: ErrorArgs) => `Cannot prepare the picture ${a.name}: ${a.reason}`,
+    notEditable: (a: ErrorArgs) => `${a.name} cannot be edited: ${a.reason}`,
     deepLink: (a: ErrorArgs) => `${a.link} arrived while the picker was open: its options take effect in the next picker`,
   },
 
