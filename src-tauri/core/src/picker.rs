@@ -654,7 +654,9 @@ impl Picker {
             // The semaphore is never closed, so a permit always comes.
             permit = slots.acquire_many(self.weight(&file)) => {
                 if let Ok(_permit) = permit {
-                    self.upload_one(file, stops).await;
+                    // Boxed: a file waiting its turn (100,000 may wait)
+                    // holds only this small future, not a whole upload's.
+                    Box::pin(self.upload_one(file, stops)).await;
                 }
             }
             () = stops.cancel.cancelled() => {
