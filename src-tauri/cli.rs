@@ -142,8 +142,12 @@ pub struct PickerArgs {
     pub crop_ratio: Option<String>,
 
     /// No picture goes uncropped: the window starts each from a centred
-    /// crop (transformations.crop.force).
-    #[arg(long = "crop-force", help_heading = "Pictures")]
+    /// crop (transformations.crop.force). Needs --crop-ratio.
+    #[arg(
+        long = "crop-force",
+        requires = "crop_ratio",
+        help_heading = "Pictures"
+    )]
     pub crop_force: bool,
 
     /// Mask every picture to a circle, sent as a PNG with transparency (the

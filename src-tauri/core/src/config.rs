@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::imaging::{Dims, ImageOptions, Transformations};
+use crate::imaging::{CropTool, Dims, ImageOptions, Transformations};
 use crate::sources::{parse_origin, SourceCapabilities, SourceFile};
 use crate::spool::SpoolLimits;
 use crate::{Error, ErrorInfo, PickerOptions, Result};
@@ -388,6 +388,36 @@ pub fn resolve(
     };
     for key in KEYS {
         origins.entry(key).or_insert(Origin::Default);
+    }
+    let mut options = options;
+    let crop = options.image.transformations.crop;
+    if crop.forced() && crop.ratio().is_none() {
+        // A free crop may cover the whole picture: `force` needs a ratio to
+        // mean that no picture goes uncropped.
+        let message = "transformations.crop.force needs an aspectRatio (a free crop can be the \
+                       whole picture, so nothing would be forced)";
+        match &origins["transformations"] {
+            // The user's file never stops Satchel: said, and not forced.
+            Origin::User(path) => {
+                notices.push(
+                    Error::Config {
+                        path: path.clone(),
+                        message: format!("{message}; ignored"),
+                    }
+                    .info(),
+                );
+                options.image.transformations.crop = CropTool::Offered(true);
+            }
+            origin => {
+                return Err(Error::Config {
+                    path: match origin {
+                        Origin::Policy(p) => p.clone(),
+                        _ => PathBuf::from("the command line"),
+                    },
+                    message: message.into(),
+                })
+            }
+        }
     }
     Ok(Effective {
         options,
@@ -1078,5 +1108,30 @@ mod tests {
         );
         let defaults = resolve(None, None, &ConfigFile::default()).unwrap();
         assert_eq!(defaults.source_capabilities, SourceCapabilities::default());
+    }
+
+    #[test]
+    fn a_forced_crop_needs_a_ratio() {
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "transformations = { crop = { force = true } }\n",
+        );
+        let eff = resolve(None, Some(&user), &ConfigFile::default()).unwrap();
+        assert!(!eff.options.image.transformations.crop.forced());
+        assert!(
+            eff.notices
+                .iter()
+                .any(|n| n.message.contains("needs an aspectRatio")
+                    && n.message.contains("config.toml")),
+            "{:?}",
+            eff.notices
+        );
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "transformations = { crop = { force = true } }\n",
+        );
+        let err = resolve(Some(&policy), None, &ConfigFile::default()).unwrap_err();
+        assert_eq!(err.kind(), "config");
+        assert!(err.to_string().contains("policy.toml"), "{err}");
     }
 }
