@@ -781,6 +781,76 @@ async fn killed_and_resumed(tus: &Tus, tally: &mut Tally, dir: &Path, seed: u64,
     }
 }
 
+/// How often each file reached a POST server: its stored copies, by name
+/// (the server keeps each upload as `<id>` with `<id>.json` naming it).
+fn post_stored(server: &ServerProcess) -> HashMap<String, Vec<Vec<u8>>> {
+    let mut stored: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+    for entry in std::fs::read_dir(server.storage.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let meta: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let name = meta["filename"].as_str().unwrap_or_default().to_owned();
+            let bytes = std::fs::read(path.with_extension("")).unwrap();
+            stored.entry(name).or_default().push(bytes);
+        }
+    }
+    stored
+}
+
+fn check_post(server: &ServerProcess, tally: &mut Tally, files: &[(String, Vec<u8>)], what: &str) {
+    let stored = post_stored(server);
+    for (name, data) in files {
+        let copies = stored.get(name).map(Vec::as_slice).unwrap_or_default();
+        match copies {
+            [] => {
+                eprintln!("{what}: {name} never reached the POST server");
+                tally.lost += 1;
+            }
+            [one] if one == data => tally.uploaded += 1,
+            [_] => {
+                eprintln!("{what}: {name} was stored with other bytes");
+                tally.lost += 1;
+            }
+            _ => {
+                eprintln!("{what}: {name} was stored {} times", copies.len());
+                tally.twice += 1;
+            }
+        }
+    }
+}
+
+/// A POST whose answer is lost is sent again; the Idempotency-Key it carries
+/// lets the server store each file once.
+async fn post_sent_again(tally: &mut Tally, dir: &Path) {
+    let server = support::post_server();
+    let run_dir = dir.join("post");
+    std::fs::create_dir_all(&run_dir).unwrap();
+
+    // Answers lost: the server stored the file, the client never heard.
+    let lost = files("post-lost", &[300_000, 200_000, 100_000], 90);
+    let paths = write_all(&run_dir, &lost);
+    let answered = reqwest::Client::new()
+        .post(format!("{}/__lose?count=2", server.base()))
+        .send()
+        .await
+        .unwrap();
+    assert!(answered.status().is_success());
+    let mut up = satchel(&run_dir.join("state-lost"));
+    up.args(["upload", "--to", &format!("post+{}/upload", server.base())])
+        .args(&paths);
+    let out = run(up).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tally.runs += 1;
+    tally.faults += 2;
+    check_post(&server, tally, &lost, "POST lost answers");
+}
+
 /// Damaged queue files are set aside with a clear message, and the next
 /// upload works.
 async fn corrupt_state(tus: &Tus, tally: &mut Tally, dir: &Path) {
@@ -1051,6 +1121,7 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
         "kill -9, resume",
         killed_and_resumed(&tus, &mut tally, dir.path(), seed, runs)
     );
+    scenario!("POST sent again", post_sent_again(&mut tally, dir.path()));
     scenario!("corrupt state", corrupt_state(&tus, &mut tally, dir.path()));
     scenario!("disk full", disk_full(&mut tally, dir.path()));
     scenario!(

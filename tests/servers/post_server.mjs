@@ -52,11 +52,15 @@ function upload(req, res, make) {
     req.on('end', () => res.writeHead(409).end('a request with this Idempotency-Key is in progress'));
     return;
   }
+  // The key stays taken until the upload is stored (and its answer kept) or
+  // came to nothing: not merely until the connection closes, since a file
+  // may still be being written after the client went away.
   if (key) inProgress.add(key);
-  res.on('close', () => key && inProgress.delete(key));
-  receive(req, res, (id) => {
+  const release = () => key && inProgress.delete(key);
+  receive(req, res, release, (id) => {
     const answer = make(id);
     if (key) answered.set(key, answer);
+    release();
     if (answersToLose > 0) {
       answersToLose -= 1;
       res.destroy();
@@ -66,11 +70,13 @@ function upload(req, res, make) {
   });
 }
 
-function receive(req, res, answer) {
+/** Stores the file part; calls `answer(id)` once it is stored, or `release()` when nothing was. */
+function receive(req, res, release, answer) {
   let bb;
   try {
     bb = busboy({ headers: req.headers });
   } catch (e) {
+    release();
     req.resume();
     res.writeHead(400).end(`not multipart: ${e.message}`);
     return;
@@ -99,16 +105,20 @@ function receive(req, res, answer) {
   });
   bb.on('close', async () => {
     await Promise.all(writing);
-    if (aborted) return;
+    if (aborted) return release();
     if (stored.length === 0) {
+      release();
       res.writeHead(400).end('no file part');
       return;
     }
     answer(stored[0]);
   });
-  bb.on('error', () => {
+  bb.on('error', async () => {
     aborted = true;
     res.destroy();
+    // Parts being written see `aborted` and remove themselves.
+    await Promise.all(writing);
+    release();
   });
   // A dropped request leaves nothing behind, not even its partial file:
   // destroying the parser errors the open part, whose file is then removed.

@@ -256,3 +256,20 @@ async fn a_post_whose_answer_was_lost_is_stored_once() {
     assert_ne!(meta["headers"]["idempotency-key"], key.as_str());
     assert_eq!(stored_names(&server).len(), 4);
 }
+
+#[tokio::test]
+async fn a_409_for_an_upload_still_in_progress_is_tried_again() {
+    let server = post_server();
+    let post = post_to(&format!("{}/upload", server.base()));
+    let dir = tempfile::tempdir().unwrap();
+    let data = content(50_000, 6);
+    let item = write_file(dir.path(), "busy.bin", &data);
+    // What the server says while an earlier try with the same key is
+    // still arriving (draft-ietf-httpapi-idempotency-key-header).
+    inject(&server, "POST", 409, 2, None).await;
+    let url = send_with_slot(&post, &item, &Arc::new(satchel_core::MemorySlot::default()))
+        .await
+        .unwrap();
+    assert_eq!(stored(&server, &url).0, data);
+    assert_eq!(stored_names(&server).len(), 2, "one file and its metadata");
+}

@@ -101,7 +101,20 @@ impl HttpPostDestination {
         if let Ok(value) = HeaderValue::from_str(key) {
             request = request.header(IDEMPOTENCY_KEY, value);
         }
-        let response = check(send(request, url).await?).await?;
+        let response = match check(send(request, url).await?).await {
+            // 409 to a request with an Idempotency-Key: the same upload is
+            // still being taken in (a try cut off a moment ago, say). Like a
+            // dropped connection, it is worth trying again shortly.
+            Err(Error::HttpStatus {
+                status: 409, body, ..
+            }) => {
+                return Err(Error::Network {
+                    url: url.to_owned(),
+                    reason: format!("answered 409, the same upload is still in progress: {body}"),
+                })
+            }
+            other => other?,
+        };
         self.landed_at(response).await
     }
 
