@@ -460,6 +460,52 @@ fn a_policy_can_turn_off_storage_forms_and_links_out() {
 }
 
 #[test]
+fn a_source_that_threw_in_mounted_is_tried_again() {
+    e2e("source_try_again", async |env| {
+        let server = FileServer::start()?;
+        let flaky = source(env, "flaky_mount.js", &server.base)?;
+        env.launch(&["--source", &flaky]).await?;
+        env.find("[data-testid=source-flaky]")
+            .await?
+            .click()
+            .await?;
+        let error = text(
+            &env.find("[data-testid=pane-custom-0] [data-testid=source-error]")
+                .await?,
+        )
+        .await?;
+        ensure!(
+            error.contains("the service did not answer") && error.contains("flaky_mount.js"),
+            "{error:?}"
+        );
+        // Not disabled: still in the sidebar, and mounted afresh on request.
+        let entry = env.find("[data-testid=source-flaky]").await?;
+        ensure!(
+            !entry
+                .attr("class")
+                .await?
+                .unwrap_or_default()
+                .contains("broken"),
+            "the source was disabled"
+        );
+        env.find("[data-testid=source-retry]")
+            .await?
+            .click()
+            .await?;
+        let iframe = env.find("[data-testid=frame-0]").await?;
+        iframe.enter_frame().await?;
+        let ok = text(&env.client()?.find(Locator::Css("#flaky-ok")).await?).await?;
+        ensure!(ok == "opened on try 2", "{ok:?}");
+        leave_frame(env).await?;
+        ensure!(
+            env.find_all("[data-testid=source-error]").await?.is_empty(),
+            "the error stayed after it worked"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn every_action_works_with_the_seed_shapes() {
     e2e("source_every_action", async |env| {
         let server = FileServer::start()?;

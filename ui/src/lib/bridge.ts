@@ -18,6 +18,8 @@ export interface BridgeEvents {
   /** A source finished loading (or failed to); the sidebar should refresh. */
   changed: () => void;
   effect: (effect: Effect, source: number) => void;
+  /** A source's `mounted()` threw: it stays loaded, and may be mounted again. */
+  mountFailed: (source: number, message: string) => void;
 }
 
 type Incoming =
@@ -65,6 +67,12 @@ export class SourceBridge {
     });
   }
 
+  /** Mounts a frame's source afresh (after its `mounted()` threw). */
+  remount(id: number) {
+    this.unmount(id);
+    this.mount(id);
+  }
+
   private inOrder(step: () => Promise<void>) {
     this.lifecycle = this.lifecycle.then(step);
   }
@@ -104,6 +112,12 @@ export class SourceBridge {
         await this.refreshViews([id]);
         break;
       case "failed":
+        // An exception in mounted() is the source's view failing, not the
+        // source: it is shown with "Try again", never disabled for good.
+        if (message.stage === "mount") {
+          this.events.mountFailed(id, String(message.message).slice(0, 2000));
+          break;
+        }
         await ipc.sourceFailed(id, `${String(message.stage)}: ${String(message.message)}`).catch(() => {});
         this.events.changed();
         break;

@@ -194,6 +194,8 @@ const de: Messages = {
   },
 
   sourceBroken: "Diese Quelle konnte nicht verwendet werden",
+  sourceMountFailed: "Diese Quelle konnte ihre Ansicht nicht öffnen",
+  tryAgain: "Erneut versuchen",
 };
 
 export default de;

@@ -196,6 +196,8 @@ const en = {
   },
 
   sourceBroken: "This source could not be used",
+  sourceMountFailed: "This source could not open its view",
+  tryAgain: "Try again",
 };
 
 export type Messages = typeof en;
