@@ -280,6 +280,9 @@ if config_help=$(run_satchel config show --help 2>/dev/null) && grep -q '^Usage:
   done
   ok "$link reached satchel by gio open and by xdg-open: maxFiles=7 refused as locked"
   as_root rm -f "$policy"
+  # The folder too, when this test made it: the purge check below expects
+  # no /etc/satchel that was not there before.
+  $etc_existed || as_root rmdir /etc/satchel
 else
   fail "this build has no policy support (satchel config show --help is not a subcommand's help)"
 fi
