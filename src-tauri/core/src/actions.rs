@@ -158,15 +158,23 @@ impl Reply {
 /// Decodes a request without acting on it. `storageSet` may be as large as
 /// the storage quota; every other request at most [`MAX_REQUEST_BYTES`].
 pub fn decode(json: &str) -> Result<Request> {
-    let storage_set = json.len() <= crate::STORAGE_QUOTA + MAX_REQUEST_BYTES
-        && json.trim_start().starts_with(r#"{"action":"storageSet""#);
-    if json.len() > MAX_REQUEST_BYTES && !storage_set {
-        return Err(Error::BadRequest(format!(
-            "the request is {} bytes, at most {MAX_REQUEST_BYTES} allowed",
+    let too_long = |limit: usize| {
+        Error::BadRequest(format!(
+            "the request is {} bytes, at most {limit} allowed",
             json.len()
-        )));
+        ))
+    };
+    // Nothing may exceed what a storageSet may carry; what each request may
+    // carry is known once it is decoded.
+    let largest = crate::STORAGE_QUOTA + MAX_REQUEST_BYTES;
+    if json.len() > largest {
+        return Err(too_long(largest));
     }
-    serde_json::from_str(json).map_err(|e| Error::BadRequest(e.to_string()))
+    match serde_json::from_str(json) {
+        Ok(Request::StorageSet(item)) => Ok(Request::StorageSet(item)),
+        _ if json.len() > MAX_REQUEST_BYTES => Err(too_long(MAX_REQUEST_BYTES)),
+        decoded => decoded.map_err(|e| Error::BadRequest(e.to_string())),
+    }
 }
 
 /// Decodes and performs one request for `source`.

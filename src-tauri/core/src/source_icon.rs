@@ -196,8 +196,8 @@ fn svg(text: &str) -> Result<Icon, String> {
             if name.len() > 2 && name[..2].eq_ignore_ascii_case("on") {
                 return Err(format!("the SVG icon has an event handler ({name})"));
             }
-            let outside = (name == "href" && !value.trim_start().starts_with('#'))
-                || value.replace("url(#", "").contains("url(");
+            let outside =
+                (name == "href" && !value.trim_start().starts_with('#')) || refers_outside(value);
             if outside {
                 return Err(format!(
                     "the SVG icon refers to something outside itself ({value:?})"
@@ -238,9 +238,14 @@ fn svg(text: &str) -> Result<Icon, String> {
     })
 }
 
+/// A `url(…)` that is not a reference within the icon (`url(#id)`).
+fn refers_outside(text: &str) -> bool {
+    text.replace("url(#", "").contains("url(")
+}
+
 fn refuse_external_css(css: &str) -> Result<(), String> {
     let lower = css.to_ascii_lowercase();
-    if lower.contains("@import") || lower.replace("url(#", "").contains("url(") {
+    if lower.contains("@import") || refers_outside(&lower) {
         return Err("the SVG icon's style refers to something outside itself".into());
     }
     Ok(())
