@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-use crate::harness::{self, Env};
+use crate::harness::{self, text, Env};
 use crate::measure::{self, mb_per_s, mib, Run};
 use crate::report::Row;
 use crate::support;
@@ -70,17 +70,11 @@ async fn open_bench_source(env: &Env) -> Result<()> {
 async fn results(env: &Env, done: impl Fn(&Value) -> bool) -> Result<Value> {
     let deadline = Instant::now() + Duration::from_secs(150);
     loop {
-        // Read as text content, not rendered text: after addRawFile the
-        // summary is shown and the frame hidden, its results still there.
-        let script = r#"const out = document.getElementById("results");
-                        return out ? out.textContent : null;"#;
-        let read = env.client()?.execute(script, vec![]).await?;
-        if let Some(value) = read
-            .as_str()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        {
-            if done(&value) {
-                return Ok(value);
+        if let Ok(el) = env.client()?.find(Locator::Css("#results")).await {
+            if let Ok(value) = serde_json::from_str::<Value>(&text(&el).await?) {
+                if done(&value) {
+                    return Ok(value);
+                }
             }
         }
         if Instant::now() > deadline {
@@ -102,12 +96,6 @@ async fn click_runs(
     mut after_each: impl FnMut() -> Result<()>,
 ) -> Result<Vec<Duration>> {
     for n in 1..=runs {
-        // addRawFile goes to the summary once the file landed (as the seed
-        // says): the source is opened again for the next run.
-        if button == "raw" && n > 1 {
-            env.client()?.enter_parent_frame().await?;
-            open_bench_source(env).await?;
-        }
         env.client()?
             .find(Locator::Css(&format!("#{button}")))
             .await?

@@ -4,22 +4,19 @@
 const RAW_SIZE = __RAW_SIZE__;
 const URL = "__URL__";
 
-// Made once, when the source loads: kept across mounts (addRawFile shows the
-// summary, and the bench opens the source again for the next run), and the
-// blob's memory is in the baseline, before any timing.
-const results = {};
-const bytes = new Uint8Array(RAW_SIZE);
-for (let i = 0; i < RAW_SIZE; i += 4096) bytes[i] = i & 255;
-const blob = new File([bytes], "raw.bin", { type: "application/octet-stream" });
-
 export default {
   label: "Bench",
   name: "bench",
   icon: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect x="4" y="4" width="16" height="16" fill="#36c"/></svg>',
   mounted(element, actions) {
+    const results = {};
     const out = document.createElement("pre");
     out.id = "results";
     const show = () => (out.textContent = JSON.stringify(results));
+    // The blob is made before any timing, so its memory is in the baseline.
+    const bytes = new Uint8Array(RAW_SIZE);
+    for (let i = 0; i < RAW_SIZE; i += 4096) bytes[i] = i & 255;
+    const blob = new File([bytes], "raw.bin", { type: "application/octet-stream" });
     results.ready = true;
 
     // Each click adds one timing to results[key].
