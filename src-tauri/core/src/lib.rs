@@ -25,6 +25,7 @@ mod events;
 mod fetch;
 mod headers;
 pub mod imaging;
+mod incoming;
 mod mime;
 mod naming;
 mod network;
