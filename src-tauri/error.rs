@@ -73,6 +73,15 @@ impl Error {
     }
 }
 
+/// How an [`Error`] crosses the IPC, for the TypeScript bindings: as the
+/// `ErrorInfo` it serialises to.
+mod ipc {
+    #[derive(specta::Type)]
+    #[specta(remote = super::Error, transparent)]
+    #[allow(dead_code)]
+    struct CommandError(satchel_core::ErrorInfo);
+}
+
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.info().serialize(serializer)

@@ -522,7 +522,7 @@ impl Error {
 
 /// An error as it crosses into the UI or a JSON result: `{kind, message}`,
 /// and for common errors the `args` a translated message is made from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 pub struct ErrorInfo {
     pub kind: String,
     pub message: String,

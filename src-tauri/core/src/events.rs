@@ -30,29 +30,36 @@ impl EventSink for NoEvents {
 
 /// Something the person should read: an error that is not tied to one file
 /// (a destination that cannot be written, a path that could not be added).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Notice {
+    #[specta(type = specta_typescript::Number)]
     pub id: u64,
     #[serde(flatten)]
     pub error: ErrorInfo,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
+    #[specta(type = specta_typescript::Number)]
     pub files: usize,
+    #[specta(type = specta_typescript::Number)]
     pub size: u64,
+    #[specta(type = specta_typescript::Number)]
     pub transferred: u64,
     /// Bytes per second over the running upload, when one runs.
+    #[specta(type = Option<specta_typescript::Number>)]
     pub rate: Option<f64>,
     /// Seconds left at that rate.
+    #[specta(type = Option<specta_typescript::Number>)]
     pub eta: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// Grows with every change, so a view can drop snapshots that arrive late.
+    #[specta(type = specta_typescript::Number)]
     pub revision: u64,
     pub files: Vec<FileRecord>,
     pub totals: Totals,

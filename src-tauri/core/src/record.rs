@@ -19,7 +19,7 @@ pub const BUILTIN_SOURCES: &[&str] = &[LOCAL_SOURCE, LINK_SOURCE];
 /// Extra request headers a source attached to a link, by name.
 pub type Headers = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum FileStatus {
     Queued,
@@ -53,17 +53,19 @@ pub enum Origin {
 }
 
 /// One file in the queue. Rust owns it; the UI only ever renders copies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct FileRecord {
     pub uuid: Uuid,
     pub filename: String,
     pub display_name: String,
     #[serde(rename = "type")]
     pub mime: String,
+    #[specta(type = specta_typescript::Number)]
     pub size: u64,
     pub source: String,
     pub status: FileStatus,
     /// Bytes of this file the destination has taken so far.
+    #[specta(type = specta_typescript::Number)]
     pub transferred: u64,
     /// The URL a link or fetched file came from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,8 +73,10 @@ pub struct FileRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
     /// Bytes per second while this file uploads.
+    #[specta(type = Option<specta_typescript::Number>)]
     pub rate: Option<f64>,
     /// Seconds this file has left at that rate.
+    #[specta(type = Option<specta_typescript::Number>)]
     pub eta: Option<f64>,
     /// Where the file landed, once it is done.
     #[serde(skip_serializing_if = "Option::is_none")]

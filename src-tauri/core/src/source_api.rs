@@ -23,7 +23,7 @@ use crate::{
 pub const RAW_CHUNK: usize = 4 << 20;
 
 /// A file as `getFile` and `fileList` show it, in the seed's shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SourceFileView {
     pub url: String,
     #[serde(rename = "type")]
@@ -31,24 +31,27 @@ pub struct SourceFileView {
     pub filename: String,
     pub display_name: String,
     pub thumbnail: String,
+    #[specta(type = specta_typescript::Number)]
     pub size: u64,
     pub headers: Headers,
     pub uuid: Uuid,
 }
 
 /// The synchronous properties of `actions`, pushed into the source's frame.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceView {
     pub file_list: Vec<SourceFileView>,
+    #[specta(type = specta_typescript::Number)]
     pub count: usize,
     pub config: PickerOptions,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RawStarted {
     pub spool: Uuid,
+    #[specta(type = specta_typescript::Number)]
     pub chunk: usize,
 }
 
