@@ -52,56 +52,40 @@ pub enum Origin {
     Link { headers: Headers },
 }
 
-/// One file in the queue. Rust owns it; the UI only ever renders copies.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+/// One file in the queue, as Rust keeps it. The UI gets a
+/// [`FileView`](crate::FileView) of it: what it may show, never where the
+/// bytes are or how an upload resumes.
+#[derive(Debug, Clone)]
 pub struct FileRecord {
     pub uuid: Uuid,
     pub filename: String,
     pub display_name: String,
-    #[serde(rename = "type")]
     pub mime: String,
-    #[specta(type = specta_typescript::Number)]
     pub size: u64,
     pub source: String,
     pub status: FileStatus,
     /// Bytes of this file the destination has taken so far.
-    #[specta(type = specta_typescript::Number)]
     pub transferred: u64,
     /// The URL a link or fetched file came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The picture a source gave for the file (a URL or a `data:` URL).
     pub thumbnail: Option<String>,
-    /// Bytes per second while this file uploads.
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub rate: Option<f64>,
-    /// Seconds this file has left at that rate.
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub eta: Option<f64>,
     /// Where the file landed, once it is done.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub landed: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
     /// The file on disk the bytes come from (empty for a link not yet
-    /// fetched); never sent to the UI.
-    #[serde(skip)]
+    /// fetched).
     pub path: PathBuf,
-    #[serde(skip)]
     pub origin: Origin,
     /// What the destination saved to resume an interrupted upload.
-    #[serde(skip)]
     pub resume: Option<serde_json::Value>,
     /// The person's edit of a picture (crop, turns, circle), applied in
     /// Rust when it is uploaded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub edit: Option<Edit>,
     /// Set once the picture was processed: its size before and after.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Processed>,
     /// The file a processed picture was made from (`path` is then
-    /// Satchel's own copy); never sent to the UI.
-    #[serde(skip)]
+    /// Satchel's own copy).
     pub original_path: Option<PathBuf>,
 }
 
@@ -119,8 +103,6 @@ impl FileRecord {
             link: None,
             thumbnail: None,
             landed: None,
-            rate: None,
-            eta: None,
             error: None,
             path,
             origin: Origin::Local,

@@ -204,11 +204,19 @@ export type ErrorInfo_Serialize = {
 	args?: { [key in string]: string },
 };
 
-/**  One file in the queue. Rust owns it; the UI only ever renders copies. */
-export type FileRecord = FileRecord_Serialize | FileRecord_Deserialize;
+export type FileStatus = "queued" | "uploading" | "done" | "failed";
 
-/**  One file in the queue. Rust owns it; the UI only ever renders copies. */
-export type FileRecord_Deserialize = {
+/**
+ *  A file as the UI sees it: the record without where its bytes are or how
+ *  its upload resumes, and with its upload's rate and time left.
+ */
+export type FileView = FileView_Serialize | FileView_Deserialize;
+
+/**
+ *  A file as the UI sees it: the record without where its bytes are or how
+ *  its upload resumes, and with its upload's rate and time left.
+ */
+export type FileView_Deserialize = {
 	uuid: string,
 	filename: string,
 	display_name: string,
@@ -228,17 +236,17 @@ export type FileRecord_Deserialize = {
 	/**  Where the file landed, once it is done. */
 	landed?: string | null,
 	error?: ErrorInfo_Deserialize | null,
-	/**
-	 *  The person's edit of a picture (crop, turns, circle), applied in
-	 *  Rust when it is uploaded.
-	 */
+	/**  The person's edit of a picture, applied in Rust when it is uploaded. */
 	edit?: Edit_Deserialize | null,
 	/**  Set once the picture was processed: its size before and after. */
 	image?: Processed | null,
 };
 
-/**  One file in the queue. Rust owns it; the UI only ever renders copies. */
-export type FileRecord_Serialize = {
+/**
+ *  A file as the UI sees it: the record without where its bytes are or how
+ *  its upload resumes, and with its upload's rate and time left.
+ */
+export type FileView_Serialize = {
 	uuid: string,
 	filename: string,
 	display_name: string,
@@ -258,16 +266,11 @@ export type FileRecord_Serialize = {
 	/**  Where the file landed, once it is done. */
 	landed?: string,
 	error?: ErrorInfo_Serialize,
-	/**
-	 *  The person's edit of a picture (crop, turns, circle), applied in
-	 *  Rust when it is uploaded.
-	 */
+	/**  The person's edit of a picture, applied in Rust when it is uploaded. */
 	edit?: Edit_Serialize,
 	/**  Set once the picture was processed: its size before and after. */
 	image?: Processed,
 };
-
-export type FileStatus = "queued" | "uploading" | "done" | "failed";
 
 /**  An icon ready to draw. */
 export type Icon = {
@@ -404,7 +407,7 @@ export type Snapshot = Snapshot_Serialize | Snapshot_Deserialize;
 export type Snapshot_Deserialize = {
 	/**  Grows with every change, so a view can drop snapshots that arrive late. */
 	revision: number,
-	files: FileRecord_Deserialize[],
+	files: FileView_Deserialize[],
 	totals: Totals_Deserialize,
 	uploading: boolean,
 	/**  True once an upload has finished and nothing is left to send. */
@@ -416,7 +419,7 @@ export type Snapshot_Deserialize = {
 export type Snapshot_Serialize = {
 	/**  Grows with every change, so a view can drop snapshots that arrive late. */
 	revision: number,
-	files: FileRecord_Serialize[],
+	files: FileView_Serialize[],
 	totals: Totals_Serialize,
 	uploading: boolean,
 	/**  True once an upload has finished and nothing is left to send. */

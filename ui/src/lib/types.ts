@@ -7,7 +7,8 @@ import type * as Rust from "./bindings";
 
 export type FileStatus = Rust.FileStatus;
 export type ErrorInfo = Rust.ErrorInfo_Serialize;
-export type FileRecord = Rust.FileRecord_Serialize;
+/** A queued file as the UI sees it (satchel-core's FileView of its record). */
+export type FileRecord = Rust.FileView_Serialize;
 /** A box in fractions (0–1) of the picture as shown (upright, after `rotate`). */
 export type CropBox = Rust.Rect;
 /** A picture's edit as Rust sends it; `set_edit` takes `EditSent`. */

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::shared::Shared;
 use crate::destination::Progress;
+use crate::events::Speed;
 
 /// Reports one file's progress into the picker, throttled.
 pub(crate) struct FileProgress {
@@ -43,9 +44,9 @@ impl Progress for FileProgress {
             let mut state = self.shared.lock();
             if let Ok(record) = state.queue_mut().get_mut(self.uuid) {
                 record.transferred = transferred.min(record.size);
-                record.rate = rate;
-                record.eta =
-                    rate.map(|r| record.size.saturating_sub(record.transferred) as f64 / r);
+                let left = record.size.saturating_sub(record.transferred) as f64;
+                let eta = rate.map(|r| left / r);
+                state.set_speed(self.uuid, Speed { rate, eta });
             }
             state.changed();
             if !state.progress_due() {

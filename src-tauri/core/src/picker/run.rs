@@ -24,6 +24,7 @@ use super::shared::Shared;
 use super::state::Stops;
 use super::{discard_spooled, Picker, SMALL_FILE, SMALL_PER_SLOT};
 use crate::destination::{ResumeSlot, UploadContext};
+use crate::events::Speed;
 use crate::{restrictions, Error, FileRecord, FileStatus, Origin, Result, UploadDone};
 
 impl Picker {
@@ -347,10 +348,10 @@ impl Picker {
 
     fn finish_one(&self, uuid: Uuid, outcome: Result<String>) {
         self.update(|state| {
+            state.set_speed(uuid, Speed::default());
             let Ok(record) = state.queue_mut().get_mut(uuid) else {
                 return;
             };
-            (record.rate, record.eta) = (None, None);
             match outcome {
                 Ok(url) => {
                     record.status = FileStatus::Done;

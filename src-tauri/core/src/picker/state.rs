@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::events::{Notice, Snapshot, Totals};
+use crate::events::{FileView, Notice, Snapshot, Speed, Totals};
 use crate::queue::Queue;
 use crate::{ErrorInfo, FileRecord, FileStatus};
 
@@ -30,6 +30,8 @@ pub(crate) struct State {
     finished: bool,
     last_progress: Option<Instant>,
     revision: u64,
+    /// The speed of each file being sent.
+    speeds: HashMap<Uuid, Speed>,
     /// How to stop each file of the running upload.
     stops: HashMap<Uuid, Stops>,
     /// Failed files the person retried while a run was going: they join it.
@@ -116,6 +118,7 @@ impl State {
         self.arrivals.clear();
         self.run = None;
         self.stops.clear();
+        self.speeds.clear();
         self.finished = self.queue.pending().is_empty();
     }
 
@@ -187,6 +190,16 @@ impl State {
             .collect()
     }
 
+    /// Notes how fast a file is being sent (`Speed::default()` once it is
+    /// not).
+    pub fn set_speed(&mut self, uuid: Uuid, speed: Speed) {
+        if speed == Speed::default() {
+            self.speeds.remove(&uuid);
+        } else {
+            self.speeds.insert(uuid, speed);
+        }
+    }
+
     /// Whether a progress snapshot is due (at most one per
     /// [`PROGRESS_INTERVAL`]); when it is, the next one waits again.
     pub fn progress_due(&mut self) -> bool {
@@ -221,7 +234,10 @@ impl State {
         };
         Snapshot {
             revision: self.revision,
-            files: files.to_vec(),
+            files: files
+                .iter()
+                .map(|f| FileView::of(f, self.speeds.get(&f.uuid).copied().unwrap_or_default()))
+                .collect(),
             totals: Totals {
                 files: files.len(),
                 size,
