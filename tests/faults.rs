@@ -29,8 +29,7 @@
 //! full-disk scenario mounts tmpfs and needs root: without it the suite
 //! fails, unless SATCHEL_FAULT_SKIP_DISK_FULL=1 says to skip it.
 
-#[path = "../src-tauri/core/tests/support/mod.rs"]
-mod support;
+use satchel_test_support as support;
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! @tus/file-store, started on 127.0.0.1 by each test), checking what landed
 //! in the server's own storage byte for byte.
 
-mod support;
+use satchel_test_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;
