@@ -15,8 +15,7 @@ mod pictures;
 mod report;
 mod scale;
 mod sizes;
-#[path = "../src-tauri/core/tests/support/mod.rs"]
-mod support;
+use satchel_test_support as support;
 mod transfer;
 mod window;
 

@@ -236,44 +236,7 @@ fn run_window(
             });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::files::get_state,
-            commands::files::choose_files,
-            commands::files::choose_folder,
-            commands::files::add_paths,
-            commands::files::remove_file,
-            commands::files::dismiss_notice,
-            commands::files::thumbnail,
-            commands::images::picture_preview,
-            commands::images::set_edit,
-            commands::files::add_blob_begin,
-            commands::files::add_blob_chunk,
-            commands::files::add_blob_finish,
-            commands::files::add_blob_abort,
-            commands::link::link_metadata,
-            commands::link::link_add,
-            commands::results::copy_link,
-            commands::results::open_folder,
-            commands::window::ui_config,
-            commands::window::close_window,
-            commands::sources::list_sources,
-            commands::sources::sidebar_sources,
-            commands::sources::source_loaded,
-            commands::sources::source_failed,
-            commands::sources::source_mounted,
-            commands::sources::source_unmounted,
-            commands::sources::source_view,
-            commands::sources::source_action,
-            commands::sources::source_chunk,
-            commands::upload::start_upload,
-            commands::upload::cancel_file,
-            commands::upload::cancel_all,
-            commands::upload::pause_file,
-            commands::upload::pause_all,
-            commands::upload::retry_file,
-            commands::upload::finish,
-            commands::startup::painted,
-        ])
+        .invoke_handler(commands::handler())
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {
                 ask_before_dropping_uploads(window, api);

@@ -22,15 +22,17 @@
 //! server received for each file may pass its size only by what the faults
 //! explain ([`TUS_MARGIN`], [`s3_allowance`]). All but the first must be 0.
 //!
-//! Half the kill -9 runs kill at a random moment, half once a random share of
-//! the bytes has gone through; the suite fails unless at least
-//! [`MID_TRANSFER_KILLS`] of them landed mid-transfer. SATCHEL_FAULT_SEED
+//! Each scenario is a test of its own, by name (`cargo test --test faults --
+//! stall` runs one); they run one after another over servers started once,
+//! and each fails on its own figures. Half the kill -9 runs kill at a random
+//! moment, half once a random share of the bytes has gone through; the tus
+//! kill scenario fails unless at least [`MID_TRANSFER_KILLS`] of them landed
+//! mid-transfer, the S3 one unless one did. SATCHEL_FAULT_SEED
 //! replays the kill moments; SATCHEL_FAULT_RUNS sets how many (8). The
 //! full-disk scenario mounts tmpfs and needs root: without it the suite
 //! fails, unless SATCHEL_FAULT_SKIP_DISK_FULL=1 says to skip it.
 
-#[path = "../src-tauri/core/tests/support/mod.rs"]
-mod support;
+use satchel_test_support as support;
 
 mod common;
 
@@ -1041,33 +1043,128 @@ async fn disk_full(tally: &mut Tally, dir: &Path) {
     tally.faults += 2;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uploads_survive_faults_without_loss_or_duplicates() {
-    let started = Instant::now();
-    let seed = seed();
-    // SATCHEL_FAULT_RUNS: more kill -9 runs, for a longer hunt.
-    let runs: u64 = std::env::var("SATCHEL_FAULT_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
-    eprintln!("fault suite: seed {seed} (replay with SATCHEL_FAULT_SEED={seed})");
-    let mut tus = Tus::start();
-    let s3 = S3::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut tally = Tally::default();
-    let mut rows = vec![];
-    // Uploads left unfinished, each counted once, by the scenario that left it.
-    let mut left_behind = std::collections::HashSet::new();
-    // Runs one scenario and keeps a row of what it added to the figures.
-    macro_rules! scenario {
-        ($name:expr, $run:expr) => {{
+/// The scenarios, by name: `cargo test --test faults -- stall` runs one.
+const SCENARIOS: &[&str] = &[
+    "cut (FIN)",
+    "reset (RST)",
+    "stall",
+    "5xx storm",
+    "429 Retry-After",
+    "server restart",
+    "kill -9, resume",
+    "POST sent again",
+    "corrupt state",
+    "disk full",
+    "S3 reset + 5xx",
+    "S3 kill -9",
+];
+
+/// What the scenarios share: the servers (started once for all of them),
+/// a folder for their files, and the figures.
+struct Suite {
+    runtime: tokio::runtime::Runtime,
+    seed: u64,
+    /// Kill -9 runs against tus; a third as many against S3.
+    runs: u64,
+    state: std::sync::Mutex<State>,
+}
+
+struct State {
+    tus: Tus,
+    s3: S3,
+    dir: tempfile::TempDir,
+    tally: Tally,
+    rows: Vec<String>,
+    /// Uploads left unfinished, each counted once, by the scenario that left it.
+    left_behind: std::collections::HashSet<String>,
+    /// Which servers' figures were counted: (tus, S3).
+    used: (bool, bool),
+}
+
+impl Suite {
+    fn start() -> Suite {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let seed = seed();
+        // SATCHEL_FAULT_RUNS: more kill -9 runs, for a longer hunt.
+        let runs: u64 = std::env::var("SATCHEL_FAULT_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(8);
+        eprintln!("fault suite: seed {seed} (replay with SATCHEL_FAULT_SEED={seed})");
+        let (tus, s3) = runtime.block_on(async { (Tus::start(), S3::start().await) });
+        let state = State {
+            tus,
+            s3,
+            dir: tempfile::tempdir().unwrap(),
+            tally: Tally::default(),
+            rows: vec![],
+            left_behind: Default::default(),
+            used: (false, false),
+        };
+        Suite {
+            runtime,
+            seed,
+            runs,
+            state: std::sync::Mutex::new(state),
+        }
+    }
+
+    /// Runs one scenario and checks what it added to the figures: nothing
+    /// lost, nothing twice, no confirmed byte re-sent, no upload started
+    /// over, and kill -9 runs that hit transfers mid-way.
+    fn run(&self, name: &str) -> Result<(), libtest_mimic::Failed> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (seed, runs) = (self.seed, self.runs);
+        self.runtime.block_on(async {
+            let State {
+                tus,
+                s3,
+                dir,
+                tally,
+                rows,
+                left_behind,
+                used,
+            } = &mut *state;
+            let dir = dir.path();
             let resent_before = tus.resent() + s3.resent().await;
             let (before, at) = (tally.clone(), Instant::now());
-            $run.await;
+            let mut kills_wanted = 0;
+            match name {
+                "cut (FIN)" => connection_cut(tus, tally, dir, false).await,
+                "reset (RST)" => connection_cut(tus, tally, dir, true).await,
+                "stall" => connection_stall(tus, tally, dir).await,
+                "5xx storm" => server_error_storm(tus, tally, dir).await,
+                "429 Retry-After" => too_many_requests(tus, tally, dir).await,
+                "server restart" => server_restart(tus, tally, dir).await,
+                "kill -9, resume" => {
+                    kills_wanted = MID_TRANSFER_KILLS.min(runs);
+                    killed_and_resumed(tus, tally, dir, seed, runs).await
+                }
+                "POST sent again" => post_sent_again(tally, dir).await,
+                "corrupt state" => corrupt_state(tus, tally, dir).await,
+                "disk full" => disk_full(tally, dir).await,
+                "S3 reset + 5xx" => s3_reset_and_storm(s3, tally, dir).await,
+                "S3 kill -9" => {
+                    kills_wanted = 1;
+                    s3_killed_and_resumed(s3, tally, dir, seed, runs.div_ceil(3)).await
+                }
+                other => return Err(format!("no scenario {other:?}").into()),
+            }
+            if name.starts_with("S3") {
+                used.1 = true;
+            } else if name != "POST sent again" && name != "disk full" {
+                used.0 = true;
+            }
             // Whatever started over leaves an upload behind. Only a kill
             // may leave an empty one: between the server creating it and
-            // Satchel saving its URL, before any byte was sent to it.
-            let may_orphan = $name.contains("kill");
+            // Satchel saving its URL, before any byte was sent to it; and a
+            // server restart, which may die after creating an upload and
+            // before answering, so the creation is sent again.
+            let may_orphan = name.contains("kill") || name == "server restart";
             let unfinished = tus.unfinished();
             let open = s3.open_uploads().await;
             for (left, holds) in unfinished.iter().chain(&open) {
@@ -1075,92 +1172,109 @@ async fn uploads_survive_faults_without_loss_or_duplicates() {
                     continue; // counted by the scenario that left it
                 }
                 if *holds > 0 || !may_orphan {
-                    eprintln!("{}: left unfinished on the server: {left}", $name);
+                    eprintln!("{name}: left unfinished on the server: {left}");
                     tally.started_over += 1;
                 } else {
-                    eprintln!("{}: left empty by a kill: {left}", $name);
+                    eprintln!("{name}: left empty by a kill: {left}");
                 }
             }
-            rows.push(format!(
+            let resent = tus.resent() + s3.resent().await - resent_before;
+            let row = format!(
                 "  {:<16} runs {:>2}  faults {:>2}  uploaded {:>2}  re-sent {:>2}  lost {}  twice {}  started over {}  {:>5.1} s",
-                $name,
+                name,
                 tally.runs - before.runs,
                 tally.faults - before.faults,
                 tally.uploaded - before.uploaded,
-                tus.resent() + s3.resent().await - resent_before,
+                resent,
                 tally.lost - before.lost,
                 tally.twice - before.twice,
                 tally.started_over - before.started_over,
                 at.elapsed().as_secs_f64()
-            ));
-        }};
+            );
+            eprintln!("{row}");
+            rows.push(row);
+            let kills = tally.mid_transfer_kills - before.mid_transfer_kills;
+            let failures: Vec<String> = [
+                (resent > 0, format!("{resent} bytes the server had confirmed were sent again")),
+                (tally.lost > before.lost, format!("{} files were lost", tally.lost - before.lost)),
+                (tally.twice > before.twice, format!("{} files were uploaded twice", tally.twice - before.twice)),
+                (
+                    tally.started_over > before.started_over,
+                    format!("{} uploads started over", tally.started_over - before.started_over),
+                ),
+                (
+                    kills < kills_wanted,
+                    format!("only {kills} kill -9 runs hit a transfer in the middle (at least {kills_wanted} wanted)"),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(failed, why)| failed.then_some(why))
+            .collect();
+            if failures.is_empty() {
+                Ok(())
+            } else {
+                Err(failures.join("; ").into())
+            }
+        })
     }
 
-    scenario!(
-        "cut (FIN)",
-        connection_cut(&tus, &mut tally, dir.path(), false)
-    );
-    scenario!(
-        "reset (RST)",
-        connection_cut(&tus, &mut tally, dir.path(), true)
-    );
-    scenario!("stall", connection_stall(&tus, &mut tally, dir.path()));
-    scenario!(
-        "5xx storm",
-        server_error_storm(&tus, &mut tally, dir.path())
-    );
-    scenario!(
-        "429 Retry-After",
-        too_many_requests(&tus, &mut tally, dir.path())
-    );
-    scenario!(
-        "server restart",
-        server_restart(&mut tus, &mut tally, dir.path())
-    );
-    scenario!(
-        "kill -9, resume",
-        killed_and_resumed(&tus, &mut tally, dir.path(), seed, runs)
-    );
-    scenario!("POST sent again", post_sent_again(&mut tally, dir.path()));
-    scenario!("corrupt state", corrupt_state(&tus, &mut tally, dir.path()));
-    scenario!("disk full", disk_full(&mut tally, dir.path()));
-    scenario!(
-        "S3 reset + 5xx",
-        s3_reset_and_storm(&s3, &mut tally, dir.path())
-    );
-    scenario!(
-        "S3 kill -9",
-        s3_killed_and_resumed(&s3, &mut tally, dir.path(), seed, runs.div_ceil(3))
-    );
-    println!("{}", rows.join("\n"));
+    /// The figures of the scenarios that ran; fails when a server counted
+    /// nothing it was sent, as broken figures would pass every check.
+    fn report(&self, took: Duration) -> Result<(), String> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = &mut *state;
+        println!("{}", state.rows.join("\n"));
+        let tally = &state.tally;
+        let (tus_used, s3_used) = state.used;
+        let (tus, s3) = (&state.tus, &state.s3);
+        self.runtime.block_on(async {
+            let resent = tus.resent() + s3.resent().await;
+            println!(
+                "fault suite (seed {}, {:.1} s): runs {}, faults injected {}, files uploaded {}, \
+                 confirmed bytes re-sent {resent}, files lost {}, files uploaded twice {}, \
+                 uploads started over {}, kills mid-transfer {}",
+                self.seed,
+                took.as_secs_f64(),
+                tally.runs,
+                tally.faults,
+                tally.uploaded,
+                tally.lost,
+                tally.twice,
+                tally.started_over,
+                tally.mid_transfer_kills
+            );
+            if tus_used && tus.patches() == 0 {
+                return Err("tus_server.mjs counted no PATCH".to_owned());
+            }
+            if s3_used && s3.stats().await["parts"].as_u64().unwrap_or(0) == 0 {
+                return Err("s3_server.py counted no part".to_owned());
+            }
+            Ok(())
+        })
+    }
+}
 
-    let resent = tus.resent() + s3.resent().await;
-    println!(
-        "fault suite (seed {seed}, {:.1} s): runs {}, faults injected {}, files uploaded {}, \
-         confirmed bytes re-sent {resent}, files lost {}, files uploaded twice {}, \
-         uploads started over {}, kills mid-transfer {}",
-        started.elapsed().as_secs_f64(),
-        tally.runs,
-        tally.faults,
-        tally.uploaded,
-        tally.lost,
-        tally.twice,
-        tally.started_over,
-        tally.mid_transfer_kills
-    );
-    // The figures were counted at all.
-    assert!(tus.patches() > 0, "tus_server.mjs counted no PATCH");
-    assert!(
-        s3.stats().await["parts"].as_u64().unwrap() > 0,
-        "s3_server.py counted no part"
-    );
-    assert_eq!(resent, 0, "bytes the server had confirmed were sent again");
-    assert_eq!(tally.started_over, 0, "uploads started over");
-    assert!(
-        tally.mid_transfer_kills >= MID_TRANSFER_KILLS.min(runs + runs.div_ceil(3)),
-        "only {} kill -9 runs hit a transfer in the middle",
-        tally.mid_transfer_kills
-    );
-    assert_eq!(tally.lost, 0, "files were lost");
-    assert_eq!(tally.twice, 0, "files were uploaded twice");
+/// Runs the scenarios one after another (they share the servers and read
+/// their figures before and after), then prints the figures.
+fn main() -> std::process::ExitCode {
+    let started = Instant::now();
+    let mut args = libtest_mimic::Arguments::from_args();
+    args.test_threads = Some(1);
+    let suite = Arc::new(Suite::start());
+    let trials = SCENARIOS
+        .iter()
+        .map(|&name| {
+            let suite = suite.clone();
+            libtest_mimic::Trial::test(name, move || suite.run(name))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    let reported = suite.report(started.elapsed());
+    // The servers stop with the suite.
+    drop(suite);
+    if let Err(e) = reported {
+        eprintln!("fault suite: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    conclusion.exit_code()
 }

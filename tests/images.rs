@@ -8,19 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::satchel;
+use satchel_test_support::pictures;
 
 /// Runs a tool the tests rely on, failing with its stderr.
 fn tool(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is needed here ({e}); ./x setup installs it"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    pictures::tool(program, args).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A `width`×`height` JPEG, stored red on the left half and blue on the
@@ -74,35 +66,6 @@ fn has_gps(tags: &serde_json::Map<String, serde_json::Value>) -> bool {
     tags.keys().any(|k| k.contains("GPS"))
 }
 
-/// Width and height as ImageMagick reads them.
-fn size_of(path: &Path) -> (u32, u32) {
-    let text = tool("identify", &["-format", "%w %h", path.to_str().unwrap()]);
-    let mut parts = text.split_whitespace().map(|n| n.parse().unwrap());
-    (parts.next().unwrap(), parts.next().unwrap())
-}
-
-/// The colour of one pixel, 0–255 per channel.
-fn pixel(path: &Path, x: u32, y: u32) -> [u8; 3] {
-    let text = tool(
-        "convert",
-        &[
-            path.to_str().unwrap(),
-            "-crop",
-            &format!("1x1+{x}+{y}"),
-            "-depth",
-            "8",
-            "-format",
-            "%[fx:int(255*r)] %[fx:int(255*g)] %[fx:int(255*b)]",
-            "info:",
-        ],
-    );
-    let v: Vec<u8> = text
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
-    [v[0], v[1], v[2]]
-}
-
 fn upload(
     state: &Path,
     dest: &Path,
@@ -148,13 +111,17 @@ fn a_sideways_24_mp_photo_lands_upright_shrunk_and_without_gps() {
         String::from_utf8_lossy(&out.stderr)
     );
     let landed = dest.join("IMG_0001.jpg");
-    assert_eq!(size_of(&landed), (1067, 1600), "a portrait");
+    assert_eq!(
+        pictures::size_of(&landed).unwrap(),
+        (1067, 1600),
+        "a portrait"
+    );
     let after = tags(&landed);
     assert!(!has_gps(&after), "GPS is gone: {after:?}");
     assert!(!after.contains_key("EXIF:Orientation"), "{after:?}");
     // Orientation 6 turns the stored left (red) to the top.
-    let top = pixel(&landed, 533, 200);
-    let bottom = pixel(&landed, 533, 1400);
+    let top = pictures::pixel(&landed, 533, 200).unwrap();
+    let bottom = pictures::pixel(&landed, 533, 1400).unwrap();
     assert!(top[0] > 200 && top[2] < 60, "top is red: {top:?}");
     assert!(
         bottom[2] > 200 && bottom[0] < 60,
@@ -190,9 +157,12 @@ fn crop_ratio_makes_squares_and_image_min_enlarges() {
     let (out, _) = upload(&state, &dest, &[&wide], &["--crop-ratio", "1:1"]);
     assert!(out.status.success(), "{out:?}");
     let square = dest.join("wide.jpg");
-    assert_eq!(size_of(&square), (800, 800));
+    assert_eq!(pictures::size_of(&square).unwrap(), (800, 800));
     // Centred: red on the left, blue on the right, both kept.
-    assert!(pixel(&square, 100, 400)[0] > 200 && pixel(&square, 700, 400)[2] > 200);
+    assert!(
+        pictures::pixel(&square, 100, 400).unwrap()[0] > 200
+            && pictures::pixel(&square, 700, 400).unwrap()[2] > 200
+    );
     assert!(
         has_gps(&tags(&square)),
         "no --strip-exif: the metadata stays"
@@ -202,7 +172,10 @@ fn crop_ratio_makes_squares_and_image_min_enlarges() {
     let dest = dir.path().join("bigger");
     let (out, json) = upload(&state, &dest, &[&small], &["--image-min", "900x"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(size_of(&dest.join("small.jpg")), (900, 600));
+    assert_eq!(
+        pictures::size_of(&dest.join("small.jpg")).unwrap(),
+        (900, 600)
+    );
     assert_eq!(json["filesUploaded"][0]["width"], 900);
 
     let dest = dir.path().join("circle");
@@ -215,7 +188,7 @@ fn crop_ratio_makes_squares_and_image_min_enlarges() {
     assert!(out.status.success(), "{out:?}");
     let round = dest.join("wide.png");
     assert_eq!(json["filesUploaded"][0]["mimetype"], "image/png");
-    assert_eq!(size_of(&round), (200, 200));
+    assert_eq!(pictures::size_of(&round).unwrap(), (200, 200));
     let corner = tool(
         "convert",
         &[
@@ -284,5 +257,8 @@ fn a_50_mp_photo_stays_under_512_mib() {
         .expect("time printed the peak");
     eprintln!("50 MP JPEG → 2048 px: peak {} MiB", kib / 1024);
     assert!(kib < 512 * 1024, "peak {kib} KiB");
-    assert_eq!(size_of(&dest.join("big.jpg")), (1365, 2048));
+    assert_eq!(
+        pictures::size_of(&dest.join("big.jpg")).unwrap(),
+        (1365, 2048)
+    );
 }

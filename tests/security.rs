@@ -3,8 +3,7 @@
 //! `SATCHEL_POLICY_FILE`, which only debug builds read), real servers on
 //! 127.0.0.1, the state folder in a temporary `XDG_STATE_HOME`.
 
-#[path = "../src-tauri/core/tests/support/mod.rs"]
-mod support;
+use satchel_test_support as support;
 
 mod common;
 

@@ -7,17 +7,19 @@ use satchel_core::{RawStarted, Snapshot, LOCAL_SOURCE};
 use tauri::ipc::Request;
 use tauri::{AppHandle, State};
 
-use crate::commands::{chunk::Chunk, parse_id};
+use crate::commands::{chunk::Chunk, parse_id, Whole};
 use crate::dialog::{self, Pick};
 use crate::error::Result;
 use crate::state::AppState;
 
 #[tauri::command]
+#[specta::specta]
 pub fn get_state(state: State<'_, AppState>) -> Snapshot {
     state.picker.snapshot()
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn choose_files(app: AppHandle, state: State<'_, AppState>) -> Result<Snapshot> {
     state.require_source(LOCAL_SOURCE)?;
     let paths = dialog::pick(&app, Pick::Files).await?;
@@ -25,6 +27,7 @@ pub async fn choose_files(app: AppHandle, state: State<'_, AppState>) -> Result<
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn choose_folder(app: AppHandle, state: State<'_, AppState>) -> Result<Snapshot> {
     state.require_source(LOCAL_SOURCE)?;
     let paths = dialog::pick(&app, Pick::Folder).await?;
@@ -33,12 +36,14 @@ pub async fn choose_folder(app: AppHandle, state: State<'_, AppState>) -> Result
 
 /// Paths handed over by the OS: drag and drop, or a second launch.
 #[tauri::command]
+#[specta::specta]
 pub async fn add_paths(paths: Vec<PathBuf>, state: State<'_, AppState>) -> Result<Snapshot> {
     state.require_source(LOCAL_SOURCE)?;
     add(&state, paths).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn remove_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
     let removed = state.picker.remove(parse_id(&uuid)?)?;
     // A paused or failed upload may have left a partial upload on the
@@ -54,6 +59,7 @@ pub fn remove_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot>
 
 /// A small picture of the file for the summary; `None` shows a type icon.
 #[tauri::command]
+#[specta::specta]
 pub async fn thumbnail(uuid: String, state: State<'_, AppState>) -> Result<Option<String>> {
     Ok(state.picker.thumbnail(parse_id(&uuid)?).await?)
 }
@@ -64,12 +70,14 @@ pub async fn thumbnail(uuid: String, state: State<'_, AppState>) -> Result<Optio
 /// A file that cannot be added also becomes a notice, so when several are
 /// dropped together every refusal stays in view.
 #[tauri::command]
+#[specta::specta]
 pub fn add_blob_begin(
     name: Option<String>,
     mime: Option<String>,
-    size: u64,
+    size: Whole,
     state: State<'_, AppState>,
 ) -> Result<RawStarted> {
+    let Whole(size) = size;
     noted(&state, || {
         state.require_source(LOCAL_SOURCE)?;
         Ok(state
@@ -90,6 +98,7 @@ pub async fn add_blob_chunk(request: Request<'_>, state: State<'_, AppState>) ->
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn add_blob_finish(spool: String, state: State<'_, AppState>) -> Result<Snapshot> {
     noted(&state, || {
         state.picker.raw_finish(LOCAL_SOURCE, parse_id(&spool)?)?;
@@ -99,6 +108,7 @@ pub fn add_blob_finish(spool: String, state: State<'_, AppState>) -> Result<Snap
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn add_blob_abort(spool: String, state: State<'_, AppState>) -> Result<()> {
     state.picker.raw_abort(LOCAL_SOURCE, parse_id(&spool)?);
     Ok(())
@@ -110,8 +120,9 @@ fn noted<T>(state: &AppState, step: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 #[tauri::command]
-pub fn dismiss_notice(id: u64, state: State<'_, AppState>) -> Snapshot {
-    state.picker.dismiss_notice(id);
+#[specta::specta]
+pub fn dismiss_notice(id: Whole, state: State<'_, AppState>) -> Snapshot {
+    state.picker.dismiss_notice(id.0);
     state.picker.snapshot()
 }
 

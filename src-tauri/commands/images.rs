@@ -16,6 +16,7 @@ const PREVIEW_SIZE: u32 = 1024;
 /// The picture upright and turned by `turns` quarters (clockwise), as a
 /// `data:` URL no larger than [`PREVIEW_SIZE`].
 #[tauri::command]
+#[specta::specta]
 pub async fn picture_preview(
     uuid: String,
     turns: i32,
@@ -30,6 +31,7 @@ pub async fn picture_preview(
 
 /// Stores the edit (`null` resets the picture to as it is).
 #[tauri::command]
+#[specta::specta]
 pub async fn set_edit(
     uuid: String,
     edit: Option<Edit>,

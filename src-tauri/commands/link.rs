@@ -9,12 +9,14 @@ use crate::error::Result;
 use crate::state::AppState;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn link_metadata(url: String, state: State<'_, AppState>) -> Result<Metadata> {
     state.require_source(LINK_SOURCE)?;
     Ok(state.picker.metadata(url.trim(), &Headers::new()).await?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn link_add(url: String, state: State<'_, AppState>) -> Result<Snapshot> {
     state.require_source(LINK_SOURCE)?;
     state

@@ -11,6 +11,7 @@ use crate::state::AppState;
 
 /// Puts where the file landed (a URL, or a path for a folder) on the clipboard.
 #[tauri::command]
+#[specta::specta]
 pub fn copy_link(uuid: String, app: AppHandle, state: State<'_, AppState>) -> Result<String> {
     let landed = landed(&state, &uuid)?;
     crate::clipboard::set_text(&app, landed.clone())?;
@@ -19,6 +20,7 @@ pub fn copy_link(uuid: String, app: AppHandle, state: State<'_, AppState>) -> Re
 
 /// Opens the folder a file was uploaded to in the file manager.
 #[tauri::command]
+#[specta::specta]
 pub fn open_folder(uuid: String, state: State<'_, AppState>) -> Result<()> {
     let landed = PathBuf::from(landed(&state, &uuid)?);
     let folder = landed

@@ -15,18 +15,20 @@ use crate::error::{Error, Result};
 use crate::frame;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceSlot {
     #[serde(flatten)]
     pub entry: SourceEntry,
     pub frame_url: String,
     /// Requests the frame may have waiting at once; Rust refuses more.
+    #[specta(type = specta_typescript::Number)]
     pub max_in_flight: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct ActionReply {
+    #[specta(type = specta_typescript::Unknown)]
     value: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     effect: Option<Effect>,
@@ -35,6 +37,7 @@ pub struct ActionReply {
 
 /// Every custom source, loaded or not, for the frames to be created.
 #[tauri::command]
+#[specta::specta]
 pub fn list_sources(state: State<'_, AppState>) -> Vec<SourceSlot> {
     let registry = state.lock_sources();
     registry
@@ -50,6 +53,7 @@ pub fn list_sources(state: State<'_, AppState>) -> Vec<SourceSlot> {
 
 /// The sidebar, in `fromSources` order.
 #[tauri::command]
+#[specta::specta]
 pub fn sidebar_sources(state: State<'_, AppState>) -> Vec<SidebarItem> {
     state
         .lock_sources()
@@ -57,6 +61,7 @@ pub fn sidebar_sources(state: State<'_, AppState>) -> Vec<SidebarItem> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn source_loaded(
     source: u32,
     descriptor: String,
@@ -66,12 +71,14 @@ pub fn source_loaded(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn source_failed(source: u32, message: String, state: State<'_, AppState>) -> Result<()> {
     Ok(state.lock_sources().failed(source, &message)?)
 }
 
 /// The host is about to tell frame `source` to mount: it may act from now on.
 #[tauri::command]
+#[specta::specta]
 pub fn source_mounted(source: u32, state: State<'_, AppState>) -> Result<()> {
     Ok(state.lock_sources().mount(source)?)
 }
@@ -79,17 +86,20 @@ pub fn source_mounted(source: u32, state: State<'_, AppState>) -> Result<()> {
 /// The host hid frame `source`, or the frame said it unmounted: its new
 /// requests are refused from now on.
 #[tauri::command]
+#[specta::specta]
 pub fn source_unmounted(source: u32, state: State<'_, AppState>) -> Result<()> {
     Ok(state.lock_sources().unmount(source)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn source_view(source: u32, state: State<'_, AppState>) -> Result<SourceView> {
     let name = state.source_name(source)?;
     Ok(state.picker.source_view(&name))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn source_action(
     source: u32,
     request: String,

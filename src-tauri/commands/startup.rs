@@ -2,6 +2,7 @@
 //! start figure: the line is printed only when SATCHEL_REPORT_PAINT is set.
 
 #[tauri::command]
+#[specta::specta]
 pub fn painted() {
     if std::env::var_os("SATCHEL_REPORT_PAINT").is_some() {
         eprintln!("satchel: painted");

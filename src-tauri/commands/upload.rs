@@ -9,6 +9,7 @@ use tauri::{AppHandle, State};
 /// Starts uploading in the background; progress and the outcome arrive as
 /// state events. Errors that stop the whole run show up as notices.
 #[tauri::command]
+#[specta::specta]
 pub fn start_upload(state: State<'_, AppState>) {
     spawn_upload(&state);
 }
@@ -24,12 +25,14 @@ pub fn spawn_upload(state: &AppState) {
 
 /// Stops one file for good; the destination cleans up what it had begun.
 #[tauri::command]
+#[specta::specta]
 pub fn cancel_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
     state.picker.cancel(parse_id(&uuid)?)?;
     Ok(state.picker.snapshot())
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn cancel_all(state: State<'_, AppState>) -> Snapshot {
     state.picker.cancel_all();
     state.picker.snapshot()
@@ -37,12 +40,14 @@ pub fn cancel_all(state: State<'_, AppState>) -> Snapshot {
 
 /// Stops one file for now; the next upload resumes it from the server.
 #[tauri::command]
+#[specta::specta]
 pub fn pause_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
     state.picker.pause(parse_id(&uuid)?)?;
     Ok(state.picker.snapshot())
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn pause_all(state: State<'_, AppState>) -> Snapshot {
     state.picker.pause_all();
     state.picker.snapshot()
@@ -51,6 +56,7 @@ pub fn pause_all(state: State<'_, AppState>) -> Snapshot {
 /// Sends a failed file again: it joins the running upload, or starts an
 /// upload of that file alone.
 #[tauri::command]
+#[specta::specta]
 pub fn retry_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> {
     let id = parse_id(&uuid)?;
     if !state.picker.retry(id)? {
@@ -65,6 +71,7 @@ pub fn retry_file(uuid: String, state: State<'_, AppState>) -> Result<Snapshot> 
 
 /// Closes the picker; with `--json` the result is printed on the way out.
 #[tauri::command]
+#[specta::specta]
 pub fn finish(app: AppHandle) {
     app.exit(0);
 }

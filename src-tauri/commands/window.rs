@@ -13,17 +13,19 @@ use crate::state::AppState;
 /// Sent to the view when the window is asked to close during an upload.
 pub const CLOSE_REQUESTED_EVENT: &str = "satchel://close-requested";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct UiConfig {
     /// `--lang` or the config's `lang`, else the system's locale (BCP 47).
     pub locale: String,
     pub options: PickerOptions,
     /// `maxFiles` when nobody set it: not worth showing as a restriction.
+    #[specta(type = specta_typescript::Number)]
     pub default_max_files: usize,
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn ui_config(state: State<'_, AppState>) -> UiConfig {
     UiConfig {
         locale: state.locale.clone(),
@@ -33,7 +35,7 @@ pub fn ui_config(state: State<'_, AppState>) -> UiConfig {
 }
 
 /// What the person chose when closing during an upload.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum CloseChoice {
     /// Hide the window; the upload goes on and Satchel exits when it ends.
@@ -43,6 +45,7 @@ pub enum CloseChoice {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn close_window(choice: CloseChoice, app: AppHandle, state: State<'_, AppState>) -> Result<()> {
     if let Some(window) = app.get_webview_window("main") {
         window.hide()?;

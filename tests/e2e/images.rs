@@ -3,45 +3,14 @@
 //! colours with ImageMagick.
 
 use std::fs;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::key::Key;
 
+use satchel_test_support::pictures::{pixel, size_of, tool as magick};
+
 use crate::harness::{e2e, text, Env};
-
-/// Runs ImageMagick, failing with what it said.
-fn magick(program: &str, args: &[&str]) -> Result<String> {
-    let out = Command::new(program).args(args).output()?;
-    ensure!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// One pixel's colour, 0–255 per channel.
-fn pixel(path: &str, x: u32, y: u32) -> Result<Vec<u32>> {
-    let text = magick(
-        "convert",
-        &[
-            path,
-            "-crop",
-            &format!("1x1+{x}+{y}"),
-            "-depth",
-            "8",
-            "-format",
-            "%[fx:int(255*r)] %[fx:int(255*g)] %[fx:int(255*b)]",
-            "info:",
-        ],
-    )?;
-    Ok(text
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
-        .collect())
-}
 
 async fn wait_for_text(env: &Env, css: &str, want: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -126,21 +95,17 @@ fn a_picture_cropped_with_the_keyboard_and_turned_lands_as_edited() {
         );
 
         let landed = dest.join("photo.jpg");
-        let landed_arg = landed.to_str().context("utf-8 path")?;
-        ensure!(
-            magick("identify", &["-format", "%w %h", landed_arg])? == "100 400",
-            "landed at the edited size"
-        );
+        ensure!(size_of(&landed)? == (100, 400), "landed at the edited size");
         // The stored left (red) turns to the top, the right (blue) below.
-        let top = pixel(landed_arg, 50, 100)?;
-        let bottom = pixel(landed_arg, 50, 300)?;
+        let top = pixel(&landed, 50, 100)?;
+        let bottom = pixel(&landed, 50, 300)?;
         ensure!(top[0] > 200 && top[2] < 60, "top is red: {top:?}");
         ensure!(
             bottom[2] > 200 && bottom[0] < 60,
             "bottom is blue: {bottom:?}"
         );
         // The person's own photo is as it was.
-        ensure!(magick("identify", &["-format", "%w %h", photo_arg])? == "400 200");
+        ensure!(size_of(&photo)? == (400, 200));
         Ok(())
     });
 }

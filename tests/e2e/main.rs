@@ -7,7 +7,6 @@ mod images;
 mod picker;
 mod server;
 mod sources;
-#[path = "../../src-tauri/core/tests/support/mod.rs"]
-mod support;
+use satchel_test_support as support;
 mod tus;
 mod ui;

@@ -123,7 +123,7 @@ pub struct FileRef {
 }
 
 /// What the host does besides answering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum Effect {
     ShowSummary,

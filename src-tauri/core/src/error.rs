@@ -12,7 +12,14 @@ use uuid::Uuid;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+/// Each variant's kind is its name in camelCase (`NotFound` is
+/// `notFound`), as the UI's catalogues know it; [`Error::kinds`] lists them.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(
+    name(Kind),
+    derive(strum::EnumIter, strum::IntoStaticStr),
+    strum(serialize_all = "camelCase")
+)]
 pub enum Error {
     #[error("{}: no such file or folder", path.display())]
     NotFound { path: PathBuf },
@@ -267,52 +274,12 @@ pub enum Rejection {
 impl Error {
     /// A stable, machine-readable name for the UI and for programs.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Error::NotFound { .. } => "notFound",
-            Error::Unreadable { .. } => "unreadable",
-            Error::NotAFile { .. } => "notAFile",
-            Error::DestinationUnwritable { .. } => "destinationUnwritable",
-            Error::CopyFailed { .. } => "copyFailed",
-            Error::BadDestination { .. } => "badDestination",
-            Error::Spool { .. } => "spool",
-            Error::DiskFull { .. } => "diskFull",
-            Error::SpoolFull { .. } => "spoolFull",
-            Error::StorageFull { .. } => "storageFull",
-            Error::BadChunk(_) => "badChunk",
-            Error::TooLarge { .. } => "tooLarge",
-            Error::TooManyFiles { .. } => "tooManyFiles",
-            Error::BadUrl { .. } => "badUrl",
-            Error::Refused { .. } => "refused",
-            Error::BadHeader(_) => "badHeader",
-            Error::Fetch { .. } => "fetch",
-            Error::BadRequest(_) => "badRequest",
-            Error::MissingField(_) => "missingField",
-            Error::UnknownSource(_) => "unknownSource",
-            Error::BadSource { .. } => "badSource",
-            Error::NotMounted => "notMounted",
-            Error::TooManyRequests { .. } => "tooManyRequests",
-            Error::Config { .. } => "config",
-            Error::Rejected { .. } => "rejected",
-            Error::TooFewFiles { .. } => "tooFewFiles",
-            Error::Locked { .. } => "locked",
-            Error::NotAllowed { .. } => "notAllowed",
-            Error::UnknownFile(_) => "unknownFile",
-            Error::UploadRunning => "uploadRunning",
-            Error::NothingToUpload => "nothingToUpload",
-            Error::HttpStatus { .. } => "httpStatus",
-            Error::Network { .. } => "network",
-            Error::Protocol { .. } => "protocol",
-            Error::Cancelled { .. } => "cancelled",
-            Error::Paused { .. } => "paused",
-            Error::StateUnwritable { .. } => "stateUnwritable",
-            Error::CorruptState { .. } => "corruptState",
-            Error::Thumbnail(_) => "thumbnail",
-            Error::Internal(_) => "internal",
-            Error::NotRetryable { .. } => "notRetryable",
-            Error::ImageSkipped { .. } => "imageSkipped",
-            Error::ImageFailed { .. } => "imageFailed",
-            Error::NotEditable { .. } => "notEditable",
-        }
+        Kind::from(self).into()
+    }
+
+    /// Every kind of error there is, for the UI's catalogues.
+    pub fn kinds() -> impl Iterator<Item = &'static str> {
+        <Kind as strum::IntoEnumIterator>::iter().map(<&'static str>::from)
     }
 
     /// Whether trying the same request again may succeed: dropped or refused
@@ -522,7 +489,7 @@ impl Error {
 
 /// An error as it crosses into the UI or a JSON result: `{kind, message}`,
 /// and for common errors the `args` a translated message is made from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 pub struct ErrorInfo {
     pub kind: String,
     pub message: String,

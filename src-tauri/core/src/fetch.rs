@@ -30,7 +30,7 @@ const METADATA_DEADLINE: Duration = Duration::from_secs(30);
 const FETCH_DEADLINE: Duration = Duration::from_secs(3600);
 
 /// What `metadata(url)` answers, in the seed's shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Metadata {
     pub filename: String,
     pub display_name: String,
@@ -39,6 +39,7 @@ pub struct Metadata {
     pub modified: String,
     #[serde(rename = "type")]
     pub mime: String,
+    #[specta(type = specta_typescript::Number)]
     pub size: u64,
 }
 

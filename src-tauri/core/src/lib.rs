@@ -25,6 +25,7 @@ mod events;
 mod fetch;
 mod headers;
 pub mod imaging;
+mod incoming;
 mod mime;
 mod naming;
 mod network;
@@ -62,7 +63,7 @@ pub use destination::{
     UploadContext, UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
-pub use events::{EventSink, NoEvents, Notice, Snapshot, Totals};
+pub use events::{EventSink, FileView, NoEvents, Notice, Snapshot, Speed, Totals};
 pub use fetch::{check_url, clean_filename, Metadata};
 pub use mime::{detect as detect_mime, sniff as sniff_mime};
 pub use naming::unclobbered_names;

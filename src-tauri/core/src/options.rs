@@ -5,15 +5,18 @@ use serde::Serialize;
 
 use crate::imaging::ImageOptions;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct PickerOptions {
     /// Source names in sidebar order (`local_file_system`, custom names…);
     /// empty means every source, built-in ones first.
     pub from_sources: Vec<String>,
+    #[specta(type = specta_typescript::Number)]
     pub max_files: usize,
+    #[specta(type = specta_typescript::Number)]
     pub min_files: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub max_size: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accept: Vec<String>,

@@ -19,7 +19,7 @@ pub const BUILTIN_SOURCES: &[&str] = &[LOCAL_SOURCE, LINK_SOURCE];
 /// Extra request headers a source attached to a link, by name.
 pub type Headers = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum FileStatus {
     Queued,
@@ -52,13 +52,14 @@ pub enum Origin {
     Link { headers: Headers },
 }
 
-/// One file in the queue. Rust owns it; the UI only ever renders copies.
-#[derive(Debug, Clone, Serialize)]
+/// One file in the queue, as Rust keeps it. The UI gets a
+/// [`FileView`](crate::FileView) of it: what it may show, never where the
+/// bytes are or how an upload resumes.
+#[derive(Debug, Clone)]
 pub struct FileRecord {
     pub uuid: Uuid,
     pub filename: String,
     pub display_name: String,
-    #[serde(rename = "type")]
     pub mime: String,
     pub size: u64,
     pub source: String,
@@ -66,38 +67,25 @@ pub struct FileRecord {
     /// Bytes of this file the destination has taken so far.
     pub transferred: u64,
     /// The URL a link or fetched file came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The picture a source gave for the file (a URL or a `data:` URL).
     pub thumbnail: Option<String>,
-    /// Bytes per second while this file uploads.
-    pub rate: Option<f64>,
-    /// Seconds this file has left at that rate.
-    pub eta: Option<f64>,
     /// Where the file landed, once it is done.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub landed: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
     /// The file on disk the bytes come from (empty for a link not yet
-    /// fetched); never sent to the UI.
-    #[serde(skip)]
+    /// fetched).
     pub path: PathBuf,
-    #[serde(skip)]
     pub origin: Origin,
     /// What the destination saved to resume an interrupted upload.
-    #[serde(skip)]
     pub resume: Option<serde_json::Value>,
     /// The person's edit of a picture (crop, turns, circle), applied in
     /// Rust when it is uploaded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub edit: Option<Edit>,
     /// Set once the picture was processed: its size before and after.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Processed>,
     /// The file a processed picture was made from (`path` is then
-    /// Satchel's own copy); never sent to the UI.
-    #[serde(skip)]
+    /// Satchel's own copy).
     pub original_path: Option<PathBuf>,
 }
 
@@ -115,8 +103,6 @@ impl FileRecord {
             link: None,
             thumbnail: None,
             landed: None,
-            rate: None,
-            eta: None,
             error: None,
             path,
             origin: Origin::Local,

@@ -13,8 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::actions::{CustomFile, RawBegin};
-use crate::fetch::{check_url, clean_filename, Fetched, Metadata};
-use crate::picker::RawUpload;
+use crate::fetch::{check_url, clean_filename, Metadata};
+use crate::incoming::RawUpload;
 use crate::{
     headers, mime, restrictions, Error, FileRecord, Headers, Origin, Picker, PickerOptions, Result,
 };
@@ -23,7 +23,7 @@ use crate::{
 pub const RAW_CHUNK: usize = 4 << 20;
 
 /// A file as `getFile` and `fileList` show it, in the seed's shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SourceFileView {
     pub url: String,
     #[serde(rename = "type")]
@@ -31,24 +31,27 @@ pub struct SourceFileView {
     pub filename: String,
     pub display_name: String,
     pub thumbnail: String,
+    #[specta(type = specta_typescript::Number)]
     pub size: u64,
     pub headers: Headers,
     pub uuid: Uuid,
 }
 
 /// The synchronous properties of `actions`, pushed into the source's frame.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceView {
     pub file_list: Vec<SourceFileView>,
+    #[specta(type = specta_typescript::Number)]
     pub count: usize,
     pub config: PickerOptions,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RawStarted {
     pub spool: Uuid,
+    #[specta(type = specta_typescript::Number)]
     pub chunk: usize,
 }
 
@@ -76,29 +79,17 @@ impl SourceFileView {
 
 impl Picker {
     pub fn source_view(&self, source: &str) -> SourceView {
-        let state = self.shared.lock();
-        let file_list: Vec<_> = state
-            .queue
-            .files()
-            .iter()
-            .filter(|f| f.source == source)
-            .map(SourceFileView::of)
-            .collect();
+        let file_list = self.files_where(|f| (f.source == source).then(|| SourceFileView::of(f)));
         SourceView {
             count: file_list.len(),
             file_list,
-            config: self.options.clone(),
+            config: self.options().clone(),
         }
     }
 
     pub fn source_file(&self, source: &str, uuid: Uuid) -> Result<SourceFileView> {
-        let state = self.shared.lock();
-        state
-            .queue
-            .files()
-            .iter()
-            .find(|f| f.uuid == uuid && f.source == source)
-            .map(SourceFileView::of)
+        self.files_where(|f| (f.uuid == uuid && f.source == source).then(|| SourceFileView::of(f)))
+            .pop()
             // Another source's file is reported as unknown: its existence is
             // none of this source's business.
             .ok_or(Error::UnknownFile(uuid))
@@ -117,21 +108,19 @@ impl Picker {
         self.has_room()?;
         // Refused before a byte is sent, naming the file.
         let name = clean_filename(begin.name.as_deref().unwrap_or(""));
-        size_only(&self.options, &name, begin.size)?;
-        let writer = self.spool.create(source, begin.size)?;
+        size_only(self.options(), &name, begin.size)?;
+        let writer = self.spool().create(source, begin.size)?;
         if let Err(e) = writer.ensure_room(begin.size) {
             writer.abort();
             return Err(e);
         }
-        let spool = writer.id;
-        let upload = RawUpload {
+        let spool = self.incoming().insert(RawUpload {
             source: source.to_owned(),
             name,
             mime: begin.mime.filter(|m| is_mime(m)),
             size: begin.size,
             writer,
-        };
-        self.raw_uploads().insert(spool, upload);
+        });
         Ok(RawStarted {
             spool,
             chunk: RAW_CHUNK,
@@ -151,18 +140,7 @@ impl Picker {
                 bytes.len()
             )));
         }
-        let mut uploads = self.raw_uploads();
-        let upload = uploads
-            .get_mut(&spool)
-            .filter(|u| u.source == source)
-            .ok_or_else(|| Error::BadChunk(format!("no raw file {spool} from this source")))?;
-        let written = upload.writer.write_at(offset, bytes);
-        if written.is_err() {
-            if let Some(upload) = uploads.remove(&spool) {
-                upload.writer.abort();
-            }
-        }
-        written
+        self.incoming().write(source, spool, offset, bytes)
     }
 
     pub fn raw_finish(&self, source: &str, spool: Uuid) -> Result<SourceFileView> {
@@ -170,14 +148,7 @@ impl Picker {
     }
 
     fn finish_raw(&self, source: &str, spool: Uuid) -> Result<SourceFileView> {
-        let upload = {
-            let mut uploads = self.raw_uploads();
-            match uploads.get(&spool) {
-                Some(u) if u.source == source => uploads.remove(&spool),
-                _ => None,
-            }
-        }
-        .ok_or_else(|| Error::BadChunk(format!("no raw file {spool} from this source")))?;
+        let upload = self.incoming().take(source, spool)?;
         if upload.writer.written() != upload.size {
             let message = format!("got {} of {} bytes", upload.writer.written(), upload.size);
             upload.writer.abort();
@@ -187,8 +158,8 @@ impl Picker {
         // The declared type is the source's word; the content has its say too.
         let sniffed = sniff_or_default(&path, &upload.name);
         let mime = upload.mime.unwrap_or_else(|| sniffed.clone());
-        let checked = restrictions::check(&self.options, &upload.name, &mime, Some(upload.size))
-            .and_then(|()| restrictions::check(&self.options, &upload.name, &sniffed, None));
+        let checked = restrictions::check(self.options(), &upload.name, &mime, Some(upload.size))
+            .and_then(|()| restrictions::check(self.options(), &upload.name, &sniffed, None));
         if let Err(e) = checked {
             let _ = std::fs::remove_file(&path);
             return Err(e);
@@ -199,12 +170,7 @@ impl Picker {
     }
 
     pub fn raw_abort(&self, source: &str, spool: Uuid) {
-        let mut uploads = self.raw_uploads();
-        if uploads.get(&spool).is_some_and(|u| u.source == source) {
-            if let Some(upload) = uploads.remove(&spool) {
-                upload.writer.abort();
-            }
-        }
+        self.incoming().abort(source, spool);
     }
 
     /// `fetchAndAddUrl`: streams the URL into the spool now and queues it.
@@ -231,13 +197,13 @@ impl Picker {
         // The type is known only now, as the server says it and as the
         // content shows it; a refused file leaves nothing behind.
         let checked = restrictions::check(
-            &self.options,
+            self.options(),
             &fetched.filename,
             &fetched.mime,
             Some(fetched.size),
         )
         .and_then(|()| {
-            restrictions::check(&self.options, &fetched.filename, &fetched.sniffed, None)
+            restrictions::check(self.options(), &fetched.filename, &fetched.sniffed, None)
         });
         if let Err(e) = checked {
             let _ = std::fs::remove_file(&path);
@@ -272,7 +238,7 @@ impl Picker {
         let headers = file.headers.unwrap_or_default();
         headers::validate(&headers)?;
         let filename = clean_filename(&filename);
-        restrictions::check(&self.options, &filename, &mime, None)?;
+        restrictions::check(self.options(), &filename, &mime, None)?;
         let mut record = FileRecord::new(PathBuf::new(), filename, mime, 0, source);
         if let Some(display_name) = file.display_name.filter(|d| !d.trim().is_empty()) {
             record.display_name = display_name
@@ -298,57 +264,6 @@ impl Picker {
             .map_err(Error::for_source)
     }
 
-    /// A link's bytes, fetched into the spool on first need.
-    pub(crate) async fn materialize(&self, file: &FileRecord) -> Result<PathBuf> {
-        let Origin::Link { headers } = &file.origin else {
-            return Ok(file.path.clone());
-        };
-        if !file.path.as_os_str().is_empty() && file.path.exists() {
-            return Ok(file.path.clone());
-        }
-        let url = file.link.clone().unwrap_or_default();
-        let (path, fetched) = self.fetch_to_spool(&file.source, &url, headers).await?;
-        // The link's type was the source's word: the content must be
-        // acceptable too, or nothing is sent.
-        let checked = restrictions::check(
-            &self.options,
-            &file.filename,
-            &fetched.mime,
-            Some(fetched.size),
-        )
-        .and_then(|()| restrictions::check(&self.options, &file.filename, &fetched.sniffed, None));
-        if let Err(e) = checked {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-        self.update(|state| {
-            if let Ok(record) = state.queue.get_mut(file.uuid) {
-                record.path = path.clone();
-                record.size = fetched.size;
-            }
-        });
-        Ok(path)
-    }
-
-    /// Streams a URL into a new spool file (at most `maxSize` bytes); on
-    /// failure nothing is left in the spool.
-    async fn fetch_to_spool(
-        &self,
-        source: &str,
-        url: &str,
-        headers: &Headers,
-    ) -> Result<(PathBuf, Fetched)> {
-        let limit = self.options.max_size.unwrap_or(u64::MAX);
-        let mut writer = self.spool.create(source, limit)?;
-        match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
-            Ok(fetched) => Ok((writer.finish()?, fetched)),
-            Err(e) => {
-                writer.abort();
-                Err(e)
-            }
-        }
-    }
-
     fn admit_owned(&self, record: FileRecord) -> Result<SourceFileView> {
         let view = SourceFileView::of(&record);
         let path = record.path.clone();
@@ -365,13 +280,7 @@ impl Picker {
     /// Throws away every raw file still arriving (Satchel is closing):
     /// their partial spool files go with them.
     pub fn abort_unfinished_raw(&self) {
-        self.raw_uploads().clear();
-    }
-
-    fn raw_uploads(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, RawUpload>> {
-        self.raw
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.incoming().clear();
     }
 }
 

@@ -25,7 +25,7 @@ use serde::Serialize;
 pub const MAX_ICON: usize = 64 * 1024;
 
 /// An icon ready to draw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Icon {
     /// A `data:image/…` URL.

@@ -214,7 +214,7 @@ mod tests {
 }
 
 /// What the sidebar shows for one custom source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceEntry {
     pub id: u32,
@@ -234,7 +234,7 @@ pub struct SourceEntry {
 }
 
 /// One row of the sidebar: a built-in source or a custom one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum SidebarItem {
     Builtin { name: String },

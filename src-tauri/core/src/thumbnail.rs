@@ -9,14 +9,13 @@ use base64::Engine;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
-use uuid::Uuid;
 
-use crate::{Error, Headers, Picker, Result};
+use crate::{Error, Result};
 
 /// The longest side of a thumbnail, in pixels (a 2× display's 48 px cell).
 pub const THUMBNAIL_SIZE: u32 = 96;
 /// A source's remote thumbnail is fetched only up to this many bytes.
-const MAX_REMOTE_THUMBNAIL: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_REMOTE_THUMBNAIL: u64 = 8 * 1024 * 1024;
 /// Decoding refuses pictures that would need more memory than this.
 const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 
@@ -74,37 +73,10 @@ fn not_an_image(reason: &str) -> Error {
 /// all together (each may take up to [`MAX_DECODE_ALLOC`]).
 static DECODING: Semaphore = Semaphore::const_new(2);
 
-impl Picker {
-    /// The thumbnail of a queued file: its own picture when it is an image
-    /// on disk, else the picture its source gave (fetched through the same
-    /// network guard as any source URL). `None` when there is neither, and
-    /// the view shows a type icon.
-    pub async fn thumbnail(&self, uuid: Uuid) -> Result<Option<String>> {
-        let file = self.file(uuid)?;
-        // An edit not yet applied shows as it will be sent.
-        if file.edit.is_some() && file.image.is_none() {
-            return self.edited_thumbnail(uuid).await.map(Some);
-        }
-        if file.mime.starts_with("image/") && !file.path.as_os_str().is_empty() {
-            let path = file.path.clone();
-            return decode(move || of_file(&path)).await.map(Some);
-        }
-        match file.thumbnail.as_deref() {
-            Some(data) if data.starts_with("data:image/") => Ok(Some(data.to_owned())),
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                let bytes = self
-                    .fetcher()?
-                    .fetch_small(url, &Headers::new(), MAX_REMOTE_THUMBNAIL)
-                    .await?;
-                decode(move || of_bytes(&bytes)).await.map(Some)
-            }
-            _ => Ok(None),
-        }
-    }
-}
-
 /// Runs a decode on the blocking threads, a few at a time.
-async fn decode(make: impl FnOnce() -> Result<String> + Send + 'static) -> Result<String> {
+pub(crate) async fn decode(
+    make: impl FnOnce() -> Result<String> + Send + 'static,
+) -> Result<String> {
     let _turn = DECODING
         .acquire()
         .await

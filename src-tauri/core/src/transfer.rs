@@ -12,8 +12,12 @@ use futures_util::TryStreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::destination::Progress;
 use crate::{Error, Result};
+
+/// Told how many bytes of the current file the destination has taken.
+pub trait Progress: Send + Sync {
+    fn advanced(&self, transferred: u64);
+}
 
 const READ_CHUNK: usize = 256 * 1024;
 

@@ -1,7 +1,7 @@
 //! The multipart POST destination against a real multipart-parsing server
 //! (busboy, started on 127.0.0.1 by each test), checking the bytes stored.
 
-mod support;
+use satchel_test_support as support;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! mode, started on 127.0.0.1 by each test); objects are read back over the
 //! S3 API and compared byte for byte.
 
-mod support;
+use satchel_test_support as support;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! @tus/file-store, started on 127.0.0.1 by each test), checking what landed
 //! in the server's own storage byte for byte.
 
-mod support;
+use satchel_test_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -317,7 +317,9 @@ async fn a_paused_file_removed_from_the_queue_is_dropped_on_the_server() {
     });
     // Paused once the upload URL is known (and saved with the file).
     wait_until("the upload URL", Duration::from_secs(30), || {
-        picker.snapshot().files[0].resume.is_some()
+        picker
+            .file(picker.snapshot().files[0].uuid)
+            .is_ok_and(|f| f.resume.is_some())
     })
     .await;
     assert_eq!(stored_names(&server).len(), 2);

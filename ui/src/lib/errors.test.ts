@@ -41,7 +41,11 @@ group("errors in the window's language", () => {
 
   it("falls back to Rust's message for unknown kinds and for args it lacks", () => {
     setLocale("de");
-    expect(describe({ kind: "invalidId", message: "\"x\" is not a valid file id" })).toBe("\"x\" is not a valid file id");
+    expect(describe({ kind: "somethingNew", message: "something new went wrong" })).toBe("something new went wrong");
+    // An error without particulars is said in German around Rust's words.
+    expect(describe({ kind: "invalidId", message: "\"x\" is not a valid file id" })).toBe(
+      "Ungültige Datei-ID (\"x\" is not a valid file id)",
+    );
     expect(describe({ kind: "notFound", message: "/a: no such file or folder" })).toBe("/a: no such file or folder");
     expect(describe({ kind: "uploadRunning", message: "an upload is already running" })).toBe(
       "Es wird bereits hochgeladen",

@@ -3,73 +3,70 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type {
-  ActionReply,
-  CloseChoice,
-  Edit,
-  ErrorInfo,
-  LinkMetadata,
-  RawStarted,
-  SidebarItem,
-  Snapshot,
-  SourceEntry,
-  SourceSlot,
-  SourceView,
-  UiConfig,
-} from "./types";
+import { commands } from "./bindings";
+import type { CloseChoice, EditSent, ErrorInfo, Snapshot } from "./types";
 
 const STATE_EVENT = "satchel://state";
 const CLOSE_REQUESTED_EVENT = "satchel://close-requested";
 
-export const getState = () => invoke<Snapshot>("get_state");
-export const chooseFiles = () => invoke<Snapshot>("choose_files");
-export const chooseFolder = () => invoke<Snapshot>("choose_folder");
-export const addPaths = (paths: string[]) => invoke<Snapshot>("add_paths", { paths });
-export const removeFile = (uuid: string) => invoke<Snapshot>("remove_file", { uuid });
-export const dismissNotice = (id: number) => invoke<Snapshot>("dismiss_notice", { id });
-export const startUpload = () => invoke<void>("start_upload");
-export const cancelFile = (uuid: string) => invoke<Snapshot>("cancel_file", { uuid });
-export const cancelAll = () => invoke<Snapshot>("cancel_all");
-export const pauseFile = (uuid: string) => invoke<Snapshot>("pause_file", { uuid });
-export const pauseAll = () => invoke<Snapshot>("pause_all");
-export const retryFile = (uuid: string) => invoke<Snapshot>("retry_file", { uuid });
-export const finish = () => invoke<void>("finish");
-/** After the first frame is on screen (`./x bench` times cold starts by it). */
-export const painted = () => invoke<void>("painted");
+type Outcome<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
-export const uiConfig = () => invoke<UiConfig>("ui_config");
-export const thumbnail = (uuid: string) => invoke<string | null>("thumbnail", { uuid });
+/** A command that can fail resolves with its value or rejects with its `{kind, message, args}`. */
+async function ok<T, E>(outcome: Promise<Outcome<T, E>>): Promise<T> {
+  const result = await outcome;
+  if (result.status === "error") throw result.error;
+  return result.data;
+}
+
+export const getState = () => commands.getState();
+export const chooseFiles = () => ok(commands.chooseFiles());
+export const chooseFolder = () => ok(commands.chooseFolder());
+export const addPaths = (paths: string[]) => ok(commands.addPaths(paths));
+export const removeFile = (uuid: string) => ok(commands.removeFile(uuid));
+export const dismissNotice = (id: number) => commands.dismissNotice(id);
+export const startUpload = () => commands.startUpload();
+export const cancelFile = (uuid: string) => ok(commands.cancelFile(uuid));
+export const cancelAll = () => commands.cancelAll();
+export const pauseFile = (uuid: string) => ok(commands.pauseFile(uuid));
+export const pauseAll = () => commands.pauseAll();
+export const retryFile = (uuid: string) => ok(commands.retryFile(uuid));
+export const finish = () => commands.finish();
+/** After the first frame is on screen (`./x bench` times cold starts by it). */
+export const painted = () => commands.painted();
+
+export const uiConfig = () => commands.uiConfig();
+export const thumbnail = (uuid: string) => ok(commands.thumbnail(uuid));
 /** The picture upright, turned by `turns` quarters, at most 1024 px: made by Rust. */
-export const picturePreview = (uuid: string, turns: number) => invoke<string>("picture_preview", { uuid, turns });
+export const picturePreview = (uuid: string, turns: number) => ok(commands.picturePreview(uuid, turns));
 /** Stores a picture's edit (null: as it is); applied in Rust when it uploads. */
-export const setEdit = (uuid: string, edit: Edit | null) => invoke<Snapshot>("set_edit", { uuid, edit });
-export const linkMetadata = (url: string) => invoke<LinkMetadata>("link_metadata", { url });
-export const linkAdd = (url: string) => invoke<Snapshot>("link_add", { url });
-export const copyLink = (uuid: string) => invoke<string>("copy_link", { uuid });
-export const openFolder = (uuid: string) => invoke<void>("open_folder", { uuid });
-export const closeWindow = (choice: CloseChoice) => invoke<void>("close_window", { choice });
+export const setEdit = (uuid: string, edit: EditSent | null) => ok(commands.setEdit(uuid, edit));
+export const linkMetadata = (url: string) => ok(commands.linkMetadata(url));
+export const linkAdd = (url: string) => ok(commands.linkAdd(url));
+export const copyLink = (uuid: string) => ok(commands.copyLink(uuid));
+export const openFolder = (uuid: string) => ok(commands.openFolder(uuid)).then(() => {});
+export const closeWindow = (choice: CloseChoice) => ok(commands.closeWindow(choice)).then(() => {});
 
 /** A dropped or pasted file without a path: streamed into the spool in chunks. */
 export const addBlobBegin = (name: string, mime: string, size: number) =>
-  invoke<RawStarted>("add_blob_begin", { name, mime: mime || null, size });
-export const addBlobFinish = (spool: string) => invoke<Snapshot>("add_blob_finish", { spool });
-export const addBlobAbort = (spool: string) => invoke<void>("add_blob_abort", { spool });
+  ok(commands.addBlobBegin(name, mime || null, size));
+export const addBlobFinish = (spool: string) => ok(commands.addBlobFinish(spool));
+export const addBlobAbort = (spool: string) => ok(commands.addBlobAbort(spool)).then(() => {});
+/** A chunk goes as the request body, not as JSON: not in the bindings. */
 export function addBlobChunk(spool: string, offset: number, data: ArrayBuffer): Promise<void> {
   return invoke<void>("add_blob_chunk", new Uint8Array(data), {
     headers: { "satchel-spool": spool, "satchel-offset": String(offset) },
   });
 }
 
-export const listSources = () => invoke<SourceSlot[]>("list_sources");
-export const sidebarSources = () => invoke<SidebarItem[]>("sidebar_sources");
-export const sourceLoaded = (source: number, descriptor: string) =>
-  invoke<SourceEntry>("source_loaded", { source, descriptor });
-export const sourceFailed = (source: number, message: string) => invoke<void>("source_failed", { source, message });
-export const sourceMounted = (source: number) => invoke<void>("source_mounted", { source });
-export const sourceUnmounted = (source: number) => invoke<void>("source_unmounted", { source });
-export const sourceView = (source: number) => invoke<SourceView>("source_view", { source });
-export const sourceAction = (source: number, request: string) =>
-  invoke<ActionReply>("source_action", { source, request });
+export const listSources = () => commands.listSources();
+export const sidebarSources = () => commands.sidebarSources();
+export const sourceLoaded = (source: number, descriptor: string) => ok(commands.sourceLoaded(source, descriptor));
+export const sourceFailed = (source: number, message: string) =>
+  ok(commands.sourceFailed(source, message)).then(() => {});
+export const sourceMounted = (source: number) => ok(commands.sourceMounted(source)).then(() => {});
+export const sourceUnmounted = (source: number) => ok(commands.sourceUnmounted(source)).then(() => {});
+export const sourceView = (source: number) => ok(commands.sourceView(source));
+export const sourceAction = (source: number, request: string) => ok(commands.sourceAction(source, request));
 
 /** A raw-file chunk goes as the request body, not as JSON. */
 export function sourceChunk(source: number, spool: string, offset: number, data: ArrayBuffer): Promise<void> {

@@ -1,169 +1,33 @@
-// Mirrors of the Rust types that cross the IPC (satchel-core's Snapshot and
-// friends). Keep in step with src-tauri/core/src/{events,record,error}.rs.
+// The types that cross the IPC, as Rust declares them: bindings.ts is made
+// from the Rust commands and types (src-tauri/commands/list.rs), and a Rust
+// test fails when it is stale. Here they get the names the UI uses, as Rust
+// sends them (`_Serialize`) or as Rust reads them (`_Deserialize`).
 
-export type FileStatus = "queued" | "uploading" | "done" | "failed";
+import type * as Rust from "./bindings";
 
-export interface ErrorInfo {
-  kind: string;
-  /** Rust's own English message, always there. */
-  message: string;
-  /** For common errors, the particulars a translated message is made from. */
-  args?: Record<string, string>;
-}
-
-export interface FileRecord {
-  uuid: string;
-  filename: string;
-  display_name: string;
-  type: string;
-  size: number;
-  source: string;
-  status: FileStatus;
-  transferred: number;
-  link?: string;
-  thumbnail?: string;
-  landed?: string;
-  /** Bytes per second while it uploads. */
-  rate: number | null;
-  /** Seconds left at that rate. */
-  eta: number | null;
-  error?: ErrorInfo;
-  /** The person's edit of a picture, applied in Rust when it uploads. */
-  edit?: Edit;
-  /** Set once the picture was processed for upload. */
-  image?: Processed;
-}
-
+export type FileStatus = Rust.FileStatus;
+export type ErrorInfo = Rust.ErrorInfo_Serialize;
+/** A queued file as the UI sees it (satchel-core's FileView of its record). */
+export type FileRecord = Rust.FileView_Serialize;
 /** A box in fractions (0–1) of the picture as shown (upright, after `rotate`). */
-export interface CropBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** satchel-core's imaging::Edit. */
-export interface Edit {
-  /** Quarter turns clockwise; negative ones anticlockwise. */
-  rotate: number;
-  crop: CropBox | null;
-  circle: boolean;
-  /** The pixel aspect ratio the crop was drawn at; Rust snaps the box to it. */
-  ratio?: number;
-  /** The size it will be sent at, as Rust worked it out (never sent back). */
-  size?: [number, number];
-}
-
-export interface Processed {
-  width: number;
-  height: number;
-  originalWidth: number;
-  originalHeight: number;
-  originalSize: number;
-}
-
-export interface Notice extends ErrorInfo {
-  id: number;
-}
-
-export interface Totals {
-  files: number;
-  size: number;
-  transferred: number;
-  rate: number | null;
-  eta: number | null;
-}
-
-export interface Snapshot {
-  revision: number;
-  files: FileRecord[];
-  totals: Totals;
-  uploading: boolean;
-  finished: boolean;
-  destination: string;
-  notices: Notice[];
-}
-
-/** A custom source as Rust knows it (satchel-core's SourceEntry). */
-export interface SourceEntry {
-  id: number;
-  file: string;
-  name?: string;
-  label?: string;
-  /** A data: URL Rust made safe; monochrome icons are painted in the text colour. */
-  icon?: { url: string; monochrome: boolean };
-  /** Why the source's own icon is not shown, when it is not. */
-  iconError?: string;
-  error?: string;
-}
-
-export interface SourceSlot extends SourceEntry {
-  frameUrl: string;
-  /** Requests the frame may have waiting at once; Rust refuses more. */
-  maxInFlight: number;
-}
-
-/** The synchronous `actions` properties pushed into a source's frame. */
-export interface SourceView {
-  fileList: unknown[];
-  count: number;
-  config: Record<string, unknown>;
-}
-
-export type Effect = "showSummary" | "startUpload";
-
-export interface ActionReply {
-  value: unknown;
-  effect?: Effect;
-  view: SourceView;
-}
-
-export type SidebarItem = { kind: "builtin"; name: string } | ({ kind: "custom" } & SourceEntry);
-
-/** What the window needs once: its language and the picker's restrictions. */
-export interface UiConfig {
-  locale: string;
-  options: PickerOptions;
-  /** `maxFiles` when nobody set it: not shown as a restriction. */
-  defaultMaxFiles: number;
-}
-
-export interface PickerOptions {
-  fromSources: string[];
-  maxFiles: number;
-  minFiles: number;
-  maxSize?: number;
-  accept?: string[];
-  uploadInBackground: boolean;
-  imageMax?: [number | null, number | null];
-  imageMin?: [number | null, number | null];
-  imageDim?: [number | null, number | null];
-  cleanupImageExif: boolean;
-  imageQuality: number;
-  transformations: Transformations;
-}
-
-/** Which editor tools are offered (Filestack's `transformations`). */
-export interface Transformations {
-  crop: boolean | { aspectRatio?: number; force: boolean };
-  circle: boolean | { force: boolean };
-  rotate: boolean;
-}
-
+export type CropBox = Rust.Rect;
+/** A picture's edit as Rust sends it; `set_edit` takes `EditSent`. */
+export type Edit = Rust.Edit_Serialize;
+export type EditSent = Rust.Edit_Deserialize;
+export type Processed = Rust.Processed;
+export type Notice = Rust.Notice_Serialize;
+export type Totals = Rust.Totals_Serialize;
+export type Snapshot = Rust.Snapshot_Serialize;
+export type SourceEntry = Rust.SourceEntry_Serialize;
+export type SourceSlot = Rust.SourceSlot_Serialize;
+export type SourceView = Rust.SourceView_Serialize;
+export type Effect = Rust.Effect;
+export type ActionReply = Rust.ActionReply_Serialize;
+export type SidebarItem = Rust.SidebarItem_Serialize;
+export type UiConfig = Rust.UiConfig_Serialize;
+export type PickerOptions = Rust.PickerOptions_Serialize;
+export type Transformations = Rust.Transformations_Serialize;
 /** `metadata(url)` in the seed's shape. */
-export interface LinkMetadata {
-  filename: string;
-  display_name: string;
-  link_path: string;
-  thumbnail: string;
-  modified: string;
-  type: string;
-  size: number;
-}
-
-export interface RawStarted {
-  spool: string;
-  chunk: number;
-}
-
-export type CloseChoice = "background" | "pauseAndClose";
+export type LinkMetadata = Rust.Metadata;
+export type RawStarted = Rust.RawStarted;
+export type CloseChoice = Rust.CloseChoice;

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::transfer::Progress;
 use crate::transfer::DEFAULT_STALL_TIMEOUT;
 use crate::{Error, Result};
 
@@ -33,11 +34,6 @@ pub struct UploadItem {
 pub struct Landed {
     /// A path for folders, a URL for servers.
     pub url: String,
-}
-
-/// Told how many bytes of the current file the destination has taken.
-pub trait Progress: Send + Sync {
-    fn advanced(&self, transferred: u64);
 }
 
 /// Where a destination keeps what it needs to pick an interrupted upload up

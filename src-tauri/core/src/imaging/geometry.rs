@@ -82,11 +82,15 @@ pub fn swaps(steps: &[Step]) -> bool {
 }
 
 /// A box in fractions of a picture: left, top, width, height, each 0–1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Rect {
+    #[specta(type = specta_typescript::Number)]
     pub x: f64,
+    #[specta(type = specta_typescript::Number)]
     pub y: f64,
+    #[specta(type = specta_typescript::Number)]
     pub width: f64,
+    #[specta(type = specta_typescript::Number)]
     pub height: f64,
 }
 

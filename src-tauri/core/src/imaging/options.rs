@@ -62,6 +62,14 @@ impl std::fmt::Display for Dims {
     }
 }
 
+/// How [`Dims`] crosses the IPC: Filestack's `[w, h]` (below).
+mod ipc {
+    #[derive(specta::Type)]
+    #[specta(remote = super::Dims, transparent)]
+    #[allow(dead_code)]
+    struct Dims((Option<u32>, Option<u32>));
+}
+
 impl Serialize for Dims {
     /// As Filestack's `[w, h]`, with `null` for a free side.
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -110,7 +118,7 @@ pub fn parse_ratio(text: &str) -> std::result::Result<f64, String> {
 
 /// `transformations`: which editor tools are offered, and what every
 /// picture must get.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Transformations {
     #[serde(default = "CropTool::on")]
@@ -137,7 +145,7 @@ impl Default for Transformations {
 
 /// A tool that is on or off (`true`/`false`), or forced on every picture
 /// (`{ force = true }`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(untagged)]
 pub enum Tool {
     Offered(bool),
@@ -161,13 +169,14 @@ impl Tool {
 
 /// The crop tool: on or off, or with an aspect ratio and `force` (a
 /// picture cannot go uncropped).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(untagged)]
 pub enum CropTool {
     Offered(bool),
     #[serde(rename_all = "camelCase")]
     Detailed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[specta(type = Option<specta_typescript::Number>)]
         aspect_ratio: Option<f64>,
         #[serde(default)]
         force: bool,
@@ -193,7 +202,7 @@ impl CropTool {
 }
 
 /// Every picture option in force, as the UI and a source's `config` see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,6 +212,7 @@ pub struct ImageOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_dim: Option<Dims>,
     pub cleanup_image_exif: bool,
+    #[specta(type = specta_typescript::Number)]
     pub image_quality: f32,
     pub transformations: Transformations,
     /// `satchel upload`: the crop ratio applies to every picture, centred,

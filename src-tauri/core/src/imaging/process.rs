@@ -31,7 +31,7 @@ use super::options::ImageOptions;
 pub const MAX_DECODE_ALLOC: u64 = 400 * 1024 * 1024;
 
 /// What the person asked for one picture in the editor.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Edit {
     /// Quarter turns clockwise; negative ones turn anticlockwise.
@@ -48,6 +48,7 @@ pub struct Edit {
     /// The aspect ratio (width / height, in pixels) the crop was drawn at:
     /// the box is snapped to it exactly (a preview's pixels are coarser).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub ratio: Option<f64>,
     /// The size the picture will have, worked out by Satchel when the edit
     /// is stored (for the summary; never taken from outside).
@@ -56,13 +57,14 @@ pub struct Edit {
 }
 
 /// A picture's size before and after.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Processed {
     pub width: u32,
     pub height: u32,
     pub original_width: u32,
     pub original_height: u32,
+    #[specta(type = specta_typescript::Number)]
     pub original_size: u64,
 }
 

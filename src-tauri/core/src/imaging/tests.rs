@@ -10,7 +10,7 @@ use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageReader, Rgb, RgbImage};
 
 use super::*;
-use crate::{FolderDestination, NoEvents};
+use crate::{FolderDestination, NoEvents, Picker};
 
 /// A little-endian TIFF block with Orientation and a GPS IFD holding
 /// GPSVersionID: enough for a reader to see both.

@@ -1,8 +1,9 @@
-//! What the destination tests share: real servers started as child
-//! processes on 127.0.0.1 (killed when dropped), a fault-injecting TCP proxy,
-//! and test files.
-#![allow(dead_code)] // each test binary uses its own part of this
+//! What Satchel's tests share (the core's, the app's, the window's and the
+//! bench): real servers started as child processes on 127.0.0.1 (killed when
+//! dropped), a fault-injecting TCP proxy, test files, and pictures made and
+//! read with ImageMagick.
 
+pub mod pictures;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader};
@@ -15,16 +16,8 @@ use std::time::Duration;
 use satchel_core::{Progress, RetryPolicy, UploadItem};
 
 /// `tests/servers/` at the workspace root, where `./x setup` installs them.
-/// (This file serves the core's tests and, by path, the app's.)
 pub fn servers_dir() -> PathBuf {
-    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        package.join("tests/servers"),
-        package.join("../../tests/servers"),
-    ]
-    .into_iter()
-    .find(|dir| dir.join("package.json").exists())
-    .unwrap_or_else(|| package.join("tests/servers"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/servers")
 }
 
 /// A server process that dies with the test.
