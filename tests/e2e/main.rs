@@ -6,6 +6,7 @@ mod harness;
 mod images;
 mod picker;
 mod server;
+mod signin;
 mod sources;
 #[path = "../../src-tauri/core/tests/support/mod.rs"]
 mod support;
