@@ -351,6 +351,7 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
             .await?;
         click(env, "[data-testid=source-teamCloud]").await?;
         let offer = wait_text(env, "[data-testid=sign-in]", "Sign in to Team cloud").await?;
+        env.screenshot("sign-in-offered").await;
         ensure!(offer == "Sign in to Team cloud", "{offer}");
         ensure!(
             !env.find("[data-testid=frame-0]")
@@ -455,6 +456,154 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
                 !result.to_string().contains(token.as_str()),
                 "a token is in the result"
             );
+        }
+        Ok(())
+    });
+}
+
+/// Whether nothing listens at the redirect's port any more (within 3 s).
+async fn listener_closed(redirect: &str) -> Result<bool> {
+    let port = url::Url::parse(redirect)?.port().context("a port")?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(false)
+}
+
+/// Sends one raw HTTP request to the sign-in listener; returns its status.
+fn poke(redirect: &str, request: &str) -> Result<u16> {
+    use std::io::Read;
+    let url = url::Url::parse(redirect)?;
+    let port = url.port().context("a port")?;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("no status in {answer:?}"))
+}
+
+#[test]
+fn forged_callbacks_refusals_timeouts_and_a_missing_keyring_are_said_in_the_pane() {
+    e2e("signin_failures", async |env| {
+        let files = files_to_serve(env)?;
+        let oidc = Oidc::start(env, &files, 60)?;
+        // A session bus with no keyring on it.
+        let bus = private_bus(env)?;
+        env.set_app_var("DBUS_SESSION_BUS_ADDRESS", &bus);
+        env.set_app_var("SATCHEL_SIGN_IN_TIMEOUT", "6");
+        let browser = Browser::install(env);
+        let thief = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sources/token_thief.js");
+        configure(env, &oidc, &[thief.display().to_string()])?;
+        env.launch(&[]).await?;
+        click(env, "[data-testid=source-teamCloud]").await?;
+
+        // The browser never comes back; meanwhile others knock at the
+        // listener: a page posting to it, a script with an Origin, and a
+        // callback with a forged state. None signs anyone in.
+        browser.does("never")?;
+        click(env, "[data-testid=sign-in]").await?;
+        let redirect = browser.opened(1).await?;
+        env.find("[data-testid=sign-in-waiting]").await?;
+        let post = "POST /callback?state=x&code=y HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                    Origin: satchel-source://s1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        ensure!(
+            poke(&redirect, post)? == 405,
+            "a POST is not the browser coming back"
+        );
+        let scripted = "GET /callback?state=x&code=y HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: null\r\nConnection: close\r\n\r\n";
+        ensure!(
+            poke(&redirect, scripted)? == 403,
+            "a request with an Origin is refused"
+        );
+        env.find("[data-testid=sign-in-waiting]").await?;
+        let forged = "GET /callback?state=forged&code=stolen HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        ensure!(poke(&redirect, forged)? == 400);
+        wait_text(env, "[data-testid=sign-in-error]", "not for this sign-in").await?;
+        ensure!(
+            env.find_all("[data-testid=auth-user]").await?.is_empty(),
+            "signed in by a forged callback"
+        );
+        ensure!(
+            listener_closed(&redirect).await?,
+            "the listener is still up after its flow ended"
+        );
+
+        // The browser comes back with another sign-in's state.
+        browser.does("tamper")?;
+        click(env, "[data-testid=sign-in]").await?;
+        browser.opened(2).await?;
+        wait_text(env, "[data-testid=sign-in-error]", "not for this sign-in").await?;
+
+        // The person refuses at the provider.
+        browser.does("deny")?;
+        click(env, "[data-testid=sign-in]").await?;
+        browser.opened(3).await?;
+        wait_text(env, "[data-testid=sign-in-error]", "access_denied").await?;
+
+        // The browser is closed and never comes back: the flow ends by itself.
+        browser.does("never")?;
+        click(env, "[data-testid=sign-in]").await?;
+        browser.opened(4).await?;
+        let started = Instant::now();
+        wait_text(
+            env,
+            "[data-testid=sign-in-error]",
+            "did not come back within 6 s",
+        )
+        .await?;
+        ensure!(
+            started.elapsed() < Duration::from_secs(15),
+            "the timeout took {:?}",
+            started.elapsed()
+        );
+
+        // And the person can cancel a flow.
+        click(env, "[data-testid=sign-in]").await?;
+        browser.opened(5).await?;
+        click(env, "[data-testid=sign-in-cancel]").await?;
+        wait_text(env, "[data-testid=sign-in-error]", "cancelled").await?;
+
+        // At last a sign-in: with no keyring it holds for this session, and says so.
+        browser.does("login")?;
+        click(env, "[data-testid=sign-in]").await?;
+        wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
+        wait_text(env, "[data-testid=auth-session-only]", "this session only").await?;
+        env.screenshot("signed-in-for-the-session").await;
+        enter_frame(env, 0).await?;
+        click(env, "#list").await?;
+        let listed = report(env, "listed", |_| true).await?;
+        ensure!(
+            listed["listed"] == serde_json::json!(["quarterly.txt"]),
+            "{listed}"
+        );
+        env.client()?.enter_parent_frame().await?;
+
+        // The hostile source next to it gets nothing of the signed-in one's.
+        click(env, "[data-testid=source-tokenThief]").await?;
+        enter_frame(env, 1).await?;
+        let got = report(env, "done", |_| true).await?;
+        env.client()?.enter_parent_frame().await?;
+        ensure!(got["authType"] == "undefined", "{got}");
+        let answers = got["answers"].as_array().context("answers")?;
+        ensure!(answers.len() == 4, "{got}");
+        for answer in answers {
+            ensure!(answer["ok"] == false, "the thief got an answer: {got}");
+        }
+        ensure!(answers[0]["kind"] == "noAuth", "{got}");
+        ensure!(answers[1]["kind"] == "badRequest", "{got}");
+        let seen = oidc.seen().await?;
+        for token in seen["tokens"].as_array().context("tokens")? {
+            let token = token.as_str().unwrap_or_default();
+            ensure!(!got.to_string().contains(token), "the thief holds a token");
         }
         Ok(())
     });

@@ -28,6 +28,7 @@ export default {
     got.answers.push(await raw(900002, "authToken", { source: "teamCloud" }));
     got.answers.push(await raw(900003, "authSignIn", { source: "teamCloud" }));
     got.answers.push(await raw(900004, "authToken", null));
+    got.answers = got.answers.map((a) => (a.ok ? { ok: true, value: a.value === undefined ? null : a.value } : a));
     got.done = true;
     report.textContent = JSON.stringify(got);
   },
