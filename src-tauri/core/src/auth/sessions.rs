@@ -472,7 +472,7 @@ impl Authorizer for SignIns {
         let origin = url::Url::parse(url)
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default();
-        if !session.connect.iter().any(|c| *c == origin) {
+        if !session.connect.contains(&origin) {
             return Ok(None);
         }
         self.token(source).await.map(Some)
