@@ -413,6 +413,14 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
         click(env, "[data-testid=sign-in]").await?;
         wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
 
+        // The source signs itself out (actions.auth.signOut()): the same.
+        enter_frame(env, 0).await?;
+        click(env, "#sign-out").await?;
+        env.client()?.enter_parent_frame().await?;
+        wait_text(env, "[data-testid=sign-in]", "Sign in to Team cloud").await?;
+        click(env, "[data-testid=sign-in]").await?;
+        wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
+
         // Uploading fetches the link with the Bearer token Rust adds.
         click(env, "[data-testid=upload]").await?;
         env.find("[data-testid=upload-finished]").await?;

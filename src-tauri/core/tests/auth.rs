@@ -314,3 +314,22 @@ async fn a_refusal_at_the_provider_is_the_flows_error() {
     assert!(!status.signed_in && !status.signing_in);
     assert_eq!(status.error.unwrap().kind, "signInDenied");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_remember_sign_in_off_nothing_is_kept() {
+    let provider = provider(60).await;
+    let store = Arc::new(MemoryStore::default());
+    let (open, _) = browser("login");
+    let signs = SignIns::new(store.clone(), false, open, Arc::new(|_: &str| {})).unwrap();
+    signs.register("cloud", "Cloud", provider.auth("satchel-test"), vec![]);
+    signs.sign_in("cloud").await.unwrap();
+    let status = signs.status("cloud").await.unwrap();
+    assert!(status.signed_in);
+    assert_eq!(status.keeping, satchel_core::auth::Keeping::NotRemembered);
+    assert!(
+        store.load("source:cloud").unwrap().is_none(),
+        "rememberSignIn = false keeps nothing"
+    );
+    let token = signs.token("cloud").await.unwrap();
+    assert_eq!(provider.api_status(token.expose()).await, 200);
+}
