@@ -83,14 +83,13 @@ impl Provider {
     }
 }
 
+type Opener = Arc<dyn Fn(&str) -> satchel_core::Result<()> + Send + Sync>;
+/// The authorize URLs the browser was given.
+type Opened = Arc<Mutex<Vec<url::Url>>>;
+
 /// The test browser, opened the way Satchel opens the system browser; the
 /// authorize URLs it was given are kept.
-fn browser(
-    mode: &str,
-) -> (
-    Arc<dyn Fn(&str) -> satchel_core::Result<()> + Send + Sync>,
-    Arc<Mutex<Vec<url::Url>>>,
-) {
+fn browser(mode: &str) -> (Opener, Opened) {
     let dir = tempfile::tempdir().unwrap().keep();
     let mode_file = dir.join("mode");
     std::fs::write(&mode_file, mode).unwrap();
@@ -113,10 +112,7 @@ fn browser(
     (Arc::new(open), opened)
 }
 
-fn sign_ins(
-    store: Arc<dyn SecretStore>,
-    mode: &str,
-) -> (SignIns, Arc<Mutex<Vec<url::Url>>>, Arc<AtomicUsize>) {
+fn sign_ins(store: Arc<dyn SecretStore>, mode: &str) -> (SignIns, Opened, Arc<AtomicUsize>) {
     let (open, opened) = browser(mode);
     let changes = Arc::new(AtomicUsize::new(0));
     let counted = changes.clone();
