@@ -688,7 +688,7 @@ async fn kill_during(
     window: std::ops::Range<u64>,
 ) -> Kill {
     let start = proxy.upstream.load(Ordering::SeqCst);
-    let moment = if run_no % 2 == 0 {
+    let moment = if run_no.is_multiple_of(2) {
         let at = Duration::from_millis(window.start + rng.below(window.end - window.start));
         tokio::time::sleep(at).await;
         format!("at {at:?}")

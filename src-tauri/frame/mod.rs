@@ -79,6 +79,8 @@ pub fn document(
         "code": code,
         "load": satchel_core::source_form(&code),
         "capabilities": registry.capabilities(),
+        // Whether the source signs in: its `actions.auth` exists only then.
+        "auth": file.auth.is_some(),
     });
     // JSON inside <script type=application/json>: "</" must not end the element.
     let embedded = serde_json::to_string(&embedded)
@@ -118,6 +120,7 @@ mod tests {
             path: "/x.js".into(),
             connect: vec!["https://api.example.com".into()],
             scripts: vec!["https://apis.google.com".into()],
+            auth: None,
         };
         let csp = content_security_policy("abc", &file);
         assert!(
@@ -140,6 +143,7 @@ mod tests {
                 path: "/x.js".into(),
                 connect: vec![],
                 scripts: vec![],
+                auth: None,
             },
         );
         assert!(closed.contains("connect-src 'none'"), "{closed}");
@@ -161,6 +165,7 @@ mod tests {
             path,
             connect: vec![],
             scripts: vec![],
+            auth: None,
         }]);
         let (html, _) = document(&registry, 0, "n").unwrap();
         assert_eq!(
@@ -182,6 +187,7 @@ mod tests {
             path: path.clone(),
             connect: vec![],
             scripts: vec![],
+            auth: None,
         }]);
         assert!(document(&registry, 0, "n").is_ok());
         std::fs::write(&path, "export default {swapped: true}").unwrap();

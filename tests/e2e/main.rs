@@ -6,6 +6,7 @@ mod harness;
 mod images;
 mod picker;
 mod server;
+mod signin;
 mod sources;
 use satchel_test_support as support;
 mod tus;

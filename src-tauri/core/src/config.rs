@@ -73,6 +73,8 @@ pub struct ConfigFile {
     pub source_forms: Option<bool>,
     /// Whether custom sources may open web pages in the system browser.
     pub source_links: Option<bool>,
+    /// Whether sources' sign-ins are kept in the OS keyring across runs.
+    pub remember_sign_in: Option<bool>,
     /// Pictures: shrink to fit, enlarge to at least, make exactly (`[w, h]`
     /// or `"WxH"`, 0 or nothing for a free side).
     pub image_max: Option<Dims>,
@@ -125,6 +127,9 @@ pub enum SourceSpec {
         /// Origins the source may load scripts and style sheets from.
         #[serde(default)]
         scripts: Vec<String>,
+        /// How the source signs in (OpenID Connect or OAuth 2.0).
+        #[serde(default)]
+        auth: Option<crate::auth::SourceAuth>,
     },
 }
 
@@ -196,6 +201,8 @@ pub struct Effective {
     /// What custom sources may do besides the actions (`sourceStorage`,
     /// `sourceForms`, `sourceLinks`).
     pub source_capabilities: SourceCapabilities,
+    /// Whether sign-ins are kept in the OS keyring (`rememberSignIn`).
+    pub remember_sign_in: bool,
     pub lang: Option<String>,
     pub origins: BTreeMap<&'static str, Origin>,
     pub locked: Vec<String>,
@@ -286,6 +293,7 @@ pub fn resolve(
     layer!(source_storage, "sourceStorage");
     layer!(source_forms, "sourceForms");
     layer!(source_links, "sourceLinks");
+    layer!(remember_sign_in, "rememberSignIn");
     layer!(image_max, "imageMax");
     layer!(image_min, "imageMin");
     layer!(image_dim, "imageDim");
@@ -444,6 +452,7 @@ pub fn resolve(
             forms: merged.source_forms.unwrap_or(true),
             links: merged.source_links.unwrap_or(true),
         },
+        remember_sign_in: merged.remember_sign_in.unwrap_or(true),
         lang: merged.lang.clone(),
         origins,
         locked,
@@ -492,6 +501,7 @@ pub const KEYS: &[&str] = &[
     "sourceStorage",
     "sourceForms",
     "sourceLinks",
+    "rememberSignIn",
     "imageMax",
     "imageMin",
     "imageDim",
@@ -569,14 +579,21 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
         .iter()
         .flatten()
         .map(|spec| {
-            let (source, connect, scripts) = match spec {
-                SourceSpec::Path(p) => (p, &[][..], &[][..]),
+            let (source, connect, scripts, auth) = match spec {
+                SourceSpec::Path(p) => (p, &[][..], &[][..], None),
                 SourceSpec::Detailed {
                     path,
                     connect,
                     scripts,
-                } => (path, &connect[..], &scripts[..]),
+                    auth,
+                } => (path, &connect[..], &scripts[..], auth.as_ref()),
             };
+            if let Some(auth) = auth {
+                auth.validate().map_err(|e| Error::Config {
+                    path: path.to_owned(),
+                    message: format!("source {}: {e}", source.display()),
+                })?;
+            }
             let origins = |list: &[String]| -> Result<Vec<String>> {
                 list.iter().map(|o| parse_origin(o)).collect()
             };
@@ -586,6 +603,7 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
                 path: std::path::absolute(&joined).unwrap_or(joined),
                 connect: origins(connect)?,
                 scripts: origins(scripts)?,
+                auth: auth.cloned(),
             })
         })
         .collect()
@@ -730,6 +748,7 @@ impl Effective {
             "sourceStorage" => self.source_capabilities.storage.to_string(),
             "sourceForms" => self.source_capabilities.forms.to_string(),
             "sourceLinks" => self.source_capabilities.links.to_string(),
+            "rememberSignIn" => self.remember_sign_in.to_string(),
             "imageMax" => dims_or_none(self.options.image.image_max),
             "imageMin" => dims_or_none(self.options.image.image_min),
             "imageDim" => dims_or_none(self.options.image.image_dim),
@@ -1108,6 +1127,46 @@ mod tests {
         );
         let defaults = resolve(None, None, &ConfigFile::default()).unwrap();
         assert_eq!(defaults.source_capabilities, SourceCapabilities::default());
+    }
+
+    #[test]
+    fn a_source_entry_may_sign_in_and_the_policy_may_keep_no_sign_in() {
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "sources = [{ path = \"/s/team.js\", connect = [\"https://files.example.com\"], \
+             auth = { issuer = \"https://id.example.com\", client_id = \"c\", scopes = [\"openid\"] } }]\n",
+        );
+        let eff = resolve(None, Some(&user), &ConfigFile::default()).unwrap();
+        let auth = eff.sources[0]
+            .auth
+            .as_ref()
+            .expect("auth is kept with the source");
+        assert_eq!(auth.client_id(), "c");
+        assert!(eff.remember_sign_in, "kept in the keyring by default");
+
+        let broken = layer(
+            "/home/u/.config/satchel/config.toml",
+            "sources = [{ path = \"/s/team.js\", auth = { issuer = \"http://id.example.com\", client_id = \"c\" } }]\n",
+        );
+        let eff = resolve(None, Some(&broken), &ConfigFile::default()).unwrap();
+        assert!(eff.sources.is_empty(), "a broken user entry is not loaded");
+        let said = &eff.notices[0].message;
+        assert!(
+            said.contains("/s/team.js") && said.contains("https"),
+            "{said}"
+        );
+
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "rememberSignIn = false\nlocked = [\"rememberSignIn\"]\n",
+        );
+        let mine = layer(
+            "/home/u/.config/satchel/config.toml",
+            "rememberSignIn = true\n",
+        );
+        let eff = resolve(Some(&policy), Some(&mine), &ConfigFile::default()).unwrap();
+        assert!(!eff.remember_sign_in, "the policy's lock holds");
+        assert!(eff.show().contains("rememberSignIn = false"));
     }
 
     #[test]

@@ -256,10 +256,14 @@ impl Picker {
     }
 
     /// `metadata`: what the URL says about the file behind it.
-    pub async fn metadata(&self, url: &str, headers: &Headers) -> Result<Metadata> {
+    pub async fn metadata(&self, source: &str, url: &str, headers: &Headers) -> Result<Metadata> {
         let fetcher = self.fetcher().map_err(Error::for_source)?;
+        let headers = self
+            .with_bearer(source, url, headers)
+            .await
+            .map_err(Error::for_source)?;
         fetcher
-            .metadata(url, headers)
+            .metadata(url, &headers)
             .await
             .map_err(Error::for_source)
     }

@@ -54,8 +54,17 @@ export const commands = {
 	 *  requests are refused from now on.
 	 */
 	sourceUnmounted: (source: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("source_unmounted", { source })),
-	sourceView: (source: number) => typedError<SourceView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("source_view", { source })),
+	sourceView: (source: number) => typedError<FrameView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("source_view", { source })),
 	sourceAction: (source: number, request: string) => typedError<ActionReply_Serialize, CommandError_Serialize>(__TAURI_INVOKE("source_action", { source, request })),
+	/**  What the pane shows; `None` for a source without sign-in. */
+	authStatus: (source: number) => typedError<AuthStatus_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("auth_status", { source })),
+	/**
+	 *  Runs a sign-in in the system browser; resolves when it ends (signed in,
+	 *  or why not: the status says it too).
+	 */
+	authSignIn: (source: number) => typedError<AuthStatus_Serialize, CommandError_Serialize>(__TAURI_INVOKE("auth_sign_in", { source })),
+	authCancel: (source: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("auth_cancel", { source })),
+	authSignOut: (source: number) => typedError<AuthStatus_Serialize, CommandError_Serialize>(__TAURI_INVOKE("auth_sign_out", { source })),
 	/**
 	 *  Starts uploading in the background; progress and the outcome arrive as
 	 *  state events. Errors that stop the whole run show up as notices.
@@ -83,13 +92,36 @@ export type ActionReply = ActionReply_Serialize | ActionReply_Deserialize;
 export type ActionReply_Deserialize = {
 	value: unknown,
 	effect?: Effect | null,
-	view: SourceView_Deserialize,
+	view: FrameView_Deserialize,
 };
 
 export type ActionReply_Serialize = {
 	value: unknown,
 	effect?: Effect,
-	view: SourceView_Serialize,
+	view: FrameView_Serialize,
+};
+
+/**  What a source's pane shows about its sign-in. */
+export type AuthStatus = AuthStatus_Serialize | AuthStatus_Deserialize;
+
+/**  What a source's pane shows about its sign-in. */
+export type AuthStatus_Deserialize = {
+	signedIn: boolean,
+	signingIn: boolean,
+	user?: User_Deserialize | null,
+	keeping: Keeping,
+	/**  Why the last sign-in (or refresh) failed, until the next one starts. */
+	error?: ErrorInfo_Deserialize | null,
+};
+
+/**  What a source's pane shows about its sign-in. */
+export type AuthStatus_Serialize = {
+	signedIn: boolean,
+	signingIn: boolean,
+	user: User_Serialize | null,
+	keeping: Keeping,
+	/**  Why the last sign-in (or refresh) failed, until the next one starts. */
+	error: ErrorInfo_Serialize | null,
 };
 
 /**  What the person chose when closing during an upload. */
@@ -272,6 +304,28 @@ export type FileView_Serialize = {
 	image?: Processed,
 };
 
+/**
+ *  The synchronous `actions` properties a frame holds: the picker's view,
+ *  and who the source signed in as (`actions.auth.user`).
+ */
+export type FrameView = FrameView_Serialize | FrameView_Deserialize;
+
+/**
+ *  The synchronous `actions` properties a frame holds: the picker's view,
+ *  and who the source signed in as (`actions.auth.user`).
+ */
+export type FrameView_Deserialize = {
+	user?: User_Deserialize | null,
+} & SourceView_Deserialize;
+
+/**
+ *  The synchronous `actions` properties a frame holds: the picker's view,
+ *  and who the source signed in as (`actions.auth.user`).
+ */
+export type FrameView_Serialize = {
+	user?: User_Serialize,
+} & SourceView_Serialize;
+
 /**  An icon ready to draw. */
 export type Icon = {
 	/**  A `data:image/…` URL. */
@@ -305,6 +359,15 @@ export type ImageOptions_Serialize = {
 	imageQuality: number,
 	transformations: Transformations_Serialize,
 };
+
+/**  Where a source's sign-in is kept. */
+export type Keeping = 
+/**  In the OS keyring: the next run starts signed in. */
+{ kind: "keyring" } | 
+/**  In memory: no keyring answered (`reason`). */
+{ kind: "session"; reason: string } | 
+/**  In memory: the policy's `rememberSignIn = false`. */
+{ kind: "notRemembered" };
 
 /**  What `metadata(url)` answers, in the seed's shape. */
 export type Metadata = {
@@ -475,12 +538,16 @@ export type SourceSlot_Deserialize = {
 	frameUrl: string,
 	/**  Requests the frame may have waiting at once; Rust refuses more. */
 	maxInFlight: number,
+	/**  Whether the source signs in (`auth` in its config entry). */
+	auth: boolean,
 } & SourceEntry_Deserialize;
 
 export type SourceSlot_Serialize = {
 	frameUrl: string,
 	/**  Requests the frame may have waiting at once; Rust refuses more. */
 	maxInFlight: number,
+	/**  Whether the source signs in (`auth` in its config entry). */
+	auth: boolean,
 } & SourceEntry_Serialize;
 
 /**  The synchronous properties of `actions`, pushed into the source's frame. */
@@ -582,6 +649,21 @@ export type UiConfig_Serialize = {
 	options: PickerOptions_Serialize,
 	/**  `maxFiles` when nobody set it: not worth showing as a restriction. */
 	defaultMaxFiles: number,
+};
+
+/**  Who signed in, as the OpenID provider says (`actions.auth.user`). */
+export type User = User_Serialize | User_Deserialize;
+
+/**  Who signed in, as the OpenID provider says (`actions.auth.user`). */
+export type User_Deserialize = {
+	name?: string | null,
+	email?: string | null,
+};
+
+/**  Who signed in, as the OpenID provider says (`actions.auth.user`). */
+export type User_Serialize = {
+	name: string | null,
+	email: string | null,
 };
 
 /**

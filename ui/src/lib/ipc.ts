@@ -8,6 +8,7 @@ import type { CloseChoice, EditSent, ErrorInfo, Snapshot } from "./types";
 
 const STATE_EVENT = "satchel://state";
 const CLOSE_REQUESTED_EVENT = "satchel://close-requested";
+const AUTH_EVENT = "satchel://auth";
 
 type Outcome<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
@@ -67,6 +68,18 @@ export const sourceMounted = (source: number) => ok(commands.sourceMounted(sourc
 export const sourceUnmounted = (source: number) => ok(commands.sourceUnmounted(source)).then(() => {});
 export const sourceView = (source: number) => ok(commands.sourceView(source));
 export const sourceAction = (source: number, request: string) => ok(commands.sourceAction(source, request));
+
+/** A source's sign-in: null for a source without `auth`. */
+export const authStatus = (source: number) => ok(commands.authStatus(source));
+/** Signs in in the system browser; resolves when the flow ends, however it ends. */
+export const authSignIn = (source: number) => ok(commands.authSignIn(source));
+export const authCancel = (source: number) => ok(commands.authCancel(source)).then(() => {});
+export const authSignOut = (source: number) => ok(commands.authSignOut(source));
+
+/** A source's sign-in changed; the payload is its name. */
+export function onAuth(handler: (name: string) => void): Promise<UnlistenFn> {
+  return listen<string>(AUTH_EVENT, (event) => handler(event.payload));
+}
 
 /** A raw-file chunk goes as the request body, not as JSON. */
 export function sourceChunk(source: number, spool: string, offset: number, data: ArrayBuffer): Promise<void> {

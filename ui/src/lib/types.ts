@@ -20,7 +20,13 @@ export type Totals = Rust.Totals_Serialize;
 export type Snapshot = Rust.Snapshot_Serialize;
 export type SourceEntry = Rust.SourceEntry_Serialize;
 export type SourceSlot = Rust.SourceSlot_Serialize;
-export type SourceView = Rust.SourceView_Serialize;
+/** The synchronous `actions` properties pushed into a source's frame, with
+ * who the source signed in as (`actions.auth.user`) when it signs in. */
+export type SourceView = Rust.FrameView_Serialize;
+/** A source's sign-in, as its pane shows it. */
+export type AuthStatus = Rust.AuthStatus_Serialize;
+export type AuthUser = Rust.User_Serialize;
+export type Keeping = Rust.Keeping;
 export type Effect = Rust.Effect;
 export type ActionReply = Rust.ActionReply_Serialize;
 export type SidebarItem = Rust.SidebarItem_Serialize;

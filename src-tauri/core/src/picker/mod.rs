@@ -68,6 +68,8 @@ pub struct Picker {
     spool_limits: SpoolLimits,
     fetcher: OnceLock<Fetcher>,
     network: Arc<NetworkPolicy>,
+    /// Adds sources' sign-in tokens to what is fetched for them.
+    authorizer: Option<Arc<dyn crate::auth::Authorizer>>,
     incoming: Incoming,
 }
 
@@ -91,6 +93,7 @@ impl Picker {
             spool_limits: SpoolLimits::default(),
             fetcher: OnceLock::new(),
             network: Arc::new(NetworkPolicy::default()),
+            authorizer: None,
             incoming: Incoming::default(),
         }
     }
@@ -111,6 +114,13 @@ impl Picker {
 
     pub fn with_spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spool = Spool::new(dir).with_limits(self.spool_limits);
+        self
+    }
+
+    /// Sources that sign in get their token on the requests Satchel makes
+    /// for them to their `connect` origins.
+    pub fn with_authorizer(mut self, authorizer: Arc<dyn crate::auth::Authorizer>) -> Self {
+        self.authorizer = Some(authorizer);
         self
     }
 
@@ -182,6 +192,32 @@ impl Picker {
         Ok(self.fetcher.get_or_init(|| fetcher))
     }
 
+    /// The source's headers, plus `Authorization: Bearer …` when the
+    /// source signs in, `url` is on one of its `connect` origins and it set
+    /// no `Authorization` itself. The result lives only as long as the
+    /// request: a record keeps the source's own headers, never the token.
+    pub(crate) async fn with_bearer(
+        &self,
+        source: &str,
+        url: &str,
+        headers: &Headers,
+    ) -> Result<Headers> {
+        let Some(authorizer) = &self.authorizer else {
+            return Ok(headers.clone());
+        };
+        if headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("authorization"))
+        {
+            return Ok(headers.clone());
+        }
+        let mut headers = headers.clone();
+        if let Some(token) = authorizer.bearer(source, url).await? {
+            headers.insert("Authorization".into(), format!("Bearer {}", token.expose()));
+        }
+        Ok(headers)
+    }
+
     /// Streams a URL into a new spool file (at most `maxSize` bytes); on
     /// failure nothing is left in the spool.
     pub(crate) async fn fetch_to_spool(
@@ -191,8 +227,9 @@ impl Picker {
         headers: &Headers,
     ) -> Result<(PathBuf, Fetched)> {
         let limit = self.options.max_size.unwrap_or(u64::MAX);
+        let headers = self.with_bearer(source, url, headers).await?;
         let mut writer = self.spool.create(source, limit)?;
-        match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
+        match self.fetcher()?.fetch_into(url, &headers, &mut writer).await {
             Ok(fetched) => Ok((writer.finish()?, fetched)),
             Err(e) => {
                 writer.abort();
