@@ -60,6 +60,7 @@ pub fn document(
     registry: &SourceRegistry,
     id: u32,
     nonce: &str,
+    lang: &str,
 ) -> Result<(String, String), String> {
     let file = registry.file(id).map_err(|e| e.to_string())?;
     let code = std::fs::read_to_string(&file.path)
@@ -73,19 +74,27 @@ pub fn document(
         }
     }
     let csp = content_security_policy(nonce, file);
+    // The window's language, so a source can speak it (`document.documentElement.lang`).
+    let lang: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect();
     // The code and how to load it (a module, or a classic script and the
     // top-level names it may keep its source object in).
     let embedded = serde_json::json!({
         "code": code,
         "load": satchel_core::source_form(&code),
         "capabilities": registry.capabilities(),
+        // A shipped source's settings (`actions.provider`); none for others.
+        "provider": file.shipped,
     });
     // JSON inside <script type=application/json>: "</" must not end the element.
     let embedded = serde_json::to_string(&embedded)
         .map_err(|e| e.to_string())?
         .replace("</", "<\\/");
     let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\
          <meta name=\"referrer\" content=\"no-referrer\">\
          <style id=\"satchel-base\">{BASE_CSS}</style></head>\
@@ -115,6 +124,7 @@ mod tests {
     fn the_policy_allows_only_declared_origins() {
         let file = SourceFile {
             pin: None,
+            shipped: None,
             path: "/x.js".into(),
             connect: vec!["https://api.example.com".into()],
             scripts: vec!["https://apis.google.com".into()],
@@ -137,6 +147,7 @@ mod tests {
             "n",
             &SourceFile {
                 pin: None,
+                shipped: None,
                 path: "/x.js".into(),
                 connect: vec![],
                 scripts: vec![],
@@ -158,17 +169,18 @@ mod tests {
         .unwrap();
         let registry = SourceRegistry::new(vec![SourceFile {
             pin: None,
+            shipped: None,
             path,
             connect: vec![],
             scripts: vec![],
         }]);
-        let (html, _) = document(&registry, 0, "n").unwrap();
+        let (html, _) = document(&registry, 0, "n", "en").unwrap();
         assert_eq!(
             html.matches("</script>").count(),
             2,
             "only our own two script elements close"
         );
-        assert!(document(&registry, 5, "n").is_err());
+        assert!(document(&registry, 5, "n", "en").is_err());
     }
 
     #[test]
@@ -183,9 +195,9 @@ mod tests {
             connect: vec![],
             scripts: vec![],
         }]);
-        assert!(document(&registry, 0, "n").is_ok());
+        assert!(document(&registry, 0, "n", "en").is_ok());
         std::fs::write(&path, "export default {swapped: true}").unwrap();
-        let err = document(&registry, 0, "n").unwrap_err();
+        let err = document(&registry, 0, "n", "en").unwrap_err();
         assert!(err.contains("changed since the policy allowed it"), "{err}");
     }
 }

@@ -178,6 +178,16 @@
   }
 
   const copy = (value) => JSON.parse(JSON.stringify(value));
+  const frozen = (value) => {
+    if (value !== null && typeof value === "object") {
+      for (const inner of Object.values(value)) frozen(inner);
+      Object.freeze(value);
+    }
+    return value;
+  };
+  // A shipped source's settings (Satchel's own sources: base URLs, Unsplash's
+  // access key, or what the config lacks); undefined for any other source.
+  const provider = embedded.provider ? frozen(copy(embedded.provider)) : undefined;
 
   const actions = Object.freeze({
     addRawFile,
@@ -223,6 +233,7 @@
     get config() {
       return copy(view.config);
     },
+    provider,
   });
 
   const isSource = (value) => value !== null && typeof value === "object" && "label" in value && typeof value.mounted === "function";

@@ -36,6 +36,9 @@ pub struct SourceFile {
     /// The SHA-256 (hex) the file must have, when the policy allowed it by
     /// its hash: checked each time the file is read, so a swapped file is refused.
     pub pin: Option<String>,
+    /// Set for the sources Satchel ships (`providers.rs`): their settings
+    /// and sign-in, from `[providers.<name>]`.
+    pub shipped: Option<crate::providers::Shipped>,
 }
 
 /// What custom sources may do besides the actions; each is a key an admin
@@ -545,6 +548,7 @@ mod registry_tests {
                     path: format!("/s/{i}.js").into(),
                     connect: vec![],
                     pin: None,
+                    shipped: None,
                 })
                 .collect(),
         )
