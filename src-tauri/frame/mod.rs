@@ -184,6 +184,36 @@ mod tests {
     }
 
     #[test]
+    fn a_shipped_source_gets_its_settings_but_no_secret_and_the_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("googledrive.js");
+        std::fs::write(&path, "export default {}").unwrap();
+        let drive = satchel_core::providers::provider("googledrive").unwrap();
+        let shipped = drive.shipped(Some(&satchel_core::ProviderConfig {
+            client_id: Some("id.apps".into()),
+            client_secret: Some("hush-hush".into()),
+            access_key: None,
+        }));
+        let registry = SourceRegistry::new(vec![SourceFile {
+            pin: None,
+            connect: drive.connect(&shipped),
+            path,
+            scripts: vec![],
+            shipped: Some(shipped),
+        }]);
+        let (html, _) = document(&registry, 0, "n", "de-AT\"><script>").unwrap();
+        assert!(
+            html.starts_with("<!doctype html><html lang=\"de-ATscript\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("\"provider\":{\"base\":{\"api\":\"https://www.googleapis.com\"},\"name\":\"googledrive\""),
+            "{html}"
+        );
+        assert!(!html.contains("hush-hush"), "{html}");
+    }
+
+    #[test]
     fn a_pinned_source_that_changed_is_not_served() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pinned.js");
@@ -194,6 +224,7 @@ mod tests {
             path: path.clone(),
             connect: vec![],
             scripts: vec![],
+            shipped: None,
         }]);
         assert!(document(&registry, 0, "n", "en").is_ok());
         std::fs::write(&path, "export default {swapped: true}").unwrap();

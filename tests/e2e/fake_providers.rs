@@ -112,16 +112,27 @@ impl FakeProvider {
         })
     }
 
+    /// A token this fake accepts, as if a sign-in had issued it (for the
+    /// tests that run a source without Satchel's sign-in).
+    pub fn grant(&self) -> String {
+        let mut m = lock(&self.memory);
+        m.issued += 1;
+        let token = format!("fake-access-{}", m.issued);
+        m.tokens.push(token.clone());
+        token
+    }
+
     pub fn kind(&self) -> Kind {
         self.kind
     }
 
-    /// Requests whose path (without the query) is `path`.
+    /// Requests whose path (without the query) is `path`; CORS preflights
+    /// (OPTIONS, sent by the frame before a call with a token) are left out.
     pub fn seen(&self, path: &str) -> Vec<Seen> {
         lock(&self.memory)
             .seen
             .iter()
-            .filter(|s| s.path.split('?').next() == Some(path))
+            .filter(|s| s.method != "OPTIONS" && s.path.split('?').next() == Some(path))
             .cloned()
             .collect()
     }
