@@ -100,6 +100,7 @@ fn unsplash_searches_picks_tracks_the_download_and_the_photo_lands() {
             .await?;
         tiles[0].click().await?;
         ensure!(tiles[0].attr("aria-pressed").await?.as_deref() == Some("true"));
+        env.screenshot("unsplash-pane").await;
         ensure!(
             fake.seen("/photos/Mtn01/download").is_empty(),
             "the download is tracked when the photo is picked, not before"
@@ -215,6 +216,7 @@ fn the_seeds_from_sources_opens_with_setup_panes_and_notices() {
             snippet == "[providers.unsplash] access_key = \"…\"",
             "{snippet:?}"
         );
+        env.screenshot("unsplash-setup").await;
         leave_frame(env).await?;
 
         // The seed's own source still works beside them.
@@ -317,6 +319,7 @@ fn dropbox_lists_pages_searches_and_picked_files_land_by_temporary_link() {
         click_item(env, "notes.txt").await?;
         let add = env.find("[data-testid=provider-add]").await?;
         ensure!(text(&add).await? == "Add 2");
+        env.screenshot("dropbox-pane").await;
         add.click().await?;
         leave_frame(env).await?;
         upload(env, 2).await?;
