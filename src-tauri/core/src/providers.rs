@@ -32,6 +32,8 @@ pub enum Credential {
         authorize: &'static str,
         token: &'static str,
         scopes: &'static [&'static str],
+        /// Extra authorize parameters the provider needs for a refresh token.
+        params: &'static [(&'static str, &'static str)],
     },
     /// An application key sent with every request (`access_key`).
     AccessKey,
@@ -63,6 +65,7 @@ pub const PROVIDERS: &[Provider] = &[
             authorize: "https://accounts.google.com/o/oauth2/v2/auth",
             token: "https://oauth2.googleapis.com/token",
             scopes: &["https://www.googleapis.com/auth/drive.readonly"],
+            params: &[("access_type", "offline")],
         },
         register: "https://console.cloud.google.com/apis/credentials",
     },
@@ -75,6 +78,7 @@ pub const PROVIDERS: &[Provider] = &[
             authorize: "https://www.dropbox.com/oauth2/authorize",
             token: "https://api.dropboxapi.com/oauth2/token",
             scopes: &["files.metadata.read", "files.content.read"],
+            params: &[("token_access_type", "offline")],
         },
         register: "https://www.dropbox.com/developers/apps",
     },
@@ -87,6 +91,7 @@ pub const PROVIDERS: &[Provider] = &[
             authorize: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
             token: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
             scopes: &["Files.Read", "offline_access"],
+            params: &[],
         },
         register:
             "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
@@ -151,6 +156,7 @@ pub struct ProviderAuth {
     #[serde(skip)]
     pub client_secret: Option<String>,
     pub scopes: Vec<String>,
+    pub params: BTreeMap<String, String>,
 }
 
 /// What a shipped source's frame is told (`actions.provider`), and the sign-in
@@ -205,6 +211,7 @@ impl Provider {
                 authorize,
                 token,
                 scopes,
+                params,
             } => {
                 let auth = present(&config.client_id).map(|client_id| ProviderAuth {
                     authorize: endpoint(authorize),
@@ -212,6 +219,10 @@ impl Provider {
                     client_id,
                     client_secret: present(&config.client_secret),
                     scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                    params: params
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
                 });
                 let have = auth.is_some();
                 (auth, None, have)
