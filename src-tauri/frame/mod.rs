@@ -96,7 +96,7 @@ pub fn document(
     let html = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><title>Source</title>\
          <style id=\"satchel-base\">{BASE_CSS}</style></head>\
          <body><div id=\"satchel-mount\"></div>\
          <script type=\"application/json\" id=\"satchel-source\">{embedded}</script>\

@@ -582,6 +582,8 @@
       const candidate = url ? await loadModule(url) : await loadScript(code, how.bindings);
       const descriptor = describe(candidate);
       source = candidate;
+      // The frame's document is named for screen readers by its source.
+      document.title = descriptor.label;
       post({ kind: "loaded", descriptor });
       if (wanted) void mount();
     } catch (error) {

@@ -101,6 +101,7 @@ fn unsplash_searches_picks_tracks_the_download_and_the_photo_lands() {
         tiles[0].click().await?;
         ensure!(tiles[0].attr("aria-pressed").await?.as_deref() == Some("true"));
         env.screenshot("unsplash-pane").await;
+        crate::ui::axe(env, "unsplash-pane").await?;
         ensure!(
             fake.seen("/photos/Mtn01/download").is_empty(),
             "the download is tracked when the photo is picked, not before"
@@ -217,6 +218,7 @@ fn the_seeds_from_sources_opens_with_setup_panes_and_notices() {
             "{snippet:?}"
         );
         env.screenshot("unsplash-setup").await;
+        crate::ui::axe(env, "setup-pane").await?;
         leave_frame(env).await?;
 
         // The seed's own source still works beside them.
@@ -320,6 +322,7 @@ fn dropbox_lists_pages_searches_and_picked_files_land_by_temporary_link() {
         let add = env.find("[data-testid=provider-add]").await?;
         ensure!(text(&add).await? == "Add 2");
         env.screenshot("dropbox-pane").await;
+        crate::ui::axe(env, "dropbox-pane").await?;
         add.click().await?;
         leave_frame(env).await?;
         upload(env, 2).await?;
@@ -441,6 +444,20 @@ fn google_drive_browses_searches_and_offers_a_google_doc_as_pdf() {
                 .header("Authorization")
                 .is_some_and(|a| a.starts_with("Bearer fake-access-")));
         }
+        Ok(())
+    });
+}
+
+#[test]
+fn a_shipped_source_speaks_the_windows_language() {
+    e2e("provider_german", async |env| {
+        config(env, "fromSources = [\"local_file_system\", \"onedrive\"]\n")?;
+        env.launch(&["--lang", "de"]).await?;
+        open_source(env, "onedrive", 0).await?;
+        let title = text_until(env, "[data-testid=provider-setup] h2", |s| !s.is_empty()).await?;
+        ensure!(title == "OneDrive ist noch nicht eingerichtet", "{title:?}");
+        let snippet = env.find("[data-testid=provider-setup-snippet]").await?;
+        ensure!(text(&snippet).await? == "[providers.onedrive] client_id = \"…\"");
         Ok(())
     });
 }

@@ -142,7 +142,7 @@ async fn press(env: &Env, key: Key) -> Result<()> {
 }
 
 /// Runs axe-core in the page and fails on serious or critical violations.
-async fn axe(env: &Env, view: &str) -> Result<()> {
+pub(crate) async fn axe(env: &Env, view: &str) -> Result<()> {
     let source = fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/ui/node_modules/axe-core/axe.min.js"
