@@ -26,8 +26,6 @@ const TEXT = {
     folder: "Folder",
     path: "Folder path",
     signIn: "Sign in to Dropbox",
-    signOut: "Sign out",
-    signedInAs: (who) => `Signed in as ${who}`,
     noAuth: "This Satchel cannot sign in to Dropbox (sign-in is not available in this build).",
     failed: "Dropbox did not answer",
     setupTitle: "Dropbox is not set up yet",
@@ -50,8 +48,6 @@ const TEXT = {
     folder: "Ordner",
     path: "Ordnerpfad",
     signIn: "Bei Dropbox anmelden",
-    signOut: "Abmelden",
-    signedInAs: (who) => `Angemeldet als ${who}`,
     noAuth: "Dieses Satchel kann sich nicht bei Dropbox anmelden (die Anmeldung fehlt in diesem Build).",
     failed: "Dropbox hat nicht geantwortet",
     setupTitle: "Dropbox ist noch nicht eingerichtet",
@@ -140,8 +136,7 @@ const STYLE = `
 .sp ul.items button[aria-pressed=true] { background: var(--satchel-accent); color: var(--satchel-on-accent); }
 .sp ul.items .name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sp ul.items .kind { color: inherit; opacity: .7; font-size: .85em; }
-.sp footer { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
-.sp footer .who { flex: 1; color: var(--satchel-muted); font-size: .85em; }
+.sp footer { display: flex; gap: .5rem; align-items: center; justify-content: flex-end; flex-wrap: wrap; }
 .sp pre { background: var(--satchel-hover); border: 1px solid var(--satchel-line); border-radius: var(--satchel-radius); padding: .5rem; user-select: all; }
 `;
 
@@ -205,9 +200,10 @@ export default {
     const more = h("button", { type: "button", hidden: "", onclick: () => load(listing) }, t.more);
     const input = h("input", { type: "search", name: "query", "aria-label": t.search, placeholder: t.search });
     const add = h("button", { type: "button", class: "primary", disabled: "", "data-testid": "provider-add", onclick: addChosen }, t.add(0));
-    const who = h("span", { class: "who" });
-    const signOut = h("button", { type: "button", "data-testid": "provider-sign-out", onclick: () => actions.auth.signOut().then(start) }, t.signOut);
 
+    // Satchel mounts this source once it is signed in (the pane's sign-in
+    // bar signs in and out); signing in again is offered here only if the
+    // token stopped working meanwhile.
     async function start() {
       section.replaceChildren();
       try {
@@ -236,8 +232,6 @@ export default {
         section.append(button, status);
         return;
       }
-      const user = actions.auth.user;
-      who.textContent = user && (user.email || user.name) ? t.signedInAs(user.email || user.name) : "";
       section.append(
         h(
           "form",
@@ -256,7 +250,7 @@ export default {
         status,
         list,
         more,
-        h("footer", {}, who, signOut, add),
+        h("footer", {}, add),
       );
       open(trail.length - 1);
     }

@@ -30,8 +30,6 @@ const TEXT = {
     pdf: "PDF",
     office: "Word, Excel, PowerPoint",
     signIn: "Sign in to Google Drive",
-    signOut: "Sign out",
-    signedInAs: (who) => `Signed in as ${who}`,
     noAuth: "This Satchel cannot sign in to Google Drive (sign-in is not available in this build).",
     failed: "Google Drive did not answer",
     setupTitle: "Google Drive is not set up yet",
@@ -57,8 +55,6 @@ const TEXT = {
     pdf: "PDF",
     office: "Word, Excel, PowerPoint",
     signIn: "Bei Google Drive anmelden",
-    signOut: "Abmelden",
-    signedInAs: (who) => `Angemeldet als ${who}`,
     noAuth: "Dieses Satchel kann sich nicht bei Google Drive anmelden (die Anmeldung fehlt in diesem Build).",
     failed: "Google Drive hat nicht geantwortet",
     setupTitle: "Google Drive ist noch nicht eingerichtet",
@@ -107,8 +103,7 @@ const STYLE = `
 .sp ul.items button[aria-pressed=true] { background: var(--satchel-accent); color: var(--satchel-on-accent); }
 .sp ul.items .name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sp ul.items .kind { color: inherit; opacity: .7; font-size: .85em; }
-.sp footer { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
-.sp footer .who { flex: 1; color: var(--satchel-muted); font-size: .85em; }
+.sp footer { display: flex; gap: .5rem; align-items: center; justify-content: flex-end; flex-wrap: wrap; }
 .sp pre { background: var(--satchel-hover); border: 1px solid var(--satchel-line); border-radius: var(--satchel-radius); padding: .5rem; user-select: all; }
 `;
 
@@ -180,8 +175,6 @@ export default {
       h("option", { value: "office", text: t.office }),
     );
     const add = h("button", { type: "button", class: "primary", disabled: "", "data-testid": "provider-add", onclick: addChosen }, t.add(0));
-    const who = h("span", { class: "who" });
-    const signOut = h("button", { type: "button", "data-testid": "provider-sign-out", onclick: () => actions.auth.signOut().then(start) }, t.signOut);
 
     async function token() {
       return actions.auth.token();
@@ -201,6 +194,9 @@ export default {
       return response.json();
     }
 
+    // Satchel mounts this source once it is signed in (the pane's sign-in
+    // bar signs in and out); signing in again is offered here only if the
+    // token stopped working meanwhile.
     async function start() {
       section.replaceChildren();
       try {
@@ -229,8 +225,6 @@ export default {
         section.append(button, status);
         return;
       }
-      const user = actions.auth.user;
-      who.textContent = user && (user.email || user.name) ? t.signedInAs(user.email || user.name) : "";
       section.append(
         h(
           "form",
@@ -249,7 +243,7 @@ export default {
         status,
         list,
         more,
-        h("footer", {}, who, h("label", {}, `${t.exportAs} `, format), signOut, add),
+        h("footer", {}, h("label", {}, `${t.exportAs} `, format), add),
       );
       open(trail.length - 1);
     }

@@ -209,6 +209,13 @@ pub enum SourcesCommand {
         #[arg(value_name = "NAME")]
         name: String,
     },
+    /// Sign a source out: remove the tokens its sign-in kept in the OS
+    /// keyring (a running picker forgets them when it closes).
+    Signout {
+        /// The source's name (its `name`, or the one made from its label).
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
 }
 
 /// How to reach a destination besides its address.

@@ -74,6 +74,15 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
         });
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(Command::Sources(SourcesCommand::Signout { name })) = &cli.command {
+        let removed = forget_sign_in(name)?;
+        output::text(&if removed {
+            format!("signed {name} out: its sign-in is gone from the keyring\n")
+        } else {
+            format!("{name} kept no sign-in in the keyring\n")
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
     let from_link = take_deep_link(&mut cli)?;
     let effective = settings::load(&cli.picker)?;
     if from_link && cli.picker.to.is_some() && effective.destinations.is_empty() {
@@ -97,6 +106,64 @@ fn try_main(mut cli: Cli) -> Result<ExitCode, String> {
         .map_err(|e| e.to_string())?;
     display::ensure_available().map_err(|e| e.to_string())?;
     run_window(cli, effective, destination, spec, from_link)
+}
+
+/// Removes what a source's sign-in kept in the OS keyring; a keyring that
+/// does not answer within a few seconds is said, never waited on.
+fn forget_sign_in(name: &str) -> Result<bool, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = name.to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(satchel_core::auth::SignIns::forget_kept(
+            &satchel_core::auth::KeyringStore,
+            &name,
+        ));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(outcome) => outcome.map_err(|e| e.to_string()),
+        Err(_) => Err("the keyring did not answer within 10 s".into()),
+    }
+}
+
+/// How long a sign-in waits for the browser. Debug builds (the test suite)
+/// may shorten it with SATCHEL_SIGN_IN_TIMEOUT (seconds).
+fn sign_in_timeout() -> std::time::Duration {
+    #[cfg(debug_assertions)]
+    if let Some(seconds) = std::env::var("SATCHEL_SIGN_IN_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        return std::time::Duration::from_secs(seconds);
+    }
+    satchel_core::auth::SIGN_IN_TIMEOUT
+}
+
+/// Sign-ins for this window: the browser opened by the desktop's URL
+/// handler (xdg-open, which honours $BROWSER), changes told to the UI.
+fn sign_ins(
+    app: &AppHandle,
+    remember: bool,
+    locale: &str,
+) -> Result<Arc<satchel_core::auth::SignIns>, satchel_core::Error> {
+    let opener = Arc::new(|url: &str| {
+        open::that_detached(url).map_err(|e| satchel_core::Error::SignIn {
+            reason: format!("the browser could not be opened: {e}"),
+        })
+    });
+    let handle = app.clone();
+    let on_change = Arc::new(move |name: &str| {
+        let _ = handle.emit(commands::auth::AUTH_EVENT, name);
+    });
+    Ok(Arc::new(
+        satchel_core::auth::SignIns::new(
+            Arc::new(satchel_core::auth::KeyringStore),
+            remember,
+            opener,
+            on_change,
+        )?
+        .with_timeout(sign_in_timeout())
+        .with_lang(locale),
+    ))
 }
 
 /// A file argument as a path: the desktop entry's `%U` hands files over as
@@ -176,6 +243,7 @@ fn run_window(
         shipped_sources,
         builtin_sources,
         source_capabilities,
+        remember_sign_in,
         mut notices,
         lang,
         ..
@@ -183,6 +251,7 @@ fn run_window(
     let locale = commands::window::pick_locale(lang.as_deref());
     // The shipped sources `fromSources` names load after the custom ones.
     sources.extend(shipped_sources);
+    let auth_locale = locale.clone();
     let app = tauri::Builder::default()
         // First, so a second launch hands its files over before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
@@ -196,7 +265,9 @@ fn run_window(
         })
         .setup(move |app| {
             let events = Arc::new(WebviewEvents::new(app.handle().clone()));
+            let auth = sign_ins(app.handle(), remember_sign_in, &auth_locale)?;
             let picker = Picker::new(destination, events)
+                .with_authorizer(auth.clone())
                 .with_options(options)
                 .with_network(network)
                 .with_spool_limits(spool_limits);
@@ -228,6 +299,7 @@ fn run_window(
                 picker,
                 sources,
                 storage: satchel_core::SourceStorage::default(),
+                auth,
                 json,
                 locale,
             });
@@ -268,6 +340,10 @@ fn run_window(
             commands::sources::source_view,
             commands::sources::source_action,
             commands::sources::source_chunk,
+            commands::auth::auth_status,
+            commands::auth::auth_sign_in,
+            commands::auth::auth_cancel,
+            commands::auth::auth_sign_out,
             commands::upload::start_upload,
             commands::upload::cancel_file,
             commands::upload::cancel_all,

@@ -73,6 +73,8 @@ fn from_args(args: &PickerArgs) -> Result<ConfigFile, String> {
             path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             connect: connect.clone(),
             scripts: scripts.clone(),
+            // Sign-in is configured in a config file, not on the command line.
+            auth: None,
         })
         .collect();
     Ok(ConfigFile {

@@ -15,6 +15,8 @@ pub struct AppState {
     pub sources: Mutex<SourceRegistry>,
     /// Custom sources' `localStorage`, one folder per source name.
     pub storage: satchel_core::SourceStorage,
+    /// Sources' sign-ins, by source name.
+    pub auth: Arc<satchel_core::auth::SignIns>,
     /// Print the result as JSON on stdout when the app exits.
     pub json: bool,
     /// The language the window speaks (BCP 47).

@@ -11,7 +11,10 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn link_metadata(url: String, state: State<'_, AppState>) -> Result<Metadata> {
     state.require_source(LINK_SOURCE)?;
-    Ok(state.picker.metadata(url.trim(), &Headers::new()).await?)
+    Ok(state
+        .picker
+        .metadata(LINK_SOURCE, url.trim(), &Headers::new())
+        .await?)
 }
 
 #[tauri::command]

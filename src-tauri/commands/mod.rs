@@ -1,5 +1,6 @@
 //! Tauri commands: a few lines each over `satchel-core`, grouped by area.
 
+pub mod auth;
 pub mod chunk;
 pub mod files;
 pub mod images;

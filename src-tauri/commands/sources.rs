@@ -4,7 +4,8 @@
 //! it may act now (mounted, under its cap of requests in flight); nothing a
 //! message claims is believed.
 
-use satchel_core::actions::{self, Effect, StorageOp};
+use satchel_core::actions::{self, AuthOp, Effect, StorageOp};
+use satchel_core::auth::User;
 use satchel_core::{SidebarItem, SourceEntry, SourceView, MAX_IN_FLIGHT};
 use serde::Serialize;
 use tauri::ipc::Request;
@@ -23,6 +24,27 @@ pub struct SourceSlot {
     pub frame_url: String,
     /// Requests the frame may have waiting at once; Rust refuses more.
     pub max_in_flight: usize,
+    /// Whether the source signs in (`auth` in its config entry).
+    pub auth: bool,
+}
+
+/// The synchronous `actions` properties a frame holds: the picker's view,
+/// and who the source signed in as (`actions.auth.user`).
+#[derive(Debug, Serialize)]
+pub struct FrameView {
+    #[serde(flatten)]
+    view: SourceView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<User>,
+}
+
+impl FrameView {
+    fn of(state: &AppState, name: &str) -> FrameView {
+        FrameView {
+            view: state.picker.source_view(name),
+            user: state.auth.user(name),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -30,7 +52,7 @@ pub struct ActionReply {
     value: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     effect: Option<Effect>,
-    view: SourceView,
+    view: FrameView,
 }
 
 /// Every custom source, loaded or not, for the frames to be created.
@@ -44,6 +66,9 @@ pub fn list_sources(state: State<'_, AppState>) -> Vec<SourceSlot> {
             entry: entry.clone(),
             frame_url: frame::frame_url(entry.id),
             max_in_flight: MAX_IN_FLIGHT,
+            auth: registry
+                .file(entry.id)
+                .is_ok_and(|file| file.auth.is_some()),
         })
         .collect()
 }
@@ -62,7 +87,17 @@ pub fn source_loaded(
     descriptor: String,
     state: State<'_, AppState>,
 ) -> Result<SourceEntry> {
-    Ok(state.lock_sources().loaded(source, &descriptor)?)
+    let registry = &mut state.lock_sources();
+    let entry = registry.loaded(source, &descriptor)?;
+    // A source that signs in gets its session under the name it loaded as.
+    let file = registry.file(source)?;
+    if let (Some(auth), Some(name)) = (&file.auth, &entry.name) {
+        let label = entry.label.as_deref().unwrap_or(name);
+        state
+            .auth
+            .register(name, label, auth.clone(), file.connect.clone());
+    }
+    Ok(entry)
 }
 
 #[tauri::command]
@@ -84,9 +119,9 @@ pub fn source_unmounted(source: u32, state: State<'_, AppState>) -> Result<()> {
 }
 
 #[tauri::command]
-pub fn source_view(source: u32, state: State<'_, AppState>) -> Result<SourceView> {
+pub fn source_view(source: u32, state: State<'_, AppState>) -> Result<FrameView> {
     let name = state.source_name(source)?;
-    Ok(state.picker.source_view(&name))
+    Ok(FrameView::of(&state, &name))
 }
 
 #[tauri::command]
@@ -108,6 +143,9 @@ pub async fn source_action(
         }
         reply.value = storage(&state, &name, op)?;
     }
+    if let Some(op) = reply.auth.take() {
+        reply.value = auth(&state, &name, op).await?;
+    }
     if let Some(link) = &reply.open {
         if !allowed.links {
             return Err(Error::CapabilityOff {
@@ -126,7 +164,21 @@ pub async fn source_action(
     Ok(ActionReply {
         value: reply.value,
         effect: reply.effect,
-        view: state.picker.source_view(&name),
+        view: FrameView::of(&state, &name),
+    })
+}
+
+/// Performs a source's `actions.auth` request on its own sign-in (the
+/// name comes from its frame: there is no asking for another's).
+async fn auth(state: &AppState, name: &str, op: AuthOp) -> Result<serde_json::Value> {
+    let signs_in = &state.auth;
+    Ok(match op {
+        AuthOp::Token => serde_json::Value::String(signs_in.token(name).await?.expose().to_owned()),
+        AuthOp::SignIn => serde_json::to_value(signs_in.sign_in(name).await?).unwrap_or_default(),
+        AuthOp::SignOut => {
+            signs_in.sign_out(name).await?;
+            serde_json::Value::Null
+        }
     })
 }
 

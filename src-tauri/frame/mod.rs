@@ -86,6 +86,8 @@ pub fn document(
         "code": code,
         "load": satchel_core::source_form(&code),
         "capabilities": registry.capabilities(),
+        // Whether the source signs in: its `actions.auth` exists only then.
+        "auth": file.auth.is_some(),
         // A shipped source's settings (`actions.provider`); none for others.
         "provider": file.shipped,
     });
@@ -128,6 +130,7 @@ mod tests {
             path: "/x.js".into(),
             connect: vec!["https://api.example.com".into()],
             scripts: vec!["https://apis.google.com".into()],
+            auth: None,
         };
         let csp = content_security_policy("abc", &file);
         assert!(
@@ -151,6 +154,7 @@ mod tests {
                 path: "/x.js".into(),
                 connect: vec![],
                 scripts: vec![],
+                auth: None,
             },
         );
         assert!(closed.contains("connect-src 'none'"), "{closed}");
@@ -173,6 +177,7 @@ mod tests {
             path,
             connect: vec![],
             scripts: vec![],
+            auth: None,
         }]);
         let (html, _) = document(&registry, 0, "n", "en").unwrap();
         assert_eq!(
@@ -189,7 +194,7 @@ mod tests {
         let path = dir.path().join("googledrive.js");
         std::fs::write(&path, "export default {}").unwrap();
         let drive = satchel_core::providers::provider("googledrive").unwrap();
-        let shipped = drive.shipped(Some(&satchel_core::ProviderConfig {
+        let (shipped, auth) = drive.shipped(Some(&satchel_core::ProviderConfig {
             client_id: Some("id.apps".into()),
             client_secret: Some("hush-hush".into()),
             access_key: None,
@@ -199,6 +204,7 @@ mod tests {
             connect: drive.connect(&shipped),
             path,
             scripts: vec![],
+            auth,
             shipped: Some(shipped),
         }]);
         let (html, _) = document(&registry, 0, "n", "de-AT\"><script>").unwrap();
@@ -210,7 +216,11 @@ mod tests {
             html.contains("\"provider\":{\"base\":{\"api\":\"https://www.googleapis.com\"},\"name\":\"googledrive\""),
             "{html}"
         );
-        assert!(!html.contains("hush-hush"), "{html}");
+        assert!(
+            !html.contains("hush-hush") && !html.contains("id.apps"),
+            "{html}"
+        );
+        assert!(html.contains("\"auth\":true"), "{html}");
     }
 
     #[test]
@@ -224,6 +234,7 @@ mod tests {
             path: path.clone(),
             connect: vec![],
             scripts: vec![],
+            auth: None,
             shipped: None,
         }]);
         assert!(document(&registry, 0, "n", "en").is_ok());

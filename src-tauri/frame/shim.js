@@ -10,11 +10,13 @@
 //                 {kind:"chunk", id, spool, offset, data:ArrayBuffer}
 //                 {kind:"unmounted"}
 //   host → frame  {kind:"mount"} / {kind:"unmount"}
-//                 {kind:"view", view:{fileList,count,config}}
+//                 {kind:"view", view:{fileList,count,config,user?}}
 //                 {kind:"reply", id, ok:true, value} / {kind:"reply", id, ok:false, error:{kind,message}}
 // The host sends "view" before the "reply" of an action that changed it, so
 // `actions.count` is current when that action's promise resolves; addCustomUrl
 // and removeFile change `fileList` and `count` at once, undone if refused.
+// A refused request's Error has Rust's `kind`. `actions.auth` (token, signIn,
+// signOut, user) exists only for a source whose config entry has `auth`.
 (() => {
   "use strict";
   // WebKitGTK hands every frame the page's script message handlers
@@ -189,7 +191,30 @@
   // access key, or what the config lacks); undefined for any other source.
   const provider = embedded.provider ? frozen(copy(embedded.provider)) : undefined;
 
+  // A refused request's Error carries Rust's `kind` ("signedOut", "refused", …)
+  // so a source can tell them apart.
+  function refusal(error) {
+    const refused = new Error(error ? error.message : "the picker refused the request");
+    if (error && typeof error.kind === "string") refused.kind = error.kind;
+    return refused;
+  }
+
+  // Satchel's extension for sources that sign in (`auth` in their config
+  // entry): the token is the source's own, asked for by its frame; there is
+  // no way to name another source. Absent for sources without `auth`.
+  const auth = embedded.auth
+    ? Object.freeze({
+        token: () => call("authToken"),
+        signIn: () => call("authSignIn").then((user) => user ?? null),
+        signOut: () => call("authSignOut"),
+        get user() {
+          return view.user ? copy(view.user) : null;
+        },
+      })
+    : undefined;
+
   const actions = Object.freeze({
+    ...(auth ? { auth } : {}),
     addRawFile,
     fetchAndAddUrl: (url, headers) => call("fetchAndAddUrl", { url: String(url), headers: optionalHeaders(headers) }),
     showSummaryView: () => call("showSummaryView"),
@@ -350,7 +375,7 @@
         if (!waiting) return;
         pending.delete(message.id);
         if (message.ok) waiting.resolve(message.value === null ? undefined : message.value);
-        else waiting.reject(new Error(message.error ? message.error.message : "the picker refused the request"));
+        else waiting.reject(refusal(message.error));
         break;
       }
       case "mount":

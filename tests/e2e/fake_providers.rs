@@ -54,6 +54,16 @@ impl Kind {
         }
     }
 
+    /// Where its token endpoint is (as the provider documents it).
+    pub fn token_path(self) -> &'static str {
+        match self {
+            Kind::GoogleDrive => "/token",
+            Kind::Dropbox => "/oauth2/token",
+            Kind::OneDrive => "/common/oauth2/v2.0/token",
+            Kind::Unsplash => "",
+        }
+    }
+
     /// The variable a debug build reads to point this source at a fake.
     pub fn base_var(self) -> String {
         format!(
@@ -110,16 +120,6 @@ impl FakeProvider {
             memory,
             server,
         })
-    }
-
-    /// A token this fake accepts, as if a sign-in had issued it (for the
-    /// tests that run a source without Satchel's sign-in).
-    pub fn grant(&self) -> String {
-        let mut m = lock(&self.memory);
-        m.issued += 1;
-        let token = format!("fake-access-{}", m.issued);
-        m.tokens.push(token.clone());
-        token
     }
 
     pub fn kind(&self) -> Kind {

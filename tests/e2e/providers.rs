@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 
-use crate::fake_providers::{FakeProvider, Kind, UNSPLASH_KEY};
+use crate::fake_providers::{FakeProvider, Kind, CLIENT_ID, UNSPLASH_KEY};
 use crate::harness::{e2e, text, Env};
 
 /// Writes the user's config (networkAllow opens loopback for the fakes).
@@ -228,31 +228,50 @@ fn the_seeds_from_sources_opens_with_setup_panes_and_notices() {
     });
 }
 
-/// The shipped source `kind` as a custom source whose `actions` carry a
-/// token the fake issued: the source's own code runs against the fake
-/// without Satchel's sign-in (the tests with sign-in cover that step).
-fn with_granted_token(env: &Env, fake: &FakeProvider) -> Result<String> {
+/// Configures the shipped source of `fake` with the test client id, points
+/// it at the fake, and makes the test browser the system browser.
+fn oauth_source(env: &mut Env, fake: &FakeProvider) -> Result<()> {
     let name = fake.kind().name();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sources")
-        .join(format!("{name}.js"));
-    let code = fs::read_to_string(&shipped)?;
-    ensure!(
-        code.contains("\nexport default {"),
-        "{name}.js exports its source"
+    config(
+        env,
+        &format!(
+            "fromSources = [\"local_file_system\", \"{name}\"]\n\
+             [providers.{name}]\nclient_id = \"{CLIENT_ID}\"\n"
+        ),
+    )?;
+    env.set_app_var(&fake.kind().base_var(), &fake.base);
+    let browser = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/e2e/tools/test_browser.mjs"
     );
-    let code = code.replace("\nexport default {", "\nconst shipped = {");
-    let wrapper = format!(
-        "{code}\nexport default {{\n  ...shipped,\n  mounted(element, actions) {{\n\
-         const auth = {{ token: async () => {token:?}, signIn: async () => {{}}, signOut: async () => {{}}, user: {{ email: \"ada@example.com\" }} }};\n\
-         const provider = {{ name: {name:?}, base: {{ api: {base:?} }} }};\n\
-         return shipped.mounted(element, Object.create(actions, {{ auth: {{ value: auth }}, provider: {{ value: provider }} }}));\n  }},\n}};\n",
-        token = fake.grant(),
-        base = fake.base,
-    );
-    let path = env.path(&format!("{name}-granted.js"));
-    fs::write(&path, wrapper)?;
-    Ok(path.to_str().context("utf-8 path")?.to_owned())
+    env.set_app_var("BROWSER", browser);
+    let log = env.path("browser.log");
+    env.set_app_var("TEST_BROWSER_LOG", log.to_str().context("utf-8 path")?);
+    Ok(())
+}
+
+/// Opens the source, signs in from its pane (the test browser follows the
+/// fake's authorize redirect back to Satchel's loopback callback), and
+/// enters its frame.
+async fn sign_in_and_open(env: &Env, fake: &FakeProvider) -> Result<()> {
+    let name = fake.kind().name();
+    env.find(&format!("[data-testid=source-{name}]"))
+        .await?
+        .click()
+        .await?;
+    env.find("[data-testid=sign-in]").await?.click().await?;
+    env.find("[data-testid=sign-out]").await.with_context(|| {
+        let log = fs::read_to_string(env.path("browser.log")).unwrap_or_default();
+        format!("not signed in; browser: {log}; fake: {:?}", fake.log())
+    })?;
+    let tokens = fake.seen(fake.kind().token_path());
+    ensure!(tokens.len() == 1, "{:?}", fake.log());
+    env.find("[data-testid=frame-0]")
+        .await?
+        .enter_frame()
+        .await
+        .context("entering the source's frame")?;
+    Ok(())
 }
 
 /// Clicks the row named `name` in the source's list (a folder opens, a file
@@ -294,18 +313,11 @@ async fn rows(env: &Env, count: usize) -> Result<Vec<String>> {
 fn dropbox_lists_pages_searches_and_picked_files_land_by_temporary_link() {
     e2e("provider_dropbox", async |env| {
         let fake = FakeProvider::start(Kind::Dropbox)?;
-        let source = with_granted_token(env, &fake)?;
+        oauth_source(env, &fake)?;
         let dest = env.path("dest");
-        env.launch(&[
-            "--source",
-            &source,
-            "--source-connect",
-            &fake.base,
-            "--to",
-            dest.to_str().context("utf-8")?,
-        ])
-        .await?;
-        open_source(env, "dropbox", 0).await?;
+        env.launch(&["--to", dest.to_str().context("utf-8")?])
+            .await?;
+        sign_in_and_open(env, &fake).await?;
         ensure!(rows(env, 2).await? == ["Photos", "notes.txt"]);
         click_item(env, "Photos").await?;
         // The folder comes in two pages: "More" asks list_folder/continue.
@@ -355,41 +367,42 @@ fn dropbox_lists_pages_searches_and_picked_files_land_by_temporary_link() {
 }
 
 #[test]
-fn onedrive_browses_searches_and_a_file_lands_by_its_download_url() {
+fn onedrive_signs_in_browses_searches_and_files_land_by_download_url_and_content() {
     e2e("provider_onedrive", async |env| {
         let fake = FakeProvider::start(Kind::OneDrive)?;
-        let source = with_granted_token(env, &fake)?;
+        oauth_source(env, &fake)?;
         let dest = env.path("dest");
-        env.launch(&[
-            "--source",
-            &source,
-            "--source-connect",
-            &fake.base,
-            "--to",
-            dest.to_str().context("utf-8")?,
-        ])
-        .await?;
-        open_source(env, "onedrive", 0).await?;
+        env.launch(&["--to", dest.to_str().context("utf-8")?])
+            .await?;
+        sign_in_and_open(env, &fake).await?;
         ensure!(rows(env, 2).await? == ["Documents", "notes.txt"]);
         click_item(env, "notes.txt").await?;
         click_item(env, "Documents").await?;
         ensure!(rows(env, 1).await? == ["report.pdf"]);
-        search(env, "report").await?;
-        ensure!(rows(env, 1).await? == ["report.pdf"]);
         let crumbs = env.find("nav[aria-label] ol").await?;
         ensure!(text(&crumbs).await?.contains("OneDrive"));
+        search(env, "report").await?;
+        ensure!(rows(env, 1).await? == ["report.pdf"]);
+        // Found by search, it has no download URL: it comes by /content.
+        click_item(env, "report.pdf").await?;
         env.find("[data-testid=provider-add]")
             .await?
             .click()
             .await?;
         leave_frame(env).await?;
-        upload(env, 1).await?;
+        upload(env, 2).await?;
         ensure!(fs::read_to_string(dest.join("notes.txt"))? == crate::fake_providers::NOTES);
+        ensure!(fs::read(dest.join("report.pdf"))? == crate::fake_providers::REPORT_PDF);
+        let bearer = |s: &crate::server::Seen| {
+            s.header("Authorization")
+                .is_some_and(|a| a.starts_with("Bearer fake-access-"))
+        };
         let children = fake.seen("/v1.0/me/drive/items/F-docs/children");
-        ensure!(children.len() == 1, "{:?}", fake.log());
-        ensure!(children[0]
-            .header("Authorization")
-            .is_some_and(|a| a.starts_with("Bearer ")));
+        ensure!(
+            children.len() == 1 && bearer(&children[0]),
+            "{:?}",
+            fake.log()
+        );
         ensure!(
             fake.seen("/v1.0/me/drive/root/search(q='report')").len() == 1,
             "{:?}",
@@ -400,18 +413,22 @@ fn onedrive_browses_searches_and_a_file_lands_by_its_download_url() {
             "{:?}",
             fake.log()
         );
+        // Rust fetched /content with the token: the file never held one.
+        let content = fake.seen("/v1.0/me/drive/items/I-report/content");
+        ensure!(content.len() == 1 && bearer(&content[0]), "{content:?}");
         Ok(())
     });
 }
 
 #[test]
-fn google_drive_browses_searches_and_offers_a_google_doc_as_pdf() {
-    e2e("provider_googledrive_browse", async |env| {
+fn google_drive_signs_in_browses_searches_downloads_and_exports_a_google_doc() {
+    e2e("provider_googledrive", async |env| {
         let fake = FakeProvider::start(Kind::GoogleDrive)?;
-        let source = with_granted_token(env, &fake)?;
-        env.launch(&["--source", &source, "--source-connect", &fake.base])
+        oauth_source(env, &fake)?;
+        let dest = env.path("dest");
+        env.launch(&["--to", dest.to_str().context("utf-8")?])
             .await?;
-        open_source(env, "googledrive", 0).await?;
+        sign_in_and_open(env, &fake).await?;
         ensure!(rows(env, 2).await? == ["Reports", "notes.txt"]);
         click_item(env, "notes.txt").await?;
         click_item(env, "Reports").await?;
@@ -424,26 +441,28 @@ fn google_drive_browses_searches_and_offers_a_google_doc_as_pdf() {
             .click()
             .await?;
         leave_frame(env).await?;
-        env.find("[data-testid=summary-view]").await?;
-        let files = env
-            .wait_for_count("[data-testid=summary-view] [data-testid=file]", 2)
-            .await?;
-        let mut shown = String::new();
-        for f in &files {
-            shown.push_str(&text(f).await?);
-        }
+        upload(env, 2).await?;
+        ensure!(fs::read_to_string(dest.join("notes.txt"))? == crate::fake_providers::NOTES);
         // A Google Doc is exported (PDF by default), a plain file downloaded.
-        ensure!(
-            shown.contains("notes.txt") && shown.contains("Plan.pdf"),
-            "{shown}"
-        );
+        ensure!(fs::read(dest.join("Plan.pdf"))? == crate::fake_providers::PLAN_PDF);
+        let bearer = |s: &crate::server::Seen| {
+            s.header("Authorization")
+                .is_some_and(|a| a.starts_with("Bearer fake-access-"))
+        };
         let lists = fake.seen("/drive/v3/files");
-        ensure!(lists.len() == 3, "{:?}", fake.log());
-        for asked in &lists {
-            ensure!(asked
-                .header("Authorization")
-                .is_some_and(|a| a.starts_with("Bearer fake-access-")));
-        }
+        ensure!(
+            lists.len() == 3 && lists.iter().all(bearer),
+            "{:?}",
+            fake.log()
+        );
+        let media = fake.seen("/drive/v3/files/fil-notes");
+        ensure!(media.len() == 1 && bearer(&media[0]), "{media:?}");
+        let export = fake.seen("/drive/v3/files/doc-plan/export");
+        ensure!(export.len() == 1 && bearer(&export[0]), "{:?}", fake.log());
+        ensure!(
+            export[0].path.contains("mimeType=application%2Fpdf"),
+            "{export:?}"
+        );
         Ok(())
     });
 }

@@ -7,8 +7,11 @@
 //! seed's (`fetchAndAddUrl`, `addCustomUrl`, …) plus the three steps of
 //! `addRawFile` (`addRawBegin`, chunks over the raw channel, `addRawFinish`),
 //! and `openLink`, which the frame's `window.open` and `target="_blank"`
-//! links send to have an http(s) page opened in the system browser, and the
-//! `storage*` requests behind the frame's `localStorage`.
+//! links send to have an http(s) page opened in the system browser, the
+//! `storage*` requests behind the frame's `localStorage`, and the `auth*`
+//! requests behind `actions.auth` (Satchel's extension, for sources that
+//! sign in). None of them names a source: a source asks for its own token
+//! and can ask for no other.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,6 +45,9 @@ pub enum Request {
     StorageSet(StorageItem),
     StorageRemove(StorageKey),
     StorageClear,
+    AuthToken,
+    AuthSignIn,
+    AuthSignOut,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +61,16 @@ pub struct StorageItem {
 #[serde(deny_unknown_fields)]
 pub struct StorageKey {
     pub key: String,
+}
+
+/// A request about the source's own sign-in, for the app's
+/// [`crate::auth::SignIns`] to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthOp {
+    /// The current access token (refreshed if needed).
+    Token,
+    SignIn,
+    SignOut,
 }
 
 /// A change to the source's `localStorage`, for the app's [`crate::SourceStorage`]
@@ -142,6 +158,9 @@ pub struct Reply {
     /// A storage request for the app to perform; its answer is the reply's value.
     #[serde(skip)]
     pub storage: Option<StorageOp>,
+    /// A sign-in request for the app to perform; its answer is the reply's value.
+    #[serde(skip)]
+    pub auth: Option<AuthOp>,
 }
 
 impl Reply {
@@ -151,6 +170,7 @@ impl Reply {
             effect: None,
             open: None,
             storage: None,
+            auth: None,
         }
     }
 }
@@ -201,7 +221,7 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
         Request::AddCustomUrl(file) => answer(json(&picker.add_custom_url(source, file)?)),
         Request::Metadata(args) => {
             let headers = args.headers.unwrap_or_default();
-            answer(json(&picker.metadata(&args.url, &headers).await?))
+            answer(json(&picker.metadata(source, &args.url, &headers).await?))
         }
         Request::StartUploading => Reply {
             effect: Some(Effect::StartUpload),
@@ -223,7 +243,17 @@ pub async fn perform(picker: &Picker, source: &str, request: &str) -> Result<Rep
         }),
         Request::StorageRemove(k) => storage(StorageOp::Remove { key: k.key }),
         Request::StorageClear => storage(StorageOp::Clear),
+        Request::AuthToken => auth(AuthOp::Token),
+        Request::AuthSignIn => auth(AuthOp::SignIn),
+        Request::AuthSignOut => auth(AuthOp::SignOut),
     })
+}
+
+fn auth(op: AuthOp) -> Reply {
+    Reply {
+        auth: Some(op),
+        ..Reply::of(Value::Null)
+    }
 }
 
 fn storage(op: StorageOp) -> Reply {
@@ -293,6 +323,26 @@ mod tests {
             Ok(Request::StorageLoad)
         ));
         assert!(decode(r#"{"action":"storageRemove","args":{"key":"k","other":1}}"#).is_err());
+    }
+
+    #[test]
+    fn auth_requests_name_no_source() {
+        assert!(matches!(
+            decode(r#"{"action":"authToken"}"#),
+            Ok(Request::AuthToken)
+        ));
+        assert!(matches!(
+            decode(r#"{"action":"authSignIn"}"#),
+            Ok(Request::AuthSignIn)
+        ));
+        // Asking for another source's token: there is no way to say it.
+        for bad in [
+            r#"{"action":"authToken","args":{"source":"drive"}}"#,
+            r#"{"action":"authToken","source":"drive"}"#,
+            r#"{"action":"authToken","args":"drive"}"#,
+        ] {
+            assert_eq!(decode(bad).unwrap_err().kind(), "badRequest", "{bad}");
+        }
     }
 
     #[test]

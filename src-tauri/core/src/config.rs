@@ -74,6 +74,8 @@ pub struct ConfigFile {
     pub source_forms: Option<bool>,
     /// Whether custom sources may open web pages in the system browser.
     pub source_links: Option<bool>,
+    /// Whether sources' sign-ins are kept in the OS keyring across runs.
+    pub remember_sign_in: Option<bool>,
     /// Pictures: shrink to fit, enlarge to at least, make exactly (`[w, h]`
     /// or `"WxH"`, 0 or nothing for a free side).
     pub image_max: Option<Dims>,
@@ -128,6 +130,9 @@ pub enum SourceSpec {
         /// Origins the source may load scripts and style sheets from.
         #[serde(default)]
         scripts: Vec<String>,
+        /// How the source signs in (OpenID Connect or OAuth 2.0).
+        #[serde(default)]
+        auth: Option<crate::auth::SourceAuth>,
     },
 }
 
@@ -204,6 +209,8 @@ pub struct Effective {
     /// What custom sources may do besides the actions (`sourceStorage`,
     /// `sourceForms`, `sourceLinks`).
     pub source_capabilities: SourceCapabilities,
+    /// Whether sign-ins are kept in the OS keyring (`rememberSignIn`).
+    pub remember_sign_in: bool,
     pub lang: Option<String>,
     pub origins: BTreeMap<&'static str, Origin>,
     pub locked: Vec<String>,
@@ -294,6 +301,7 @@ pub fn resolve(
     layer!(source_storage, "sourceStorage");
     layer!(source_forms, "sourceForms");
     layer!(source_links, "sourceLinks");
+    layer!(remember_sign_in, "rememberSignIn");
     layer!(image_max, "imageMax");
     layer!(image_min, "imageMin");
     layer!(image_dim, "imageDim");
@@ -465,6 +473,7 @@ pub fn resolve(
             forms: merged.source_forms.unwrap_or(true),
             links: merged.source_links.unwrap_or(true),
         },
+        remember_sign_in: merged.remember_sign_in.unwrap_or(true),
         lang: merged.lang.clone(),
         origins,
         locked,
@@ -513,6 +522,7 @@ pub const KEYS: &[&str] = &[
     "sourceStorage",
     "sourceForms",
     "sourceLinks",
+    "rememberSignIn",
     "imageMax",
     "imageMin",
     "imageDim",
@@ -571,12 +581,13 @@ fn shipped_sources(
         if files.iter().any(|f| f.path.ends_with(format!("{name}.js"))) {
             continue;
         }
-        let shipped = provider.shipped(providers.get(name));
+        let (shipped, auth) = provider.shipped(providers.get(name));
         files.push(SourceFile {
             path: dir.join(format!("{name}.js")),
             connect: provider.connect(&shipped),
             scripts: vec![],
             pin: None,
+            auth,
             shipped: Some(shipped),
         });
     }
@@ -652,14 +663,21 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
         .iter()
         .flatten()
         .map(|spec| {
-            let (source, connect, scripts) = match spec {
-                SourceSpec::Path(p) => (p, &[][..], &[][..]),
+            let (source, connect, scripts, auth) = match spec {
+                SourceSpec::Path(p) => (p, &[][..], &[][..], None),
                 SourceSpec::Detailed {
                     path,
                     connect,
                     scripts,
-                } => (path, &connect[..], &scripts[..]),
+                    auth,
+                } => (path, &connect[..], &scripts[..], auth.as_ref()),
             };
+            if let Some(auth) = auth {
+                auth.validate().map_err(|e| Error::Config {
+                    path: path.to_owned(),
+                    message: format!("source {}: {e}", source.display()),
+                })?;
+            }
             let origins = |list: &[String]| -> Result<Vec<String>> {
                 list.iter().map(|o| parse_origin(o)).collect()
             };
@@ -670,6 +688,7 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
                 path: std::path::absolute(&joined).unwrap_or(joined),
                 connect: origins(connect)?,
                 scripts: origins(scripts)?,
+                auth: auth.cloned(),
             })
         })
         .collect()
@@ -814,6 +833,7 @@ impl Effective {
             "sourceStorage" => self.source_capabilities.storage.to_string(),
             "sourceForms" => self.source_capabilities.forms.to_string(),
             "sourceLinks" => self.source_capabilities.links.to_string(),
+            "rememberSignIn" => self.remember_sign_in.to_string(),
             "imageMax" => dims_or_none(self.options.image.image_max),
             "imageMin" => dims_or_none(self.options.image.image_min),
             "imageDim" => dims_or_none(self.options.image.image_dim),
@@ -1196,8 +1216,10 @@ mod tests {
         let unsplash = eff.shipped_sources[0].shipped.as_ref().unwrap();
         assert_eq!(unsplash.access_key.as_deref(), Some("my-key"));
         assert!(eff.shipped_sources[0].path.ends_with("unsplash.js"));
-        let drive = eff.shipped_sources[1].shipped.as_ref().unwrap();
-        assert_eq!(drive.auth.as_ref().unwrap().client_id, "corp.apps");
+        assert_eq!(
+            eff.shipped_sources[1].auth.as_ref().unwrap().client_id(),
+            "corp.apps"
+        );
         assert!(eff.shipped_sources[2]
             .shipped
             .as_ref()

@@ -180,6 +180,39 @@ pub enum Error {
     #[error("{name} cannot be edited: {reason}")]
     NotEditable { name: String, reason: String },
 
+    /// A source's `auth` in the config cannot be used.
+    #[error("invalid sign-in settings: {reason}")]
+    AuthConfig { reason: String },
+
+    /// A source that signs in is not signed in (or its sign-in lapsed).
+    #[error("{source_name} is signed out: sign in to use it")]
+    SignedOut { source_name: String },
+
+    /// The source has no `auth` in its config entry.
+    #[error("{source_name} has no sign-in (its config entry has no auth)")]
+    NoAuth { source_name: String },
+
+    #[error("sign-in failed: {reason}")]
+    SignIn { reason: String },
+
+    /// The browser came back with another flow's `state` (a forged or stale redirect).
+    #[error("sign-in failed: the answer did not carry this sign-in's state (a forged or stale redirect); nothing was signed in")]
+    SignInState,
+
+    /// The provider said no (`error` in the redirect).
+    #[error("the provider refused the sign-in: {error}{}", if description.is_empty() { String::new() } else { format!(" ({description})") })]
+    SignInDenied { error: String, description: String },
+
+    #[error("sign-in stopped: the browser did not come back within {seconds} s")]
+    SignInTimeout { seconds: u64 },
+
+    #[error("sign-in was cancelled")]
+    SignInCancelled,
+
+    /// The OS keyring did not answer, or refused.
+    #[error("the keyring cannot be used: {reason}")]
+    Keyring { reason: String },
+
     #[error("the saved upload queue {} is unreadable ({reason}){}", path.display(),
         match moved_to { Some(p) => format!("; it was moved to {}", p.display()), None => String::new() })]
     CorruptState {
@@ -318,6 +351,15 @@ impl Error {
             Error::ImageSkipped { .. } => "imageSkipped",
             Error::ImageFailed { .. } => "imageFailed",
             Error::NotEditable { .. } => "notEditable",
+            Error::AuthConfig { .. } => "authConfig",
+            Error::SignedOut { .. } => "signedOut",
+            Error::NoAuth { .. } => "noAuth",
+            Error::SignIn { .. } => "signInFailed",
+            Error::SignInState => "signInState",
+            Error::SignInDenied { .. } => "signInDenied",
+            Error::SignInTimeout { .. } => "signInTimeout",
+            Error::SignInCancelled => "signInCancelled",
+            Error::Keyring { .. } => "keyring",
         }
     }
 
@@ -521,6 +563,17 @@ impl Error {
             Error::StateUnwritable { path: p, source } => {
                 vec![("path", path(p)), ("cause", source.to_string())]
             }
+            Error::SignedOut { source_name } | Error::NoAuth { source_name } => {
+                vec![("source", source_name.clone())]
+            }
+            Error::AuthConfig { reason } | Error::SignIn { reason } | Error::Keyring { reason } => {
+                vec![("reason", reason.clone())]
+            }
+            Error::SignInDenied { error, description } => vec![
+                ("error", error.clone()),
+                ("description", description.clone()),
+            ],
+            Error::SignInTimeout { seconds } => vec![("seconds", seconds.to_string())],
             _ => vec![],
         };
         pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

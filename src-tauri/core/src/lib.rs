@@ -18,6 +18,7 @@
 //! ```
 
 pub mod actions;
+pub mod auth;
 pub mod config;
 mod destination;
 mod error;

@@ -54,6 +54,8 @@ pub struct Picker {
     spool_limits: SpoolLimits,
     fetcher: OnceLock<Fetcher>,
     network: Arc<NetworkPolicy>,
+    /// Adds sources' sign-in tokens to what is fetched for them.
+    pub(crate) authorizer: Option<Arc<dyn crate::auth::Authorizer>>,
     /// Raw files being streamed in from sources, by spool id.
     pub(crate) raw: Mutex<HashMap<Uuid, RawUpload>>,
 }
@@ -145,6 +147,7 @@ impl Picker {
             spool: Spool::new(paths::spool_dir()),
             spool_limits: SpoolLimits::default(),
             fetcher: OnceLock::new(),
+            authorizer: None,
             network: Arc::new(NetworkPolicy::default()),
             raw: Mutex::new(HashMap::new()),
         }
@@ -166,6 +169,13 @@ impl Picker {
 
     pub fn with_spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spool = Spool::new(dir).with_limits(self.spool_limits);
+        self
+    }
+
+    /// Sources that sign in get their token on the requests Satchel makes
+    /// for them to their `connect` origins.
+    pub fn with_authorizer(mut self, authorizer: Arc<dyn crate::auth::Authorizer>) -> Self {
+        self.authorizer = Some(authorizer);
         self
     }
 

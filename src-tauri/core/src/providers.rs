@@ -19,6 +19,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{OAuth2Auth, SourceAuth};
 use crate::{Error, ErrorInfo};
 
 /// Where the packages install the shipped sources.
@@ -146,21 +147,7 @@ pub struct ProviderConfig {
     pub access_key: Option<String>,
 }
 
-/// The sign-in a shipped OAuth source asks for, once its client id is known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderAuth {
-    pub authorize: String,
-    pub token: String,
-    pub client_id: String,
-    #[serde(skip)]
-    pub client_secret: Option<String>,
-    pub scopes: Vec<String>,
-    pub params: BTreeMap<String, String>,
-}
-
-/// What a shipped source's frame is told (`actions.provider`), and the sign-in
-/// Rust keeps for it.
+/// What a shipped source's frame is told (`actions.provider`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Shipped {
@@ -173,9 +160,6 @@ pub struct Shipped {
     /// What is missing from the config, when something is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<Missing>,
-    /// The sign-in (never sent to the frame: the frame asks `actions.auth`).
-    #[serde(skip)]
-    pub auth: Option<ProviderAuth>,
 }
 
 /// The exact lines a shipped source needs in the config, and where.
@@ -189,8 +173,9 @@ pub struct Missing {
 
 impl Provider {
     /// This source resolved against the config: its origins (moved to a
-    /// fake in a debug build's test), and its credentials or what is missing.
-    pub fn shipped(&self, config: Option<&ProviderConfig>) -> Shipped {
+    /// fake in a debug build's test), and its credentials or what is missing;
+    /// with its sign-in once the config names a client id.
+    pub fn shipped(&self, config: Option<&ProviderConfig>) -> (Shipped, Option<SourceAuth>) {
         let moved = test_base(self.name);
         let origin = |real: &str| moved.clone().unwrap_or_else(|| real.to_owned());
         // An endpoint keeps its path; only its origin moves.
@@ -213,16 +198,18 @@ impl Provider {
                 scopes,
                 params,
             } => {
-                let auth = present(&config.client_id).map(|client_id| ProviderAuth {
-                    authorize: endpoint(authorize),
-                    token: endpoint(token),
-                    client_id,
-                    client_secret: present(&config.client_secret),
-                    scopes: scopes.iter().map(|s| s.to_string()).collect(),
-                    params: params
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
+                let auth = present(&config.client_id).map(|client_id| {
+                    SourceAuth::OAuth2(OAuth2Auth {
+                        authorize: endpoint(authorize),
+                        token: endpoint(token),
+                        client_id,
+                        client_secret: present(&config.client_secret),
+                        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                        params: params
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect(),
+                    })
                 });
                 let have = auth.is_some();
                 (auth, None, have)
@@ -233,7 +220,7 @@ impl Provider {
                 (None, key, have)
             }
         };
-        Shipped {
+        let shipped = Shipped {
             name: self.name.to_owned(),
             base: self
                 .bases
@@ -246,8 +233,8 @@ impl Provider {
                 snippet: format!("[providers.{}]\n{key} = \"…\"", self.name),
                 register: self.register.to_owned(),
             }),
-            auth,
-        }
+        };
+        (shipped, auth)
     }
 
     /// The origins its frame may reach (and, signed in, that Rust sends the
@@ -325,14 +312,14 @@ mod tests {
 
     #[test]
     fn an_unconfigured_source_says_what_to_add() {
-        let drive = provider("googledrive").unwrap().shipped(None);
+        let (drive, auth) = provider("googledrive").unwrap().shipped(None);
         let missing = drive.missing.unwrap();
         assert_eq!(
             missing.snippet,
             "[providers.googledrive]\nclient_id = \"…\""
         );
-        assert!(drive.auth.is_none());
-        let unsplash = provider("unsplash").unwrap().shipped(Some(&ProviderConfig {
+        assert!(auth.is_none());
+        let (unsplash, _) = provider("unsplash").unwrap().shipped(Some(&ProviderConfig {
             access_key: Some("  ".into()),
             ..Default::default()
         }));
@@ -344,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_configured_source_signs_in_without_showing_its_secret() {
-        let drive = provider("googledrive")
+        let (drive, auth) = provider("googledrive")
             .unwrap()
             .shipped(Some(&ProviderConfig {
                 client_id: Some("id.apps".into()),
@@ -352,9 +339,11 @@ mod tests {
                 access_key: None,
             }));
         assert!(drive.missing.is_none());
-        let auth = drive.auth.clone().unwrap();
-        assert_eq!(auth.client_id, "id.apps");
-        assert_eq!(auth.client_secret.as_deref(), Some("shh"));
+        let auth = auth.unwrap();
+        assert_eq!(auth.client_id(), "id.apps");
+        assert_eq!(auth.client_secret(), Some("shh"));
+        assert_eq!(auth.params()["access_type"], "offline");
+        assert!(auth.validate().is_ok());
         let frame = serde_json::to_string(&drive).unwrap();
         assert!(
             !frame.contains("shh") && !frame.contains("id.apps"),

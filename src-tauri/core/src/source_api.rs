@@ -290,12 +290,37 @@ impl Picker {
     }
 
     /// `metadata`: what the URL says about the file behind it.
-    pub async fn metadata(&self, url: &str, headers: &Headers) -> Result<Metadata> {
+    pub async fn metadata(&self, source: &str, url: &str, headers: &Headers) -> Result<Metadata> {
         let fetcher = self.fetcher().map_err(Error::for_source)?;
+        let headers = self
+            .with_bearer(source, url, headers)
+            .await
+            .map_err(Error::for_source)?;
         fetcher
-            .metadata(url, headers)
+            .metadata(url, &headers)
             .await
             .map_err(Error::for_source)
+    }
+
+    /// The source's headers, plus `Authorization: Bearer …` when the
+    /// source signs in, `url` is on one of its `connect` origins and it set
+    /// no `Authorization` itself. The result lives only as long as the
+    /// request: a record keeps the source's own headers, never the token.
+    async fn with_bearer(&self, source: &str, url: &str, headers: &Headers) -> Result<Headers> {
+        let Some(authorizer) = &self.authorizer else {
+            return Ok(headers.clone());
+        };
+        if headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("authorization"))
+        {
+            return Ok(headers.clone());
+        }
+        let mut headers = headers.clone();
+        if let Some(token) = authorizer.bearer(source, url).await? {
+            headers.insert("Authorization".into(), format!("Bearer {}", token.expose()));
+        }
+        Ok(headers)
     }
 
     /// A link's bytes, fetched into the spool on first need.
@@ -339,8 +364,9 @@ impl Picker {
         headers: &Headers,
     ) -> Result<(PathBuf, Fetched)> {
         let limit = self.options.max_size.unwrap_or(u64::MAX);
+        let headers = self.with_bearer(source, url, headers).await?;
         let mut writer = self.spool.create(source, limit)?;
-        match self.fetcher()?.fetch_into(url, headers, &mut writer).await {
+        match self.fetcher()?.fetch_into(url, &headers, &mut writer).await {
             Ok(fetched) => Ok((writer.finish()?, fetched)),
             Err(e) => {
                 writer.abort();

@@ -24,7 +24,7 @@ const MAX_NAME: usize = 64;
 use crate::source_icon::{Icon, MAX_ICON};
 
 /// A source file to load, and what it may reach.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceFile {
     pub path: PathBuf,
@@ -36,8 +36,12 @@ pub struct SourceFile {
     /// The SHA-256 (hex) the file must have, when the policy allowed it by
     /// its hash: checked each time the file is read, so a swapped file is refused.
     pub pin: Option<String>,
-    /// Set for the sources Satchel ships (`providers.rs`): their settings
-    /// and sign-in, from `[providers.<name>]`.
+    /// How the source signs in, if it does (`auth` in its config entry):
+    /// Rust then adds its token to requests to its `connect` origins, and
+    /// its frame gets `actions.auth`.
+    pub auth: Option<crate::auth::SourceAuth>,
+    /// Set for the sources Satchel ships (`providers.rs`): their settings,
+    /// from `[providers.<name>]`.
     pub shipped: Option<crate::providers::Shipped>,
 }
 
@@ -548,6 +552,7 @@ mod registry_tests {
                     path: format!("/s/{i}.js").into(),
                     connect: vec![],
                     pin: None,
+                    auth: None,
                     shipped: None,
                 })
                 .collect(),

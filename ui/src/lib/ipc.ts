@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   ActionReply,
+  AuthStatus,
   CloseChoice,
   Edit,
   ErrorInfo,
@@ -20,6 +21,7 @@ import type {
 
 const STATE_EVENT = "satchel://state";
 const CLOSE_REQUESTED_EVENT = "satchel://close-requested";
+const AUTH_EVENT = "satchel://auth";
 
 export const getState = () => invoke<Snapshot>("get_state");
 export const chooseFiles = () => invoke<Snapshot>("choose_files");
@@ -70,6 +72,18 @@ export const sourceUnmounted = (source: number) => invoke<void>("source_unmounte
 export const sourceView = (source: number) => invoke<SourceView>("source_view", { source });
 export const sourceAction = (source: number, request: string) =>
   invoke<ActionReply>("source_action", { source, request });
+
+/** A source's sign-in: null for a source without `auth`. */
+export const authStatus = (source: number) => invoke<AuthStatus | null>("auth_status", { source });
+/** Signs in in the system browser; resolves when the flow ends, however it ends. */
+export const authSignIn = (source: number) => invoke<AuthStatus>("auth_sign_in", { source });
+export const authCancel = (source: number) => invoke<void>("auth_cancel", { source });
+export const authSignOut = (source: number) => invoke<AuthStatus>("auth_sign_out", { source });
+
+/** A source's sign-in changed; the payload is its name. */
+export function onAuth(handler: (name: string) => void): Promise<UnlistenFn> {
+  return listen<string>(AUTH_EVENT, (event) => handler(event.payload));
+}
 
 /** A raw-file chunk goes as the request body, not as JSON. */
 export function sourceChunk(source: number, spool: string, offset: number, data: ArrayBuffer): Promise<void> {

@@ -101,6 +101,26 @@ export interface SourceSlot extends SourceEntry {
   frameUrl: string;
   /** Requests the frame may have waiting at once; Rust refuses more. */
   maxInFlight: number;
+  /** Whether the source signs in (`auth` in its config entry). */
+  auth: boolean;
+}
+
+/** Who a source signed in as (satchel-core's auth::User). */
+export interface AuthUser {
+  name: string | null;
+  email: string | null;
+}
+
+/** Where a sign-in is kept (satchel-core's auth::Keeping). */
+export type Keeping = { kind: "keyring" } | { kind: "session"; reason: string } | { kind: "notRemembered" };
+
+/** A source's sign-in, as its pane shows it (satchel-core's AuthStatus). */
+export interface AuthStatus {
+  signedIn: boolean;
+  signingIn: boolean;
+  user: AuthUser | null;
+  keeping: Keeping;
+  error: ErrorInfo | null;
 }
 
 /** The synchronous `actions` properties pushed into a source's frame. */
@@ -108,6 +128,8 @@ export interface SourceView {
   fileList: unknown[];
   count: number;
   config: Record<string, unknown>;
+  /** Who the source signed in as (`actions.auth.user`), when it signs in and knows. */
+  user?: AuthUser;
 }
 
 export type Effect = "showSummary" | "startUpload";

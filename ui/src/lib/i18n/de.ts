@@ -183,6 +183,16 @@ const de: Messages = {
     notEditable: (a) => `${a.name} kann nicht bearbeitet werden: ${a.reason}`,
     deepLink: (a) =>
       `${a.link} kam an, während die Auswahl offen war: seine Optionen gelten bei der nächsten Auswahl`,
+    signedOut: (a) => `${a.source} ist abgemeldet: Melden Sie sich an, um die Quelle zu verwenden`,
+    noAuth: (a) => `${a.source} hat keine Anmeldung`,
+    authConfig: (a) => `Die Anmeldeeinstellungen sind nicht verwendbar: ${a.reason}`,
+    signInFailed: (a) => `Anmeldung fehlgeschlagen: ${a.reason}`,
+    signInState: () =>
+      "Anmeldung fehlgeschlagen: Der Browser kam mit einer Antwort zurück, die nicht zu dieser Anmeldung gehört (eine gefälschte oder veraltete Weiterleitung). Es wurde niemand angemeldet.",
+    signInDenied: (a) => `Der Anbieter hat die Anmeldung abgelehnt: ${a.error}${a.description ? ` (${a.description})` : ""}`,
+    signInTimeout: (a) => `Anmeldung abgebrochen: Der Browser kam nicht innerhalb von ${a.seconds} s zurück`,
+    signInCancelled: () => "Die Anmeldung wurde abgebrochen",
+    keyring: (a) => `Der Schlüsselbund ist nicht verwendbar: ${a.reason}`,
   },
 
   kinds: {
@@ -193,6 +203,19 @@ const de: Messages = {
     pdf: "PDF-Dokument",
     archive: "Archiv",
     file: "Datei",
+  },
+
+  auth: {
+    signIn: (label: string) => `Bei ${label} anmelden`,
+    intro: "Für diese Quelle müssen Sie sich anmelden. Satchel öffnet die Anmeldeseite in Ihrem Webbrowser.",
+    waiting: "Schließen Sie die Anmeldung in Ihrem Webbrowser ab …",
+    cancel: "Abbrechen",
+    signOut: "Abmelden",
+    signedInAs: (who: string) => `Angemeldet als ${who}`,
+    signedIn: "Angemeldet",
+    sessionOnly: (reason: string) =>
+      `Nur für diese Sitzung angemeldet: Der Schlüsselbund des Systems ist nicht verwendbar (${reason}), beim nächsten Mal melden Sie sich erneut an.`,
+    notRemembered: "Nur für diese Sitzung angemeldet: Die Richtlinie speichert keine Anmeldungen (rememberSignIn).",
   },
 
   sourceBroken: "Diese Quelle konnte nicht verwendet werden",

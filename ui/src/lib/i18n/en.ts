@@ -184,6 +184,16 @@ const en = {
     imageFailed: (a: ErrorArgs) => `Cannot prepare the picture ${a.name}: ${a.reason}`,
     notEditable: (a: ErrorArgs) => `${a.name} cannot be edited: ${a.reason}`,
     deepLink: (a: ErrorArgs) => `${a.link} arrived while the picker was open: its options take effect in the next picker`,
+    signedOut: (a: ErrorArgs) => `${a.source} is signed out: sign in to use it`,
+    noAuth: (a: ErrorArgs) => `${a.source} has no sign-in`,
+    authConfig: (a: ErrorArgs) => `The sign-in settings cannot be used: ${a.reason}`,
+    signInFailed: (a: ErrorArgs) => `Sign-in failed: ${a.reason}`,
+    signInState: () =>
+      "Sign-in failed: the browser came back with an answer that was not for this sign-in (a forged or stale redirect). Nothing was signed in.",
+    signInDenied: (a: ErrorArgs) => `The provider refused the sign-in: ${a.error}${a.description ? ` (${a.description})` : ""}`,
+    signInTimeout: (a: ErrorArgs) => `Sign-in stopped: the browser did not come back within ${a.seconds} s`,
+    signInCancelled: () => "Sign-in was cancelled",
+    keyring: (a: ErrorArgs) => `The keyring cannot be used: ${a.reason}`,
   },
 
   /** What a type icon stands for. */
@@ -195,6 +205,19 @@ const en = {
     pdf: "PDF document",
     archive: "Archive",
     file: "File",
+  },
+
+  auth: {
+    signIn: (label: string) => `Sign in to ${label}`,
+    intro: "This source needs you to sign in. Satchel opens the sign-in page in your web browser.",
+    waiting: "Finish signing in in your web browser…",
+    cancel: "Cancel",
+    signOut: "Sign out",
+    signedInAs: (who: string) => `Signed in as ${who}`,
+    signedIn: "Signed in",
+    sessionOnly: (reason: string) =>
+      `Signed in for this session only: the system keyring cannot be used (${reason}), so you will sign in again next time.`,
+    notRemembered: "Signed in for this session only: the policy does not keep sign-ins (rememberSignIn).",
   },
 
   sourceBroken: "This source could not be used",
