@@ -97,6 +97,17 @@ impl Env {
         self.dir.path().join(name)
     }
 
+    /// A file among the test's artifacts (kept after a failure, for people to read).
+    pub fn artifact(&self, name: &str) -> PathBuf {
+        self.artifacts.join(name)
+    }
+
+    /// Keeps a process the test started (a server, a bus), to be killed
+    /// with the rest when the test ends. Start it in its own process group.
+    pub fn adopt(&mut self, child: Child) {
+        self.processes.push(child);
+    }
+
     /// Sets an environment variable for the app the next `launch` starts.
     pub fn set_app_var(&mut self, name: &str, value: &str) {
         self.app_vars.push((name.to_owned(), value.to_owned()));

@@ -8,6 +8,7 @@ mod images;
 mod picker;
 mod providers;
 mod server;
+mod signin;
 mod sources;
 #[path = "../../src-tauri/core/tests/support/mod.rs"]
 mod support;

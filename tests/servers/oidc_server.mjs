@@ -1,11 +1,12 @@
 // A real OpenID provider (oidc-provider) and a file API it protects, for the
-// sign-in tests. Usage: node oidc_server.mjs FILES_DIR
-// Environment: ACCESS_TTL (seconds an access token lives, default 60).
+// sign-in tests. Usage: node oidc_server.mjs [--access-ttl=SECONDS] FILES_DIR
+// An access token lives --access-ttl seconds (else $ACCESS_TTL, else 60).
 //
 // Both listen on 127.0.0.1 on free ports, on two origins (the provider and
 // the API are different servers, as in real life). Once ready it prints
 //   oidc {"issuer":"http://127.0.0.1:P1","api":"http://127.0.0.1:P2","clientId":"satchel-test"}
 //   listening P1
+// and GET /__api on the provider's port answers the API's origin.
 //
 // The provider: one native client, `satchel-test` (no secret:
 // token_endpoint_auth_method "none"; PKCE is required; its redirect is the
@@ -27,12 +28,14 @@ import path from 'node:path';
 import Provider from 'oidc-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-const directory = process.argv[2];
+const args = process.argv.slice(2);
+const directory = args.find((a) => !a.startsWith('--'));
 if (!directory) {
-  console.error('usage: node oidc_server.mjs FILES_DIR');
+  console.error('usage: node oidc_server.mjs [--access-ttl=SECONDS] FILES_DIR');
   process.exit(2);
 }
-const accessTtl = Number(process.env.ACCESS_TTL || 60);
+const ttlArg = args.find((a) => a.startsWith('--access-ttl='));
+const accessTtl = Number(ttlArg ? ttlArg.split('=')[1] : process.env.ACCESS_TTL || 60);
 const CLIENT_ID = 'satchel-test';
 
 const listen = (server) =>
@@ -67,6 +70,8 @@ const provider = new Provider(issuer, {
   }),
   features: {
     devInteractions: { enabled: true },
+    // POST /token/revocation: a test revokes a refresh token with it.
+    revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => api,
@@ -89,7 +94,9 @@ provider.on('grant.success', (ctx) => {
   if (type in seen.grants) seen.grants[type]++;
 });
 provider.on('server_error', (ctx, error) => console.error('provider error', error));
-idServer.on('request', provider.callback());
+const providing = provider.callback();
+// GET /__api on the provider's port names the API (for tests that only see that port).
+idServer.on('request', (req, res) => (req.url === '/__api' ? res.end(api) : providing(req, res)));
 
 const keys = createRemoteJWKSet(new URL(`${issuer}/jwks`));
 

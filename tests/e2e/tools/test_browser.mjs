@@ -34,7 +34,7 @@ const cookieHeader = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 const isCallback = (url) => url.hostname === '127.0.0.1' && url.pathname === '/callback';
 
 async function main() {
-  log(`${mode} ${new URL(start).origin}`);
+  log(`${mode} ${new URL(start).origin} redirect=${new URL(start).searchParams.get('redirect_uri')}`);
   if (mode === 'never') return;
   let url = new URL(start);
   let request = { method: 'GET' };

@@ -239,6 +239,7 @@ impl SignIns {
         .await;
         let failure = match outcome {
             Ok(Ok(Ok(value))) => return Some(value),
+            Ok(Ok(Err(Error::Keyring { reason }))) => reason,
             Ok(Ok(Err(e))) => e.to_string(),
             Ok(Err(e)) => format!("the keyring call stopped: {e}"),
             Err(_) => format!("no answer within {} s", KEYRING_WAIT.as_secs()),
@@ -367,13 +368,13 @@ impl SignIns {
         }
     }
 
-    /// Stops a running flow for `name` (the person closed it).
+    /// Stops a running flow for `name` (the person closed it); the flow
+    /// ends with `signInCancelled`, which the pane shows.
     pub fn cancel(&self, name: &str) -> Result<()> {
         let session = self.session(name)?;
-        if let Some((_, cancel)) = lock(&session.flow).take() {
+        if let Some((_, cancel)) = lock(&session.flow).as_ref() {
             cancel.cancel();
         }
-        (self.on_change)(name);
         Ok(())
     }
 
@@ -471,7 +472,7 @@ impl Authorizer for SignIns {
         let origin = url::Url::parse(url)
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default();
-        if !session.connect.iter().any(|c| *c == origin) {
+        if !session.connect.contains(&origin) {
             return Ok(None);
         }
         self.token(source).await.map(Some)
