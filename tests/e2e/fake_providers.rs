@@ -472,6 +472,13 @@ fn drive(memory: &Mutex<Memory>, asked: &Asked) -> Answer {
     }
 }
 
+/// The fake's other origin (`localhost` for `127.0.0.1`): where download
+/// links point, as a provider's are on another host than its API, so the
+/// tests see that no token goes there.
+fn elsewhere(base: &str) -> String {
+    base.replacen("127.0.0.1", "localhost", 1)
+}
+
 // ---- Dropbox API v2
 
 fn dropbox(base: &str, memory: &Mutex<Memory>, asked: &Asked) -> Answer {
@@ -547,7 +554,7 @@ fn dropbox(base: &str, memory: &Mutex<Memory>, asked: &Asked) -> Answer {
                 let name = p.rsplit('/').next().unwrap_or_default();
                 json_answer(
                     200,
-                    json!({"metadata": entry("file", name, p), "link": format!("{base}/dl{p}")}),
+                    json!({"metadata": entry("file", name, p), "link": format!("{}/dl{p}", elsewhere(base))}),
                 )
             }
             _ => json_answer(
@@ -582,7 +589,7 @@ fn onedrive(base: &str, memory: &Mutex<Memory>, asked: &Asked) -> Answer {
         let mut f = json!({"id": id, "name": name, "size": 20, "file": {"mimeType": mime}});
         if with_url {
             f["@microsoft.graph.downloadUrl"] =
-                json!(format!("{base}/download/{id}?tempauth=fake"));
+                json!(format!("{}/download/{id}?tempauth=fake", elsewhere(base)));
         }
         f
     };
@@ -600,9 +607,10 @@ fn onedrive(base: &str, memory: &Mutex<Memory>, asked: &Asked) -> Answer {
             json!({"value": [file("I-report", "report.pdf", "application/pdf", false)]}),
         ),
         // As Graph does: a redirect to the pre-authenticated URL.
-        "/v1.0/me/drive/items/I-report/content" => {
-            redirect(&format!("{base}/download/I-report?tempauth=fake"))
-        }
+        "/v1.0/me/drive/items/I-report/content" => redirect(&format!(
+            "{}/download/I-report?tempauth=fake",
+            elsewhere(base)
+        )),
         _ => json_answer(
             404,
             json!({"error": {"code": "itemNotFound", "message": "The resource could not be found."}}),

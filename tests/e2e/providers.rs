@@ -240,6 +240,10 @@ fn oauth_source(env: &mut Env, fake: &FakeProvider) -> Result<()> {
         ),
     )?;
     env.set_app_var(&fake.kind().base_var(), &fake.base);
+    // A session bus of the test's own with no keyring on it: the sign-in
+    // lasts for the session (the sign-in tests cover the keyring).
+    let bus = crate::signin::private_bus(env)?;
+    env.set_app_var("DBUS_SESSION_BUS_ADDRESS", &bus);
     let browser = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/e2e/tools/test_browser.mjs"
@@ -390,7 +394,9 @@ fn onedrive_signs_in_browses_searches_and_files_land_by_download_url_and_content
             .click()
             .await?;
         leave_frame(env).await?;
-        upload(env, 2).await?;
+        upload(env, 2)
+            .await
+            .with_context(|| format!("the fake saw {:?}", fake.log()))?;
         ensure!(fs::read_to_string(dest.join("notes.txt"))? == crate::fake_providers::NOTES);
         ensure!(fs::read(dest.join("report.pdf"))? == crate::fake_providers::REPORT_PDF);
         let bearer = |s: &crate::server::Seen| {
@@ -416,6 +422,14 @@ fn onedrive_signs_in_browses_searches_and_files_land_by_download_url_and_content
         // Rust fetched /content with the token: the file never held one.
         let content = fake.seen("/v1.0/me/drive/items/I-report/content");
         ensure!(content.len() == 1 && bearer(&content[0]), "{content:?}");
+        // The redirect to the download host (another origin) did not carry it on.
+        let download = fake.seen("/download/I-report");
+        ensure!(
+            download.len() == 1 && download[0].header("Authorization").is_none(),
+            "{download:?}"
+        );
+        let notes = fake.seen("/download/I-notes");
+        ensure!(notes[0].header("Authorization").is_none(), "{notes:?}");
         Ok(())
     });
 }
