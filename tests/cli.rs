@@ -280,3 +280,25 @@ fn the_machines_own_config_and_policy_are_not_read() {
         assert!(line.ends_with("# default"), "{line}");
     }
 }
+
+#[test]
+fn signout_without_a_keyring_says_so_and_never_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_satchel"));
+    common::isolate(&mut command, dir.path());
+    let out = command
+        .args(["sources", "signout", "teamCloud"])
+        // A session bus that is not there: no Secret Service to reach.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", dir.path().join("no-bus").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = text(&out.stderr);
+    assert!(err.contains("keyring"), "{err}");
+    assert!(out.stdout.is_empty());
+}

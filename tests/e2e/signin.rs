@@ -235,10 +235,12 @@ fn files_to_serve(env: &Env) -> Result<PathBuf> {
     let dir = env.path("cloud");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("quarterly.txt"), QUARTERLY)?;
+    std::fs::write(dir.join("fetched-annual.txt"), ANNUAL)?;
     Ok(dir)
 }
 
 const QUARTERLY: &str = "quarterly numbers, for signed-in eyes only\n";
+const ANNUAL: &str = "the annual report, fetched at once with the token Rust adds\n";
 
 async fn wait_text(env: &Env, css: &str, wanted: &str) -> Result<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -275,6 +277,20 @@ async fn report(env: &Env, key: &str, check: impl Fn(&Value) -> bool) -> Result<
         ensure!(Instant::now() < deadline, "the source never reported {key}");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+}
+
+/// The file names a source's report lists, sorted.
+fn listed_names(report: &Value) -> Vec<String> {
+    let mut names: Vec<String> = report["listed"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 async fn click(env: &Env, css: &str) -> Result<()> {
@@ -377,11 +393,29 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
         click(env, "#list").await?;
         let listed = report(env, "listed", |v| v["lists"] == 1).await?;
         ensure!(
-            listed["listed"] == serde_json::json!(["quarterly.txt"]),
+            listed_names(&listed) == ["fetched-annual.txt", "quarterly.txt"],
             "{listed}"
         );
+        // metadata, then addCustomUrl / fetchAndAddUrl: Rust adds the token to each.
         click(env, "button[data-file='quarterly.txt']").await?;
-        report(env, "added", |_| true).await?;
+        report(env, "added", |v| {
+            v["added"].as_array().is_some_and(|a| a.len() == 1)
+        })
+        .await?;
+        click(env, "button[data-file='fetched-annual.txt']").await?;
+        let added = report(env, "added", |v| {
+            v["added"].as_array().is_some_and(|a| a.len() == 2)
+        })
+        .await?;
+        ensure!(added["addError"].is_null(), "{added}");
+        ensure!(
+            added["sizes"]["quarterly.txt"] == QUARTERLY.len(),
+            "{added}"
+        );
+        ensure!(
+            added["sizes"]["fetched-annual.txt"] == ANNUAL.len(),
+            "{added}"
+        );
         env.client()?.enter_parent_frame().await?;
 
         // The access token lapses; the next list refreshes it first.
@@ -413,15 +447,24 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
         click(env, "[data-testid=sign-in]").await?;
         wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
 
+        // The source signs itself out (actions.auth.signOut()): the same.
+        enter_frame(env, 0).await?;
+        click(env, "#sign-out").await?;
+        env.client()?.enter_parent_frame().await?;
+        wait_text(env, "[data-testid=sign-in]", "Sign in to Team cloud").await?;
+        click(env, "[data-testid=sign-in]").await?;
+        wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
+
         // Uploading fetches the link with the Bearer token Rust adds.
         click(env, "[data-testid=upload]").await?;
         env.find("[data-testid=upload-finished]").await?;
         ensure!(std::fs::read_to_string(dest.join("quarterly.txt"))? == QUARTERLY);
+        ensure!(std::fs::read_to_string(dest.join("fetched-annual.txt"))? == ANNUAL);
         // The app exits while the click is answered: the result is what counts.
         let _ = env.find("[data-testid=finish]").await?.click().await;
         let result = env.json_result().await?;
         ensure!(
-            result["filesUploaded"].as_array().map(Vec::len) == Some(1),
+            result["filesUploaded"].as_array().map(Vec::len) == Some(2),
             "{result}"
         );
 
@@ -582,7 +625,7 @@ fn forged_callbacks_refusals_timeouts_and_a_missing_keyring_are_said_in_the_pane
         click(env, "#list").await?;
         let listed = report(env, "listed", |_| true).await?;
         ensure!(
-            listed["listed"] == serde_json::json!(["quarterly.txt"]),
+            listed_names(&listed) == ["fetched-annual.txt", "quarterly.txt"],
             "{listed}"
         );
         env.client()?.enter_parent_frame().await?;

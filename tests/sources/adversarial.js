@@ -171,6 +171,26 @@ export default {
       await actions.removeFile.call(null, "not-a-uuid");
       return "removeFile of garbage answered";
     });
+    // Sign-in: this source has none, so no actions.auth; asking the host
+    // for a token anyway, or for another source's, must get nothing.
+    await attempt("actionsAuth", () => (actions.auth !== undefined ? "actions.auth is there" : ""));
+    const rawCall = (id, action, args) =>
+      new Promise((resolve, reject) => {
+        const listener = (event) => {
+          const m = event.data;
+          if (!m || m.satchel !== 1 || m.kind !== "reply" || m.id !== id) return;
+          window.removeEventListener("message", listener);
+          if (m.ok) resolve(`${action} answered ${JSON.stringify(m.value)}`);
+          else reject(new Error(`${m.error && m.error.kind}: ${m.error && m.error.message}`));
+        };
+        window.addEventListener("message", listener);
+        const message = { satchel: 1, kind: "call", id, action };
+        if (args !== undefined) message.args = args;
+        window.parent.postMessage(message, "*");
+      });
+    await attempt("authToken", () => rawCall(990001, "authToken"));
+    await attempt("authTokenOfAnother", () => rawCall(990002, "authToken", { source: "teamFiles" }));
+    await attempt("authSignInOfAnother", () => rawCall(990003, "authSignIn", { source: "teamFiles" }));
     results.done = true;
     show();
   },

@@ -1,7 +1,8 @@
 // A source that signs in (its config entry has `auth`): it lists the files
-// of a protected API with its own fetch and `actions.auth.token()`, and adds
-// one with addCustomUrl, without headers: Rust adds the Bearer token when
-// the file is fetched, since the API is one of the source's `connect` origins.
+// of a protected API with its own fetch and `actions.auth.token()`, looks each
+// file up with metadata and adds it with addCustomUrl (or, for names starting
+// "fetched-", fetchAndAddUrl), all without headers: Rust adds the Bearer token
+// to each, since the API is one of the source's `connect` origins.
 // __API__ is the protected API's origin.
 const API = "__API__";
 
@@ -32,8 +33,11 @@ export default {
             add.textContent = file.name;
             add.addEventListener("click", async () => {
               try {
-                await actions.addCustomUrl({ url: file.url, type: file.type, filename: file.name });
-                state.added = file.name;
+                const meta = await actions.metadata(file.url);
+                state.sizes = { ...state.sizes, [file.name]: meta.size };
+                if (file.name.startsWith("fetched-")) await actions.fetchAndAddUrl(file.url);
+                else await actions.addCustomUrl({ url: file.url, type: file.type, filename: file.name });
+                state.added = [...(state.added || []), file.name];
               } catch (error) {
                 state.addError = error.message;
               }

@@ -1297,6 +1297,46 @@ mod tests {
     }
 
     #[test]
+    fn a_source_entry_may_sign_in_and_the_policy_may_keep_no_sign_in() {
+        let user = layer(
+            "/home/u/.config/satchel/config.toml",
+            "sources = [{ path = \"/s/team.js\", connect = [\"https://files.example.com\"], \
+             auth = { issuer = \"https://id.example.com\", client_id = \"c\", scopes = [\"openid\"] } }]\n",
+        );
+        let eff = resolve(None, Some(&user), &ConfigFile::default()).unwrap();
+        let auth = eff.sources[0]
+            .auth
+            .as_ref()
+            .expect("auth is kept with the source");
+        assert_eq!(auth.client_id(), "c");
+        assert!(eff.remember_sign_in, "kept in the keyring by default");
+
+        let broken = layer(
+            "/home/u/.config/satchel/config.toml",
+            "sources = [{ path = \"/s/team.js\", auth = { issuer = \"http://id.example.com\", client_id = \"c\" } }]\n",
+        );
+        let eff = resolve(None, Some(&broken), &ConfigFile::default()).unwrap();
+        assert!(eff.sources.is_empty(), "a broken user entry is not loaded");
+        let said = &eff.notices[0].message;
+        assert!(
+            said.contains("/s/team.js") && said.contains("https"),
+            "{said}"
+        );
+
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "rememberSignIn = false\nlocked = [\"rememberSignIn\"]\n",
+        );
+        let mine = layer(
+            "/home/u/.config/satchel/config.toml",
+            "rememberSignIn = true\n",
+        );
+        let eff = resolve(Some(&policy), Some(&mine), &ConfigFile::default()).unwrap();
+        assert!(!eff.remember_sign_in, "the policy's lock holds");
+        assert!(eff.show().contains("rememberSignIn = false"));
+    }
+
+    #[test]
     fn a_forced_crop_needs_a_ratio() {
         let user = layer(
             "/home/u/.config/satchel/config.toml",

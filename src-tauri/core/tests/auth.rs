@@ -83,14 +83,13 @@ impl Provider {
     }
 }
 
+type Opener = Arc<dyn Fn(&str) -> satchel_core::Result<()> + Send + Sync>;
+/// The authorize URLs the browser was given.
+type Opened = Arc<Mutex<Vec<url::Url>>>;
+
 /// The test browser, opened the way Satchel opens the system browser; the
 /// authorize URLs it was given are kept.
-fn browser(
-    mode: &str,
-) -> (
-    Arc<dyn Fn(&str) -> satchel_core::Result<()> + Send + Sync>,
-    Arc<Mutex<Vec<url::Url>>>,
-) {
+fn browser(mode: &str) -> (Opener, Opened) {
     let dir = tempfile::tempdir().unwrap().keep();
     let mode_file = dir.join("mode");
     std::fs::write(&mode_file, mode).unwrap();
@@ -113,10 +112,7 @@ fn browser(
     (Arc::new(open), opened)
 }
 
-fn sign_ins(
-    store: Arc<dyn SecretStore>,
-    mode: &str,
-) -> (SignIns, Arc<Mutex<Vec<url::Url>>>, Arc<AtomicUsize>) {
+fn sign_ins(store: Arc<dyn SecretStore>, mode: &str) -> (SignIns, Opened, Arc<AtomicUsize>) {
     let (open, opened) = browser(mode);
     let changes = Arc::new(AtomicUsize::new(0));
     let counted = changes.clone();
@@ -313,4 +309,23 @@ async fn a_refusal_at_the_provider_is_the_flows_error() {
     let status = signs.status("cloud").await.unwrap();
     assert!(!status.signed_in && !status.signing_in);
     assert_eq!(status.error.unwrap().kind, "signInDenied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_remember_sign_in_off_nothing_is_kept() {
+    let provider = provider(60).await;
+    let store = Arc::new(MemoryStore::default());
+    let (open, _) = browser("login");
+    let signs = SignIns::new(store.clone(), false, open, Arc::new(|_: &str| {})).unwrap();
+    signs.register("cloud", "Cloud", provider.auth("satchel-test"), vec![]);
+    signs.sign_in("cloud").await.unwrap();
+    let status = signs.status("cloud").await.unwrap();
+    assert!(status.signed_in);
+    assert_eq!(status.keeping, satchel_core::auth::Keeping::NotRemembered);
+    assert!(
+        store.load("source:cloud").unwrap().is_none(),
+        "rememberSignIn = false keeps nothing"
+    );
+    let token = signs.token("cloud").await.unwrap();
+    assert_eq!(provider.api_status(token.expose()).await, 200);
 }
