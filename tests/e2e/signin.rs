@@ -368,6 +368,7 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
         click(env, "[data-testid=source-teamCloud]").await?;
         let offer = wait_text(env, "[data-testid=sign-in]", "Sign in to Team cloud").await?;
         env.screenshot("sign-in-offered").await;
+        crate::ui::axe(env, "sign-in-offered").await?;
         ensure!(offer == "Sign in to Team cloud", "{offer}");
         ensure!(
             !env.find("[data-testid=frame-0]")
@@ -378,6 +379,8 @@ fn a_user_signs_in_from_the_pane_picks_a_protected_file_and_uploads_it() {
         );
         click(env, "[data-testid=sign-in]").await?;
         wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
+        env.screenshot("signed-in").await;
+        crate::ui::axe(env, "signed-in").await?;
         ensure!(
             env.find_all("[data-testid=auth-session-only]")
                 .await?
@@ -591,6 +594,7 @@ fn forged_callbacks_refusals_timeouts_and_a_missing_keyring_are_said_in_the_pane
         click(env, "[data-testid=sign-in]").await?;
         browser.opened(3).await?;
         wait_text(env, "[data-testid=sign-in-error]", "access_denied").await?;
+        crate::ui::axe(env, "sign-in-refused").await?;
 
         // The browser is closed and never comes back: the flow ends by itself.
         browser.does("never")?;
@@ -621,6 +625,7 @@ fn forged_callbacks_refusals_timeouts_and_a_missing_keyring_are_said_in_the_pane
         wait_text(env, "[data-testid=auth-user]", "Signed in as Test Person").await?;
         wait_text(env, "[data-testid=auth-session-only]", "this session only").await?;
         env.screenshot("signed-in-for-the-session").await;
+        crate::ui::axe(env, "signed-in-for-the-session").await?;
         enter_frame(env, 0).await?;
         click(env, "#list").await?;
         let listed = report(env, "listed", |_| true).await?;
