@@ -239,7 +239,8 @@ fn run_window(
     let policy_check = effective.clone();
     let Effective {
         options,
-        sources,
+        mut sources,
+        shipped_sources,
         builtin_sources,
         source_capabilities,
         remember_sign_in,
@@ -248,6 +249,8 @@ fn run_window(
         ..
     } = effective;
     let locale = commands::window::pick_locale(lang.as_deref());
+    // The shipped sources `fromSources` names load after the custom ones.
+    sources.extend(shipped_sources);
     let auth_locale = locale.clone();
     let app = tauri::Builder::default()
         // First, so a second launch hands its files over before anything else starts.
@@ -405,7 +408,7 @@ fn serve_frame<R: tauri::Runtime>(ctx: &UriSchemeContext<'_, R>, host: &str) -> 
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let document = frame::source_id(host)
         .ok_or_else(|| format!("no source at {host:?}"))
-        .and_then(|id| frame::document(&state.lock_sources(), id, &nonce));
+        .and_then(|id| frame::document(&state.lock_sources(), id, &nonce, &state.locale));
     let built = match document {
         Ok((html, csp)) => Response::builder()
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")

@@ -87,10 +87,12 @@ icon_png=/usr/share/icons/hicolor/128x128/apps/satchel.png
 icon_svg=/usr/share/icons/hicolor/scalable/apps/satchel.svg
 # tauri names the entry after productName ("Satchel").
 desktop=/usr/share/applications/satchel.desktop
+# The sources Satchel ships, offered by their fromSources names.
+shipped=(/usr/share/satchel/sources/{googledrive,dropbox,onedrive,unsplash}.js)
 
 say "the .rpm: its files and requirements"
 rpm_files=$(rpm -qpl "$rpm" 2>/dev/null)
-for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg"; do
+for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg" "${shipped[@]}"; do
   has_line "$f" "$rpm_files" || fail "the .rpm lacks $f; it has:"$'\n'"$rpm_files"
 done
 rpm_requires=$(rpm -qpR "$rpm" 2>/dev/null)
@@ -99,15 +101,18 @@ for r in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)'; do
 done
 [ "$(rpm -qp --qf '%{NAME} %{VERSION}' "$rpm" 2>/dev/null)" = "satchel $version" ] ||
   fail "the .rpm is not satchel $version: $(rpm -qp --qf '%{NAME} %{VERSION}' "$rpm" 2>/dev/null)"
-ok "$(wc -l <<<"$rpm_files") files, binary, desktop entry, icons and man page; requires webkit2gtk-4.1 and gtk3"
+ok "$(wc -l <<<"$rpm_files") files, binary, desktop entry, icons, man page and shipped sources; requires webkit2gtk-4.1 and gtk3"
 
 say "installing the .deb with apt-get (dependencies resolve from the archive)"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$tmp/apt.log" 2>&1 ||
   fail "apt-get install failed:"$'\n'"$(cat "$tmp/apt.log")"
 installed=$(dpkg -L satchel)
-for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg"; do
+for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg" "${shipped[@]}"; do
   has_line "$f" "$installed" || fail "the .deb did not install $f"
   [ -f "$f" ] || fail "$f is listed by dpkg but missing"
+done
+for f in "${shipped[@]}"; do
+  cmp -s "$f" "$src/sources/$(basename "$f")" || fail "$f is not the repository's sources/$(basename "$f")"
 done
 ok "satchel $version installed: $(grep -c . <<<"$installed") paths"
 
@@ -296,7 +301,7 @@ fi
 dpkg -L satchel >/dev/null 2>&1 && fail "dpkg -L satchel still lists files"
 left=$(while read -r f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done <<<"$installed" || true)
 [ -z "$left" ] || fail "purging left these behind:"$'\n'"$left"
-leftovers=(/usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg")
+leftovers=(/usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg" "${shipped[@]}" /usr/share/satchel)
 $etc_existed || leftovers+=(/etc/satchel)
 for f in "${leftovers[@]}"; do
   [ ! -e "$f" ] || fail "$f is still there after purging"

@@ -60,6 +60,7 @@ pub fn document(
     registry: &SourceRegistry,
     id: u32,
     nonce: &str,
+    lang: &str,
 ) -> Result<(String, String), String> {
     let file = registry.file(id).map_err(|e| e.to_string())?;
     let code = std::fs::read_to_string(&file.path)
@@ -73,6 +74,12 @@ pub fn document(
         }
     }
     let csp = content_security_policy(nonce, file);
+    // The window's language, so a source can speak it (`document.documentElement.lang`).
+    let lang: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect();
     // The code and how to load it (a module, or a classic script and the
     // top-level names it may keep its source object in).
     let embedded = serde_json::json!({
@@ -81,15 +88,17 @@ pub fn document(
         "capabilities": registry.capabilities(),
         // Whether the source signs in: its `actions.auth` exists only then.
         "auth": file.auth.is_some(),
+        // A shipped source's settings (`actions.provider`); none for others.
+        "provider": file.shipped,
     });
     // JSON inside <script type=application/json>: "</" must not end the element.
     let embedded = serde_json::to_string(&embedded)
         .map_err(|e| e.to_string())?
         .replace("</", "<\\/");
     let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><title>Source</title>\
          <style id=\"satchel-base\">{BASE_CSS}</style></head>\
          <body><div id=\"satchel-mount\"></div>\
          <script type=\"application/json\" id=\"satchel-source\">{embedded}</script>\
@@ -117,6 +126,7 @@ mod tests {
     fn the_policy_allows_only_declared_origins() {
         let file = SourceFile {
             pin: None,
+            shipped: None,
             path: "/x.js".into(),
             connect: vec!["https://api.example.com".into()],
             scripts: vec!["https://apis.google.com".into()],
@@ -140,6 +150,7 @@ mod tests {
             "n",
             &SourceFile {
                 pin: None,
+                shipped: None,
                 path: "/x.js".into(),
                 connect: vec![],
                 scripts: vec![],
@@ -162,18 +173,54 @@ mod tests {
         .unwrap();
         let registry = SourceRegistry::new(vec![SourceFile {
             pin: None,
+            shipped: None,
             path,
             connect: vec![],
             scripts: vec![],
             auth: None,
         }]);
-        let (html, _) = document(&registry, 0, "n").unwrap();
+        let (html, _) = document(&registry, 0, "n", "en").unwrap();
         assert_eq!(
             html.matches("</script>").count(),
             2,
             "only our own two script elements close"
         );
-        assert!(document(&registry, 5, "n").is_err());
+        assert!(document(&registry, 5, "n", "en").is_err());
+    }
+
+    #[test]
+    fn a_shipped_source_gets_its_settings_but_no_secret_and_the_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("googledrive.js");
+        std::fs::write(&path, "export default {}").unwrap();
+        let drive = satchel_core::providers::provider("googledrive").unwrap();
+        let (shipped, auth) = drive.shipped(Some(&satchel_core::ProviderConfig {
+            client_id: Some("id.apps".into()),
+            client_secret: Some("hush-hush".into()),
+            access_key: None,
+        }));
+        let registry = SourceRegistry::new(vec![SourceFile {
+            pin: None,
+            connect: drive.connect(&shipped),
+            path,
+            scripts: vec![],
+            auth,
+            shipped: Some(shipped),
+        }]);
+        let (html, _) = document(&registry, 0, "n", "de-AT\"><script>").unwrap();
+        assert!(
+            html.starts_with("<!doctype html><html lang=\"de-ATscript\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("\"provider\":{\"base\":{\"api\":\"https://www.googleapis.com\"},\"name\":\"googledrive\""),
+            "{html}"
+        );
+        assert!(
+            !html.contains("hush-hush") && !html.contains("id.apps"),
+            "{html}"
+        );
+        assert!(html.contains("\"auth\":true"), "{html}");
     }
 
     #[test]
@@ -188,10 +235,11 @@ mod tests {
             connect: vec![],
             scripts: vec![],
             auth: None,
+            shipped: None,
         }]);
-        assert!(document(&registry, 0, "n").is_ok());
+        assert!(document(&registry, 0, "n", "en").is_ok());
         std::fs::write(&path, "export default {swapped: true}").unwrap();
-        let err = document(&registry, 0, "n").unwrap_err();
+        let err = document(&registry, 0, "n", "en").unwrap_err();
         assert!(err.contains("changed since the policy allowed it"), "{err}");
     }
 }

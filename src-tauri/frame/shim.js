@@ -180,6 +180,16 @@
   }
 
   const copy = (value) => JSON.parse(JSON.stringify(value));
+  const frozen = (value) => {
+    if (value !== null && typeof value === "object") {
+      for (const inner of Object.values(value)) frozen(inner);
+      Object.freeze(value);
+    }
+    return value;
+  };
+  // A shipped source's settings (Satchel's own sources: base URLs, Unsplash's
+  // access key, or what the config lacks); undefined for any other source.
+  const provider = embedded.provider ? frozen(copy(embedded.provider)) : undefined;
 
   // A refused request's Error carries Rust's `kind` ("signedOut", "refused", …)
   // so a source can tell them apart.
@@ -248,6 +258,7 @@
     get config() {
       return copy(view.config);
     },
+    provider,
   });
 
   const isSource = (value) => value !== null && typeof value === "object" && "label" in value && typeof value.mounted === "function";
@@ -596,6 +607,8 @@
       const candidate = url ? await loadModule(url) : await loadScript(code, how.bindings);
       const descriptor = describe(candidate);
       source = candidate;
+      // The frame's document is named for screen readers by its source.
+      document.title = descriptor.label;
       post({ kind: "loaded", descriptor });
       if (wanted) void mount();
     } catch (error) {

@@ -2,9 +2,11 @@
 //! WebDriver (tauri-driver + WebKitWebDriver). Needs what `./x setup` installs.
 
 mod desktop;
+mod fake_providers;
 mod harness;
 mod images;
 mod picker;
+mod providers;
 mod server;
 mod signin;
 mod sources;

@@ -73,7 +73,7 @@ impl Oidc {
 
 /// A D-Bus session bus of the test's own, with no services to start on
 /// demand (so no keyring appears unless the test starts one).
-fn private_bus(env: &mut Env) -> Result<String> {
+pub(crate) fn private_bus(env: &mut Env) -> Result<String> {
     let config = env.path("bus.conf");
     std::fs::write(
         &config,

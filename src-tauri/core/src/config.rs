@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::imaging::{CropTool, Dims, ImageOptions, Transformations};
+use crate::providers::ProviderConfig;
 use crate::sources::{parse_origin, SourceCapabilities, SourceFile};
 use crate::spool::SpoolLimits;
 use crate::{Error, ErrorInfo, PickerOptions, Result};
@@ -86,6 +87,8 @@ pub struct ConfigFile {
     pub image_quality: Option<f32>,
     /// Which editor tools are offered, and what every picture must get.
     pub transformations: Option<Transformations>,
+    /// The shipped sources' settings (`[providers.googledrive] client_id = "…"`).
+    pub providers: Option<BTreeMap<String, ProviderConfig>>,
     /// Keys no later layer may change (policy only).
     pub locked: Option<Vec<String>>,
 }
@@ -191,6 +194,11 @@ pub struct Effective {
     pub destination: Option<String>,
     pub destinations: Vec<String>,
     pub sources: Vec<SourceFile>,
+    /// The shipped sources `fromSources` names (`providers.rs`), loaded
+    /// after `sources`.
+    pub shipped_sources: Vec<SourceFile>,
+    /// The `[providers.*]` tables in force (policy, then the user's).
+    pub providers: BTreeMap<String, ProviderConfig>,
     pub builtin_sources: Vec<String>,
     pub headless: bool,
     pub user_sources: bool,
@@ -382,6 +390,15 @@ pub fn resolve(
         &mut notices,
     )?;
 
+    let providers = merge_providers(
+        policy,
+        user,
+        is_locked("providers"),
+        &mut origins,
+        &mut notices,
+        &locked_error,
+    )?;
+
     let defaults = PickerOptions::default();
     let options = PickerOptions {
         from_sources: merged.from_sources.clone().unwrap_or(defaults.from_sources),
@@ -427,11 +444,15 @@ pub fn resolve(
             }
         }
     }
+    notices.extend(crate::providers::unavailable_notices(&options.from_sources));
+    let shipped_sources = shipped_sources(&options.from_sources, &providers);
     Ok(Effective {
         options,
         destination,
         destinations,
         sources,
+        shipped_sources,
+        providers,
         builtin_sources: merged.builtin_sources.clone().unwrap_or_else(|| {
             crate::BUILTIN_SOURCES
                 .iter()
@@ -508,7 +529,70 @@ pub const KEYS: &[&str] = &[
     "cleanupImageExif",
     "imageQuality",
     "transformations",
+    "providers",
 ];
+
+/// `[providers.*]`: the policy's tables, then the user's per provider (a
+/// locked `providers` keeps the policy's alone). A table naming no shipped
+/// source stops Satchel in the policy and is reported in the user's file.
+fn merge_providers(
+    policy: Option<&Layer>,
+    user: Option<&Layer>,
+    locked: bool,
+    origins: &mut BTreeMap<&'static str, Origin>,
+    notices: &mut Vec<ErrorInfo>,
+    locked_error: &dyn Fn(&str) -> Error,
+) -> Result<BTreeMap<String, ProviderConfig>> {
+    let mut merged = BTreeMap::new();
+    if let Some(policy) = policy {
+        if let Some(tables) = &policy.file.providers {
+            crate::providers::check_config(tables, &policy.path)?;
+            merged.extend(tables.clone());
+            origins.insert("providers", Origin::Policy(policy.path.clone()));
+        }
+    }
+    if let Some(user) = user {
+        if let Some(tables) = &user.file.providers {
+            if locked {
+                notices.push(locked_error("providers").info());
+            } else if let Err(e) = crate::providers::check_config(tables, &user.path) {
+                notices.push(e.info());
+            } else {
+                merged.extend(tables.clone());
+                origins.insert("providers", Origin::User(user.path.clone()));
+            }
+        }
+    }
+    Ok(merged)
+}
+
+/// The shipped sources `fromSources` names, in its order, each with its
+/// settings (or what it lacks, which its pane says).
+fn shipped_sources(
+    from_sources: &[String],
+    providers: &BTreeMap<String, ProviderConfig>,
+) -> Vec<SourceFile> {
+    let dir = crate::providers::shipped_dir();
+    let mut files: Vec<SourceFile> = vec![];
+    for name in from_sources {
+        let Some(provider) = crate::providers::provider(name) else {
+            continue;
+        };
+        if files.iter().any(|f| f.path.ends_with(format!("{name}.js"))) {
+            continue;
+        }
+        let (shipped, auth) = provider.shipped(providers.get(name));
+        files.push(SourceFile {
+            path: dir.join(format!("{name}.js")),
+            connect: provider.connect(&shipped),
+            scripts: vec![],
+            pin: None,
+            auth,
+            shipped: Some(shipped),
+        });
+    }
+    files
+}
 
 /// Policy sources always load; the user's and the command line's only when
 /// `userSources` allows them or the policy lists them in `allowedSources`.
@@ -600,6 +684,7 @@ fn source_files(file: &ConfigFile, path: &Path) -> Result<Vec<SourceFile>> {
             let joined = base.join(source);
             Ok(SourceFile {
                 pin: None,
+                shipped: None,
                 path: std::path::absolute(&joined).unwrap_or(joined),
                 connect: origins(connect)?,
                 scripts: origins(scripts)?,
@@ -755,6 +840,25 @@ impl Effective {
             "cleanupImageExif" => self.options.image.cleanup_image_exif.to_string(),
             "imageQuality" => self.options.image.image_quality.to_string(),
             "transformations" => transformations_toml(&self.options.image.transformations),
+            // Which keys each provider has, never their values.
+            "providers" => toml_value(
+                &self
+                    .providers
+                    .iter()
+                    .map(|(name, c)| {
+                        let set: Vec<&str> = [
+                            ("client_id", &c.client_id),
+                            ("client_secret", &c.client_secret),
+                            ("access_key", &c.access_key),
+                        ]
+                        .into_iter()
+                        .filter(|(_, v)| v.is_some())
+                        .map(|(k, _)| k)
+                        .collect();
+                        (name.clone(), set)
+                    })
+                    .collect::<BTreeMap<_, _>>(),
+            ),
             _ => "\"\"".into(),
         }
     }
@@ -1089,6 +1193,69 @@ mod tests {
             "locked"
         );
         assert!(toml::from_str::<ConfigFile>("imageMax = [0, 0]").is_err());
+    }
+
+    #[test]
+    fn shipped_sources_follow_from_sources_and_providers_tables() {
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "[providers.googledrive]\nclient_id = \"corp.apps\"\n[providers.unsplash]\naccess_key = \"corp-key\"\n",
+        );
+        let user = layer(
+            "/home/u/c.toml",
+            "fromSources = [\"local_file_system\", \"unsplash\", \"googledrive\", \"facebook\", \"dropbox\"]\n\
+             [providers.unsplash]\naccess_key = \"my-key\"\n",
+        );
+        let eff = resolve(Some(&policy), Some(&user), &ConfigFile::default()).unwrap();
+        let names: Vec<String> = eff
+            .shipped_sources
+            .iter()
+            .map(|s| s.shipped.as_ref().unwrap().name.clone())
+            .collect();
+        assert_eq!(names, ["unsplash", "googledrive", "dropbox"]);
+        let unsplash = eff.shipped_sources[0].shipped.as_ref().unwrap();
+        assert_eq!(unsplash.access_key.as_deref(), Some("my-key"));
+        assert!(eff.shipped_sources[0].path.ends_with("unsplash.js"));
+        assert_eq!(
+            eff.shipped_sources[1].auth.as_ref().unwrap().client_id(),
+            "corp.apps"
+        );
+        assert!(eff.shipped_sources[2]
+            .shipped
+            .as_ref()
+            .unwrap()
+            .missing
+            .is_some());
+        assert!(eff
+            .notices
+            .iter()
+            .any(|n| n.kind == "sourceNotAvailable" && n.message.contains("facebook")));
+        let shown = eff.show();
+        assert!(shown.contains("providers = {"), "{shown}");
+        assert!(
+            !shown.contains("my-key") && !shown.contains("corp.apps"),
+            "{shown}"
+        );
+
+        // A locked `providers` keeps the policy's; a table for no shipped source is reported.
+        let policy = layer(
+            "/etc/satchel/policy.toml",
+            "locked = [\"providers\"]\n[providers.unsplash]\naccess_key = \"corp-key\"\n",
+        );
+        let eff = resolve(Some(&policy), Some(&user), &ConfigFile::default()).unwrap();
+        assert_eq!(
+            eff.shipped_sources[0]
+                .shipped
+                .as_ref()
+                .unwrap()
+                .access_key
+                .as_deref(),
+            Some("corp-key")
+        );
+        assert!(eff.notices.iter().any(|n| n.kind == "locked"));
+        let odd = layer("/home/u/c.toml", "[providers.myspace]\nclient_id = \"x\"\n");
+        let eff = resolve(None, Some(&odd), &ConfigFile::default()).unwrap();
+        assert!(eff.notices.iter().any(|n| n.message.contains("myspace")));
     }
 
     #[test]

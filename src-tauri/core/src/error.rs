@@ -101,6 +101,11 @@ pub enum Error {
     #[error("invalid source {file}: {reason}")]
     BadSource { file: String, reason: String },
 
+    /// A `fromSources` name Filestack reaches through its own servers and
+    /// Satchel does not offer; the picker opens without it.
+    #[error("{name} is not available in Satchel (Filestack's picker reaches it through Filestack's servers); the picker opens without it")]
+    SourceNotAvailable { name: String },
+
     /// A source asked for something while its frame was not mounted.
     #[error("the source is not open: actions work only between mounted() and unmounted()")]
     NotMounted,
@@ -460,6 +465,7 @@ impl Error {
                 vec![("size", size.to_string()), ("limit", limit.to_string())]
             }
             Error::TooManyFiles { max } => vec![("max", max.to_string())],
+            Error::SourceNotAvailable { name } => vec![("name", name.clone())],
             Error::TooFewFiles { min } => vec![("min", min.to_string())],
             Error::Rejected {
                 name,

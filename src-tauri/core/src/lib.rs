@@ -34,6 +34,7 @@ mod options;
 mod paths;
 mod persist;
 mod picker;
+pub mod providers;
 mod queue;
 mod record;
 mod restrictions;
@@ -73,6 +74,7 @@ pub use options::PickerOptions;
 pub use paths::{default_upload_dir, spool_dir, state_dir};
 pub use persist::{default_state_dir, SavedFile, SavedQueue, Store};
 pub use picker::{AddOutcome, Picker, DEFAULT_CONCURRENCY};
+pub use providers::{Provider, ProviderConfig, Shipped, PROVIDERS};
 pub use record::{
     FileRecord, FileStatus, Headers, Origin, BUILTIN_SOURCES, LINK_SOURCE, LOCAL_SOURCE,
 };

@@ -40,6 +40,9 @@ pub struct SourceFile {
     /// Rust then adds its token to requests to its `connect` origins, and
     /// its frame gets `actions.auth`.
     pub auth: Option<crate::auth::SourceAuth>,
+    /// Set for the sources Satchel ships (`providers.rs`): their settings,
+    /// from `[providers.<name>]`.
+    pub shipped: Option<crate::providers::Shipped>,
 }
 
 /// What custom sources may do besides the actions; each is a key an admin
@@ -550,6 +553,7 @@ mod registry_tests {
                     connect: vec![],
                     pin: None,
                     auth: None,
+                    shipped: None,
                 })
                 .collect(),
         )

@@ -135,6 +135,8 @@ const de: Messages = {
     notAFile: (a) => `${a.path} ist weder eine normale Datei noch ein Ordner`,
     unreadable: (a) => `${a.path} kann nicht gelesen werden: ${a.cause}`,
     destinationUnwritable: (a) => `In ${a.path} kann nicht geschrieben werden: ${a.cause}`,
+    sourceNotAvailable: (a) =>
+      `${a.name} gibt es in Satchel nicht (Filestack erreicht es über seine eigenen Server); der Picker öffnet sich ohne`,
     tooLarge: (a) => `Zu groß: ${a.size} überschreitet die Grenze von ${a.limit}`,
     tooManyFiles: (a) =>
       plural(Number(a.max), {

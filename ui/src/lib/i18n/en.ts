@@ -137,6 +137,8 @@ const en = {
     notAFile: (a: ErrorArgs) => `${a.path} is not a regular file or folder`,
     unreadable: (a: ErrorArgs) => `Cannot read ${a.path}: ${a.cause}`,
     destinationUnwritable: (a: ErrorArgs) => `Cannot write to the destination ${a.path}: ${a.cause}`,
+    sourceNotAvailable: (a: ErrorArgs) =>
+      `${a.name} is not available in Satchel (Filestack reaches it through its own servers); the picker opens without it`,
     tooLarge: (a: ErrorArgs) => `Too large: ${a.size} is over the limit of ${a.limit}`,
     tooManyFiles: (a: ErrorArgs) =>
       plural(Number(a.max), {
