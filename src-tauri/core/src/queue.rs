@@ -78,12 +78,8 @@ impl Queue {
     }
 
     /// The files the next upload sends, in queue order.
-    pub fn pending(&self) -> Vec<FileRecord> {
-        self.files
-            .iter()
-            .filter(|f| f.is_pending())
-            .cloned()
-            .collect()
+    pub fn pending(&self) -> impl Iterator<Item = &FileRecord> {
+        self.files.iter().filter(|f| f.is_pending())
     }
 }
 
@@ -161,7 +157,7 @@ mod tests {
             r.status = status;
             q.push(r);
         }
-        let names: Vec<_> = q.pending().into_iter().map(|f| f.filename).collect();
+        let names: Vec<_> = q.pending().map(|f| f.filename.clone()).collect();
         assert_eq!(names, ["q", "f"]);
     }
 }

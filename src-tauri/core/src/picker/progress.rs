@@ -49,7 +49,8 @@ impl Progress for FileProgress {
                 state.set_speed(self.uuid, Speed { rate, eta });
             }
             state.changed();
-            if !state.progress_due() {
+            // A snapshot copies the whole queue: none for a sink that drops it.
+            if !self.shared.sink.wants_snapshots() || !state.progress_due() {
                 return;
             }
             state.snapshot(&self.destination)

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::progress::FileProgress;
 use super::shared::Shared;
-use super::state::Stops;
+use super::state::{Stops, Waiting};
 use super::{discard_spooled, Picker, SMALL_FILE, SMALL_PER_SLOT};
 use crate::destination::{ResumeSlot, UploadContext};
 use crate::events::Speed;
@@ -173,15 +173,15 @@ impl Picker {
     /// [`Picker::upload`] of only the pending files `wanted` picks (the
     /// one file a person retried, say); the others keep waiting.
     pub async fn upload_where(&self, wanted: impl Fn(&FileRecord) -> bool) -> Result<UploadDone> {
-        let (pending, all_stops) = self.update(|state| {
+        let pending = self.update(|state| {
             if state.is_running() {
                 return Err(Error::UploadRunning);
             }
-            let pending: Vec<FileRecord> = state
+            let pending: Vec<Waiting> = state
                 .queue()
                 .pending()
-                .into_iter()
                 .filter(|f| wanted(f))
+                .map(|f| Waiting::of(f, |f| self.weight(f)))
                 .collect();
             if pending.is_empty() {
                 return Err(Error::NothingToUpload);
@@ -200,8 +200,7 @@ impl Picker {
             if state.queue().files().len() < min {
                 return Err(Error::TooFewFiles { min });
             }
-            let stops = state.begin_run(&pending);
-            Ok((pending, stops))
+            Ok(state.begin_run(&pending))
         })?;
 
         if let Err(e) = self.destination.prepare().await {
@@ -218,11 +217,9 @@ impl Picker {
             self.concurrency
         });
         let mut running = FuturesUnordered::new();
-        for file in pending {
-            let stops = all_stops.get(&file.uuid).cloned().unwrap_or_default();
+        for (file, stops) in pending {
             running.push(self.run_one(file, stops, &slots));
         }
-        drop(all_stops);
         loop {
             // In the background mode, files added meanwhile join this run.
             for (file, stops) in self.take_added() {
@@ -258,7 +255,7 @@ impl Picker {
     /// Files that join the running upload (see `State::joining`): with
     /// [`Picker::with_background`], the files queued since the run
     /// started, now made part of it.
-    fn take_added(&self) -> Vec<(FileRecord, Stops)> {
+    fn take_added(&self) -> Vec<(Waiting, Stops)> {
         let background = self.background;
         // Looked at first without a change, so no snapshot goes out for nothing.
         {
@@ -269,27 +266,28 @@ impl Picker {
                 return vec![];
             }
         }
-        self.update(|state| state.take_joining(background))
+        self.update(|state| state.take_joining(background, |f| self.weight(f)))
     }
 
     /// One file of a run: waits for a free slot, then sends it.
-    async fn run_one(&self, file: FileRecord, stops: Stops, slots: &Semaphore) {
+    async fn run_one(&self, file: Waiting, stops: Stops, slots: &Semaphore) {
         // A file stopped while waiting for its turn never starts.
-        let name = file.filename.clone();
+        let name = || self.file(file.uuid).map(|f| f.filename).unwrap_or_default();
         tokio::select! {
             // The semaphore is never closed, so a permit always comes.
-            permit = slots.acquire_many(self.weight(&file)) => {
-                if let Ok(_permit) = permit {
+            permit = slots.acquire_many(file.weight) => {
+                // Read now: it may have changed (or gone) while it waited.
+                if let (Ok(_permit), Ok(record)) = (permit, self.file(file.uuid)) {
                     // Boxed: a file waiting its turn (100,000 may wait)
                     // holds only this small future, not a whole upload's.
-                    Box::pin(self.upload_one(file, stops)).await;
+                    Box::pin(self.upload_one(record, stops)).await;
                 }
             }
             () = stops.cancel.cancelled() => {
-                self.finish_one(file.uuid, Err(Error::Cancelled { name }));
+                self.finish_one(file.uuid, Err(Error::Cancelled { name: name() }));
             }
             () = stops.pause.cancelled() => {
-                self.finish_one(file.uuid, Err(Error::Paused { name }));
+                self.finish_one(file.uuid, Err(Error::Paused { name: name() }));
             }
         }
     }

@@ -49,6 +49,24 @@ pub(crate) struct Stops {
     pub pause: CancellationToken,
 }
 
+/// A file of the run waiting for its turn: only what the scheduler needs
+/// (100,000 may wait), the record itself is read when its turn comes.
+#[derive(Clone, Copy)]
+pub(crate) struct Waiting {
+    pub uuid: Uuid,
+    /// Its permits in the run's semaphore.
+    pub weight: u32,
+}
+
+impl Waiting {
+    pub fn of(file: &FileRecord, weigh: impl Fn(&FileRecord) -> u32) -> Self {
+        Waiting {
+            uuid: file.uuid,
+            weight: weigh(file),
+        }
+    }
+}
+
 /// The upload that is running.
 struct Run {
     started: Instant,
@@ -103,14 +121,21 @@ impl State {
     }
 
     /// Starts a run of `files`, each with its own stops, which it returns.
-    pub fn begin_run(&mut self, files: &[FileRecord]) -> HashMap<Uuid, Stops> {
+    pub fn begin_run(&mut self, files: &[Waiting]) -> Vec<(Waiting, Stops)> {
         self.run = Some(Run {
             started: Instant::now(),
             transferred_before: self.transferred(),
         });
-        self.stops = files.iter().map(|f| (f.uuid, Stops::default())).collect();
         self.arrivals.clear();
-        self.stops.clone()
+        self.stops.clear();
+        files
+            .iter()
+            .map(|&file| {
+                let stops = Stops::default();
+                self.stops.insert(file.uuid, stops.clone());
+                (file, stops)
+            })
+            .collect()
     }
 
     /// Ends the run; `finished` when it sent everything there was.
@@ -119,7 +144,7 @@ impl State {
         self.run = None;
         self.stops.clear();
         self.speeds.clear();
-        self.finished = self.queue.pending().is_empty();
+        self.finished = self.queue.pending().next().is_none();
     }
 
     /// Ends a run that could not start, leaving every file as it was.
@@ -175,13 +200,17 @@ impl State {
     }
 
     /// Makes the joining files part of the run, each with its stops.
-    pub fn take_joining(&mut self, background: bool) -> Vec<(FileRecord, Stops)> {
+    pub fn take_joining(
+        &mut self,
+        background: bool,
+        weigh: impl Fn(&FileRecord) -> u32,
+    ) -> Vec<(Waiting, Stops)> {
         let joining = self.joining(background);
         self.rejoin.clear();
         self.arrivals.clear();
         joining
             .into_iter()
-            .filter_map(|uuid| self.queue.get(uuid).cloned())
+            .filter_map(|uuid| self.queue.get(uuid).map(|f| Waiting::of(f, &weigh)))
             .map(|file| {
                 let stops = Stops::default();
                 self.stops.insert(file.uuid, stops.clone());
