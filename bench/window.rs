@@ -82,7 +82,9 @@ async fn back_to_source(env: &Env) -> Result<()> {
     env.find("[data-testid=add-more]").await?.click().await?;
     open_bench_source(env).await?;
     // Mounting is a message away: wait for the buttons.
-    env.find("#raw").await.context("the bench source did not mount again")?;
+    env.find("#raw")
+        .await
+        .context("the bench source did not mount again")?;
     Ok(())
 }
 
@@ -225,9 +227,10 @@ fn curl_fetch(url: &str, out: &Path, size: u64) -> Result<Duration> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Figure 4: `addRawFile` of a Blob from a source frame (4 MiB chunks over
-/// the frame protocol and raw IPC), against one raw invoke of the same
-/// bytes from the picker's own page, and the app's memory growth meanwhile.
+/// Figure 4: `addRawFile` of a Blob from a source frame (16 MiB slices
+/// POSTed to the frame's own origin, `frame/raw.rs`), against one raw
+/// invoke of the same bytes from the picker's own page, and the app's
+/// memory growth meanwhile.
 pub fn raw_file(bench: &Bench) -> Result<Vec<Row>> {
     let size = bench.raw;
     let runs = bench.runs.min(3);

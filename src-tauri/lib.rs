@@ -189,6 +189,9 @@ fn run_window(
         // x-scheme-handler; a link for a running picker arrives here.
         .plugin(tauri_plugin_deep_link::init())
         .register_asynchronous_uri_scheme_protocol(frame::SCHEME, |ctx, request, responder| {
+            if frame::raw::is_raw(&request) {
+                return frame::raw::receive(&ctx, request, responder);
+            }
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
         .setup(move |app| {

@@ -214,6 +214,81 @@ fn raw_files_added_in_loops_all_land_then_the_summary_shows() {
     });
 }
 
+/// The text content of `css` in the current frame (rendered text is empty
+/// once the frame is hidden), as JSON, once it has `key`.
+async fn content_with(env: &Env, css: &str, key: &str) -> Result<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // A property, not a script: the frame's policy allows no eval.
+        if let Ok(el) = env.client()?.find(Locator::Css(css)).await {
+            let read = el.prop("textContent").await?.unwrap_or_default();
+            if let Ok(value) = serde_json::from_str::<Value>(&read) {
+                if !value[key].is_null() {
+                    return Ok(value);
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            let el = env.client()?.find(Locator::Css(css)).await?;
+            let read = el.prop("textContent").await?.unwrap_or_default();
+            bail!("{css} never reported {key}: {read}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[test]
+fn raw_bytes_go_straight_to_rust_and_only_with_this_sources_ticket() {
+    e2e("source_raw_post", async |env| {
+        let server = FileServer::start()?;
+        let raw = source(env, "raw_post.js", &server.base)?;
+        let links = source(env, "links.js", &server.base)?;
+        fs::write(env.policy_path(), "spoolMaxPerSource = \"24MiB\"\n")?;
+        let dest = env.path("dest");
+        fs::create_dir_all(&dest)?;
+        let to = dest.to_str().context("utf-8 path")?.to_owned();
+        env.launch(&["--to", &to, "--source", &raw, "--source", &links])
+            .await
+            .context("launching")?;
+        open_source(env, "rawPost", 0).await.context("opening")?;
+        env.find("#run").await?.click().await?;
+        let r = content_with(env, "#raw", "done").await?;
+        env.save("raw.json", &serde_json::to_string_pretty(&r)?)?;
+        let refused = |key: &str, why: &str| {
+            let said = r[key].as_str().unwrap_or_default();
+            ensure!(
+                (said.starts_with("refused") || said.starts_with("blocked")) && said.contains(why),
+                "{key}: {said}"
+            );
+            Ok(())
+        };
+        refused("noTicket", "no raw file")?;
+        // The frame's policy lets it reach its own origin only.
+        refused("otherOrigin", "blocked")?;
+        refused("pastDeclared", "tooLarge")?;
+        ensure!(r["firstWithinCap"] == "accepted", "{r}");
+        refused("pastCap", "spoolMaxPerSource")?;
+        refused("spentTicket", "no raw file")?;
+        ensure!(r["added"]["size"] == 20 * 1024 * 1024 + 5, "{r}");
+
+        // The file landed whole, byte for byte.
+        leave_frame(env).await?;
+        env.find("[data-testid=summary-view]").await?;
+        env.find("[data-testid=upload]").await?.click().await?;
+        env.find("[data-testid=done-view]").await?;
+        let landed = fs::read(dest.join("big.bin"))?;
+        let expected: Vec<u8> = (0..20 * 1024 * 1024 + 5usize)
+            .map(|i| ((i * 7 + (i >> 12)) & 255) as u8)
+            .collect();
+        ensure!(
+            landed == expected,
+            "big.bin landed with {} bytes, not as sent",
+            landed.len()
+        );
+        Ok(())
+    });
+}
+
 #[test]
 fn forms_links_out_and_dialogs_work_as_web_code_expects() {
     e2e("source_real_world", async |env| {
