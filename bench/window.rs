@@ -94,8 +94,6 @@ async fn results(env: &Env, done: impl Fn(&Value) -> bool) -> Result<Value> {
     loop {
         // Its text content, not its rendered text: once addRawFile has
         // shown the summary the frame is hidden, its results still there.
-        // Read as a property: a script cannot run in the frame (its policy
-        // allows no eval, and WebKitWebDriver's scripts count as eval).
         if let Ok(el) = env.client()?.find(Locator::Css("#results")).await {
             let read = el.prop("textContent").await?.unwrap_or_default();
             if let Ok(value) = serde_json::from_str::<Value>(&read) {

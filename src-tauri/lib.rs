@@ -230,6 +230,7 @@ fn run_window(
                 storage: satchel_core::SourceStorage::default(),
                 json,
                 locale,
+                closing: Default::default(),
             });
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
@@ -299,11 +300,18 @@ fn run_window(
 
 /// Closing the window while files upload never drops them silently: the
 /// view asks whether to go on in the background or pause and close.
+/// Otherwise the shown source is unmounted first (its `unmounted` runs),
+/// within a short deadline.
 fn ask_before_dropping_uploads(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    let uploading = window.state::<AppState>().picker.is_uploading();
+    let state = window.state::<AppState>();
+    let uploading = state.picker.is_uploading();
     if uploading && window.is_visible().unwrap_or(true) {
         api.prevent_close();
         let _ = window.emit(commands::window::CLOSE_REQUESTED_EVENT, ());
+        return;
+    }
+    if commands::window::unmount_before_closing(window, &state) {
+        api.prevent_close();
     }
 }
 

@@ -19,6 +19,9 @@ pub struct AppState {
     pub json: bool,
     /// The language the window speaks (BCP 47).
     pub locale: String,
+    /// The window was asked to close and the sources to unmount: the next
+    /// close request goes through (`commands/window.rs`).
+    pub closing: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {

@@ -219,7 +219,6 @@ fn raw_files_added_in_loops_all_land_then_the_summary_shows() {
 async fn content_with(env: &Env, css: &str, key: &str) -> Result<Value> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        // A property, not a script: the frame's policy allows no eval.
         if let Ok(el) = env.client()?.find(Locator::Css(css)).await {
             let read = el.prop("textContent").await?.unwrap_or_default();
             if let Ok(value) = serde_json::from_str::<Value>(&read) {
@@ -285,6 +284,68 @@ fn raw_bytes_go_straight_to_rust_and_only_with_this_sources_ticket() {
             "big.bin landed with {} bytes, not as sent",
             landed.len()
         );
+        Ok(())
+    });
+}
+
+/// Closes the window as a window manager does, with the closer source
+/// shown, and waits until it is gone; how long that took.
+async fn close_with_closer_shown(
+    env: &mut Env,
+    hang: bool,
+    server: &FileServer,
+) -> Result<Duration> {
+    let path = source(env, "closer.js", &server.base)?;
+    fs::write(
+        &path,
+        fs::read_to_string(&path)?.replace("__HANG__", if hang { "hang" } else { "" }),
+    )?;
+    env.launch(&["--source", &path, "--source-connect", &server.base])
+        .await?;
+    open_source(env, "closer", 0).await?;
+    leave_frame(env).await?;
+    let started = Instant::now();
+    crate::ui::ask_to_close(env)?;
+    let display = env.display()?;
+    loop {
+        let found = crate::harness::xdotool(&display, &["search", "--name", "^Satchel$"])
+            .unwrap_or_default();
+        if found.trim().is_empty() {
+            return Ok(started.elapsed());
+        }
+        ensure!(
+            started.elapsed() < Duration::from_secs(15),
+            "the window did not close"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn closing_the_window_calls_the_shown_sources_unmounted() {
+    e2e("source_unmounted_on_close", async |env| {
+        let server = FileServer::start()?;
+        close_with_closer_shown(env, false, &server).await?;
+        let seen = server.seen("/unmounted?shown=shown");
+        ensure!(
+            seen.len() == 1,
+            "unmounted ran {} times on close",
+            seen.len()
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn a_source_hanging_in_unmounted_does_not_keep_the_window_open() {
+    e2e("source_unmounted_hangs", async |env| {
+        let server = FileServer::start()?;
+        let took = close_with_closer_shown(env, true, &server).await?;
+        ensure!(
+            !server.seen("/unmounted?shown=shown").is_empty(),
+            "unmounted never ran"
+        );
+        ensure!(took < Duration::from_secs(5), "closing took {took:?}");
         Ok(())
     });
 }

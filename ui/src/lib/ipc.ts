@@ -20,6 +20,7 @@ import type {
 
 const STATE_EVENT = "satchel://state";
 const CLOSE_REQUESTED_EVENT = "satchel://close-requested";
+const UNMOUNT_ALL_EVENT = "satchel://unmount-all";
 
 export const getState = () => invoke<Snapshot>("get_state");
 export const chooseFiles = () => invoke<Snapshot>("choose_files");
@@ -84,6 +85,11 @@ export function onState(handler: (snapshot: Snapshot) => void): Promise<Unlisten
 
 export function onCloseRequested(handler: () => void): Promise<UnlistenFn> {
   return listen(CLOSE_REQUESTED_EVENT, () => handler());
+}
+
+/** The window is closing with a source shown: unmount it, then close. */
+export function onUnmountAll(handler: () => void): Promise<UnlistenFn> {
+  return listen(UNMOUNT_ALL_EVENT, () => handler());
 }
 
 /** Commands reject with `{kind, message}`; anything else is wrapped alike. */
