@@ -350,6 +350,102 @@ fn a_source_hanging_in_unmounted_does_not_keep_the_window_open() {
     });
 }
 
+/// An SVG icon that tries everything: a script, an event handler, an
+/// outside image and a CSS url(), each calling the test's server at `path`.
+fn hostile_svg(base: &str, path: &str) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 24 24" onload="fetch('{base}{path}?onload')"><script>fetch('{base}{path}?script')</script><style>rect {{ fill: url({base}{path}?css) }}</style><image href="{base}{path}?image" width="24" height="24"/><rect width="24" height="24"/></svg>"#
+    )
+}
+
+#[test]
+fn an_icon_svg_carrying_a_script_is_refused_and_never_runs() {
+    e2e("source_icon_hostile", async |env| {
+        let server = FileServer::start()?;
+        let template = fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sources/icon_hostile.js"),
+        )?;
+        // Inline, and as the seed's file beside the source (`icon: 'ICON.svg'`).
+        let inline = env.path("inline.js");
+        // Without the handler, so the script is what Rust names first.
+        let svg = hostile_svg(&server.base, "/icon-inline").replace(
+            &format!(r#" onload="fetch('{}/icon-inline?onload')""#, server.base),
+            "",
+        );
+        fs::write(
+            &inline,
+            template
+                .replace("__BASE__", &server.base)
+                .replace("__LABEL__", "Inline icon")
+                .replace("__ICON__", &serde_json::to_string(&svg)?),
+        )?;
+        let folder = env.path("beside");
+        fs::create_dir_all(&folder)?;
+        fs::write(
+            folder.join("ICON.svg"),
+            hostile_svg(&server.base, "/icon-file"),
+        )?;
+        let beside = folder.join("beside.js");
+        fs::write(
+            &beside,
+            template
+                .replace("__BASE__", &server.base)
+                .replace("__LABEL__", "File icon")
+                .replace("__ICON__", "'ICON.svg'"),
+        )?;
+        let (inline, beside) = (
+            inline.to_str().context("utf-8")?.to_owned(),
+            beside.to_str().context("utf-8")?.to_owned(),
+        );
+        env.launch(&[
+            "--source",
+            &inline,
+            "--source",
+            &beside,
+            "--source-connect",
+            &server.base,
+        ])
+        .await?;
+        for (name, frame) in [("inline-icon", 0), ("file-icon", 1)] {
+            let button = env.find(&format!("[data-testid=source-{name}]")).await?;
+            // Refused, so the default icon is drawn, and the tooltip says why.
+            ensure!(
+                button
+                    .find(Locator::Css("[data-testid=sidebar-icon]"))
+                    .await
+                    .is_err(),
+                "{name}: the hostile icon was drawn"
+            );
+            let why = button.attr("title").await?.unwrap_or_default();
+            ensure!(
+                why.starts_with("the SVG icon has")
+                    && ["script", "event handler", "outside"]
+                        .iter()
+                        .any(|w| why.contains(w)),
+                "{name}: tooltip {why:?}"
+            );
+            ensure!(name != "inline-icon" || why.contains("script"), "{why:?}");
+            // The source itself keeps working.
+            open_source(env, name, frame).await?;
+            let mounted = env.find("#hostile-icon-mounted").await?;
+            ensure!(text(&mounted).await? == "still works");
+            leave_frame(env).await?;
+        }
+        // Give anything that did run a moment to call out, then check none did.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for path in ["/icon-inline", "/icon-file"] {
+            for how in ["onload", "script", "css", "image"] {
+                let seen = server.seen(&format!("{path}?{how}"));
+                ensure!(
+                    seen.is_empty(),
+                    "the icon's {how} reached the server ({path})"
+                );
+            }
+        }
+        Ok(())
+    });
+}
+
 #[test]
 fn forms_links_out_and_dialogs_work_as_web_code_expects() {
     e2e("source_real_world", async |env| {
