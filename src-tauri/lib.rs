@@ -196,11 +196,12 @@ fn run_window(
         })
         .setup(move |app| {
             let events = Arc::new(WebviewEvents::new(app.handle().clone()));
-            let picker = Picker::new(destination, events)
+            let picker = Picker::new(destination, events.clone())
                 .with_options(options)
                 .with_network(network)
                 .with_spool_limits(spool_limits);
             let picker = Arc::new(take_over_saved_queue(picker, &spec, &policy_check));
+            events.watch(&picker);
             let mut preloaded = 0;
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.

@@ -774,8 +774,9 @@ impl Picker {
                 .then(|| self.shared.snapshot(&state, &self.destination.describe()));
             (value, snapshot)
         };
-        if let Some(snapshot) = snapshot {
-            self.shared.sink.state_changed(&snapshot);
+        match snapshot {
+            Some(snapshot) => self.shared.sink.state_changed(&snapshot),
+            None => self.shared.sink.changed(),
         }
         value
     }
@@ -1016,6 +1017,10 @@ impl Progress for FileProgress {
                 return;
             }
             state.last_progress = Some(Instant::now());
+            if !self.shared.sink.wants_snapshots() {
+                drop(state);
+                return self.shared.sink.changed();
+            }
             self.shared.snapshot(&state, &self.destination)
         };
         self.shared.sink.state_changed(&snapshot);

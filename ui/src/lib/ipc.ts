@@ -12,6 +12,7 @@ import type {
   RawStarted,
   SidebarItem,
   Snapshot,
+  StatePatch,
   SourceEntry,
   SourceSlot,
   SourceView,
@@ -79,8 +80,9 @@ export function sourceChunk(source: number, spool: string, offset: number, data:
   });
 }
 
-export function onState(handler: (snapshot: Snapshot) => void): Promise<UnlistenFn> {
-  return listen<Snapshot>(STATE_EVENT, (event) => handler(event.payload));
+/** State events: each a patch against the one before (see `applyPatch`). */
+export function onState(handler: (patch: StatePatch) => void): Promise<UnlistenFn> {
+  return listen<StatePatch>(STATE_EVENT, (event) => handler(event.payload));
 }
 
 export function onCloseRequested(handler: () => void): Promise<UnlistenFn> {

@@ -84,6 +84,17 @@ export interface Snapshot {
   notices: Notice[];
 }
 
+/**
+ * A state event (the app's StatePatch): the files that changed since the
+ * event whose revision is `base`, the order of every file when it changed
+ * (a file not in it is gone), and the rest of the snapshot whole.
+ */
+export interface StatePatch extends Omit<Snapshot, "files"> {
+  base: number;
+  changed: FileRecord[];
+  order?: string[];
+}
+
 /** A custom source as Rust knows it (satchel-core's SourceEntry). */
 export interface SourceEntry {
   id: number;
