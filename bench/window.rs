@@ -239,6 +239,9 @@ pub fn raw_file(bench: &Bench) -> Result<Vec<Row>> {
         let sampler = TreeSampler::start(app_pid()?);
         let times = click_runs(env, "raw", runs, size, || Ok(())).await?;
         let growth = sampler.stop();
+        // The peer's invoke is in the source's name, which Rust lets act
+        // only while the source is shown.
+        back_to_source(env).await?;
         env.client()?.enter_parent_frame().await?;
         let invoke = raw_invoke(env, size).await?;
         Ok((times, growth, invoke))
