@@ -424,11 +424,16 @@ pub fn many_files(bench: &Bench) -> Result<Vec<Row>> {
     let (listed, scroll, took) = in_window("bench-many", async |env: &mut Env| {
         let folder = dir.to_str().context("utf-8 path")?;
         let to = dest.to_str().context("utf-8 path")?;
-        env.launch(&["--to", to, folder]).await?;
-        // The session starts once the page has loaded: from there.
+        let max = count.to_string();
+        // From the launch (the files are read as the app starts, before
+        // the page loads) and from the page being up (the session starts
+        // once it has loaded).
+        let launched = Instant::now();
+        env.launch(&["--to", to, "--max-files", &max, folder])
+            .await?;
         let up = Instant::now();
         wait_listed(env, count, Duration::from_secs(120)).await?;
-        let listed = up.elapsed();
+        let listed = (launched.elapsed(), up.elapsed());
 
         // Scrolled top to bottom, a screenful per frame at most.
         record_frames(env).await?;
@@ -469,15 +474,19 @@ pub fn many_files(bench: &Bench) -> Result<Vec<Row>> {
     std::fs::remove_dir_all(&dest)?;
     let (frames, p95, max) = scroll;
     let rate = count as f64 / took.as_secs_f64();
-    let listed_s = listed.as_secs_f64();
+    let (from_launch, listed_s) = (listed.0.as_secs_f64(), listed.1.as_secs_f64());
     Ok(vec![
         Row::new(
             format!("10. {count} files in the window: listed, scrolled"),
             format!(
-                "listed in {listed_s:.1} s; scrolling frame p95 {p95:.0} ms, max {max:.0} ms ({frames} frames)"
+                "listed {listed_s:.1} s after the page was up ({from_launch:.1} s after launch); \
+                 scrolling frame p95 {p95:.0} ms, max {max:.0} ms ({frames} frames)"
             ),
         )
-        .target("listed ≤ 5 s, frame p95 ≤ 50 ms", listed_s <= 5.0 && p95 <= 50.0),
+        .target(
+            "listed ≤ 5 s, frame p95 ≤ 50 ms",
+            listed_s <= 5.0 && p95 <= 50.0,
+        ),
         Row::new(
             format!("10. {count} × 1 KiB to a folder, window"),
             format!("{rate:.0} files/s"),
