@@ -38,6 +38,8 @@ pub struct Bench {
     /// The raw file of figure 4.
     pub raw: u64,
     pub small_files: usize,
+    /// The folder of figure 10, listed and uploaded in the window.
+    pub many_files: usize,
     /// Cold starts to take the median of.
     pub starts: usize,
     /// The queue sizes of figure 8.
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         huge: if quick { 512 * MIB } else { 4 * GIB },
         raw: if quick { 64 * MIB } else { 256 * MIB },
         small_files: 1000,
+        many_files: 10_000,
         starts: if quick { 3 } else { 10 },
         scale: if quick {
             vec![1000, 10_000, 30_000]
@@ -122,6 +125,9 @@ fn main() -> ExitCode {
         scale::headless_scale(&bench, &bench.scale)
     });
     figure(9, "pictures", &|| pictures::shrink_photo(&bench));
+    figure(10, "10,000 files in the window", &|| {
+        window::many_files(&bench)
+    });
     let _ = std::fs::remove_dir_all(&bench.tmp);
 
     let table = report::table(&rows);

@@ -261,17 +261,21 @@ fn run_window(
         // x-scheme-handler; a link for a running picker arrives here.
         .plugin(tauri_plugin_deep_link::init())
         .register_asynchronous_uri_scheme_protocol(frame::SCHEME, |ctx, request, responder| {
+            if frame::raw::is_raw(&request) {
+                return frame::raw::receive(&ctx, request, responder);
+            }
             responder.respond(serve_frame(&ctx, request.uri().host().unwrap_or_default()));
         })
         .setup(move |app| {
             let events = Arc::new(WebviewEvents::new(app.handle().clone()));
             let auth = sign_ins(app.handle(), remember_sign_in, &auth_locale)?;
-            let picker = Picker::new(destination, events)
+            let picker = Picker::new(destination, events.clone())
                 .with_authorizer(auth.clone())
                 .with_options(options)
                 .with_network(network)
                 .with_spool_limits(spool_limits);
             let picker = Arc::new(take_over_saved_queue(picker, &spec, &policy_check));
+            events.watch(&picker);
             let mut preloaded = 0;
             if !preload.is_empty() {
                 // Errors (a missing file, say) become notices in the window.
@@ -302,6 +306,7 @@ fn run_window(
                 auth,
                 json,
                 locale,
+                closing: Default::default(),
             });
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
@@ -334,11 +339,18 @@ fn run_window(
 
 /// Closing the window while files upload never drops them silently: the
 /// view asks whether to go on in the background or pause and close.
+/// Otherwise the shown source is unmounted first (its `unmounted` runs),
+/// within a short deadline.
 fn ask_before_dropping_uploads(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    let uploading = window.state::<AppState>().picker.is_uploading();
+    let state = window.state::<AppState>();
+    let uploading = state.picker.is_uploading();
     if uploading && window.is_visible().unwrap_or(true) {
         api.prevent_close();
         let _ = window.emit(commands::window::CLOSE_REQUESTED_EVENT, ());
+        return;
+    }
+    if commands::window::unmount_before_closing(window, &state) {
+        api.prevent_close();
     }
 }
 

@@ -1,13 +1,16 @@
 //! What the app keeps between commands, and the bridge from core events to
 //! the webview.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use satchel_core::{EventSink, Picker, Snapshot, SourceRegistry};
+use satchel_core::{EventSink, FileView, Picker, Snapshot, SourceRegistry};
+use serde::Serialize;
 use tauri::{AppHandle, Emitter};
+use uuid::Uuid;
 
-/// The event the UI listens to; its payload is a whole [`Snapshot`].
+/// The event the UI listens to; its payload is a [`StatePatch`].
 pub const STATE_EVENT: &str = "satchel://state";
 
 pub struct AppState {
@@ -21,6 +24,9 @@ pub struct AppState {
     pub json: bool,
     /// The language the window speaks (BCP 47).
     pub locale: String,
+    /// The window was asked to close and the sources to unmount: the next
+    /// close request goes through (`commands/window.rs`).
+    pub closing: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -46,82 +52,153 @@ impl AppState {
 }
 
 /// The most state events the webview gets per second, whatever the pace of
-/// changes: each carries the whole queue, and with a thousand small files
-/// finishing at once, one event per change kept the UI from drawing at all.
+/// changes: with a thousand small files finishing at once, one event per
+/// change kept the UI from drawing at all.
 const EVENT_INTERVAL: Duration = Duration::from_millis(50);
 
+/// What changed since the last event, for the view to apply to what it
+/// has: the files that changed or are new, the order of every file when it
+/// changed (a file not in it is gone), and the rest of the snapshot whole
+/// (it is small). With ten thousand files and a few uploading, an event
+/// carries a few records, not ten thousand.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatePatch {
+    /// The revision of the previous event: the view applies this patch to a
+    /// state at least that new, and asks for the whole state otherwise.
+    pub base: u64,
+    pub changed: Vec<FileView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<Uuid>>,
+    /// Everything else; its `files` is left empty.
+    #[serde(flatten)]
+    pub rest: Snapshot,
+}
+
 /// Forwards core state changes to the webview, coalesced: at most one event
-/// per [`EVENT_INTERVAL`], and always the latest snapshot last (the UI keeps
-/// the newest revision, so a skipped one is never missed).
+/// per [`EVENT_INTERVAL`], each a [`StatePatch`] against the one before, and
+/// always the latest state last. The core is told not to copy the queue per
+/// change; a copy is taken here once per event.
 pub struct WebviewEvents {
     app: AppHandle,
+    picker: OnceLock<Weak<Picker>>,
     pending: Arc<Mutex<Pending>>,
+    /// What the view was last sent. Held while an event is made and sent,
+    /// so events leave in order.
+    sent: Arc<Mutex<Sent>>,
 }
 
 #[derive(Default)]
 struct Pending {
-    latest: Option<Snapshot>,
-    /// A delayed emit is on its way and will send `latest`.
+    /// A delayed emit is on its way and will take the state when it runs.
     scheduled: bool,
     last_sent: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Sent {
+    revision: u64,
+    /// Each file's record as last sent (its JSON), to find what changed.
+    files: HashMap<Uuid, String>,
+    order: Vec<Uuid>,
 }
 
 impl WebviewEvents {
     pub fn new(app: AppHandle) -> Self {
         WebviewEvents {
             app,
+            picker: OnceLock::new(),
             pending: Arc::default(),
+            sent: Arc::default(),
         }
+    }
+
+    /// The picker to take the state from (made after this sink).
+    pub fn watch(&self, picker: &Arc<Picker>) {
+        let _ = self.picker.set(Arc::downgrade(picker));
     }
 }
 
 impl EventSink for WebviewEvents {
-    fn state_changed(&self, snapshot: &Snapshot) {
+    fn state_changed(&self, _: &Snapshot) {
+        self.changed();
+    }
+
+    fn wants_snapshots(&self) -> bool {
+        false
+    }
+
+    fn changed(&self) {
         let mut pending = lock(&self.pending);
-        pending.latest = Some(snapshot.clone());
         if pending.scheduled {
             return;
         }
-        let since = pending.last_sent.map_or(EVENT_INTERVAL, |at| at.elapsed());
-        if since >= EVENT_INTERVAL {
-            let due = take(&mut pending);
-            drop(pending);
-            send(&self.app, due);
-            return;
-        }
         pending.scheduled = true;
-        let (app, shared) = (self.app.clone(), self.pending.clone());
+        let since = pending.last_sent.map_or(EVENT_INTERVAL, |at| at.elapsed());
+        drop(pending);
+        let wait = EVENT_INTERVAL.saturating_sub(since);
+        let (app, pending, sent) = (self.app.clone(), self.pending.clone(), self.sent.clone());
+        let Some(picker) = self.picker.get().cloned() else {
+            lock(&self.pending).scheduled = false;
+            return;
+        };
         tauri::async_runtime::spawn(async move {
-            tokio::time::sleep(EVENT_INTERVAL - since).await;
-            let due = {
-                let mut pending = lock(&shared);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            {
+                let mut pending = lock(&pending);
                 pending.scheduled = false;
-                take(&mut pending)
+                pending.last_sent = Some(Instant::now());
+            }
+            let Some(picker) = picker.upgrade() else {
+                return;
             };
-            send(&app, due);
+            // A copy of the queue and a look at every record, off the
+            // async workers: ten thousand files take milliseconds.
+            let _ = tauri::async_runtime::spawn_blocking(move || {
+                let mut sent = lock(&sent);
+                let patch = sent.patch(picker.snapshot());
+                // Emitting only fails once the app is going away.
+                let _ = app.emit(STATE_EVENT, &patch);
+            })
+            .await;
         });
     }
 }
 
-/// The snapshot to send now, if any. Sent outside the lock: events may then
-/// arrive out of order, which the UI's revision check absorbs.
-fn take(pending: &mut Pending) -> Option<Snapshot> {
-    let latest = pending.latest.take();
-    if latest.is_some() {
-        pending.last_sent = Some(Instant::now());
+impl Sent {
+    /// What changed since the last patch, which becomes the new base.
+    fn patch(&mut self, mut snapshot: Snapshot) -> StatePatch {
+        let files = std::mem::take(&mut snapshot.files);
+        let order: Vec<Uuid> = files.iter().map(|f| f.uuid).collect();
+        let mut changed = Vec::new();
+        let mut seen = HashMap::with_capacity(files.len());
+        for file in files {
+            let json = serde_json::to_string(&file).unwrap_or_default();
+            if self.files.get(&file.uuid) != Some(&json) {
+                changed.push(file.clone());
+            }
+            seen.insert(file.uuid, json);
+        }
+        let base = self.revision;
+        self.revision = snapshot.revision;
+        self.files = seen;
+        let order = (order != self.order).then(|| {
+            self.order = order.clone();
+            order
+        });
+        StatePatch {
+            base,
+            changed,
+            order,
+            rest: snapshot,
+        }
     }
-    latest
 }
 
-fn send(app: &AppHandle, snapshot: Option<Snapshot>) {
-    if let Some(snapshot) = snapshot {
-        // Emitting only fails once the app is going away; nothing to tell then.
-        let _ = app.emit(STATE_EVENT, &snapshot);
-    }
-}
-
-fn lock(pending: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
-    pending
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

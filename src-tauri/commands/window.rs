@@ -1,7 +1,10 @@
 //! The window itself: what the view needs to know once (language,
-//! restrictions), and closing it while files are still uploading.
+//! restrictions), and closing it: while files are still uploading, and
+//! with a source shown (its `unmounted` runs first).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use satchel_core::{Picker, PickerOptions};
 use serde::{Deserialize, Serialize};
@@ -12,6 +15,44 @@ use crate::state::AppState;
 
 /// Sent to the view when the window is asked to close during an upload.
 pub const CLOSE_REQUESTED_EVENT: &str = "satchel://close-requested";
+
+/// Sent to the view when the window is asked to close with a source shown:
+/// the view unmounts it, then closes (`close_window`).
+pub const UNMOUNT_ALL_EVENT: &str = "satchel://unmount-all";
+
+/// How long the sources' `unmounted` may take before the window closes
+/// anyway: a source that hangs (on the page's own thread) cannot keep it
+/// open. The view gives up waiting sooner (`ui/src/App.svelte`).
+const UNMOUNT_DEADLINE: Duration = Duration::from_millis(1500);
+
+/// Asks the view to unmount the shown source before the window closes,
+/// once per close; false when there is none (or it was asked already), so
+/// the window closes now.
+pub fn unmount_before_closing(window: &tauri::Window, state: &AppState) -> bool {
+    let sources = state.lock_sources();
+    let shown = sources.entries().iter().any(|e| sources.is_mounted(e.id));
+    drop(sources);
+    if !shown || state.closing.swap(true, Ordering::SeqCst) {
+        return false;
+    }
+    if tauri::Emitter::emit(window, UNMOUNT_ALL_EVENT, ()).is_err() {
+        return false;
+    }
+    let (window, picker) = (window.clone(), state.picker.clone());
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(UNMOUNT_DEADLINE).await;
+        // Still shown: the view did not close it in time. (Hidden, it is
+        // closing already, perhaps after an upload in the background.) A
+        // source still running on the page's thread would hold up
+        // destroying the page, so the window is hidden and Satchel exits
+        // as the view would have had it.
+        if window.is_visible().unwrap_or(false) {
+            let _ = window.hide();
+            exit_when_idle(window.app_handle().clone(), picker, CloseChoice::Background);
+        }
+    });
+    true
+}
 
 #[derive(Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

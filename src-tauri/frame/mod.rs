@@ -9,6 +9,8 @@
 
 use satchel_core::{SourceFile, SourceRegistry};
 
+pub mod raw;
+
 pub const SCHEME: &str = "satchel-source";
 const SHIM: &str = include_str!("shim.js");
 /// The picker's look for the source's own elements; the source's styles win.
@@ -31,13 +33,14 @@ pub fn source_id(host: &str) -> Option<u32> {
 
 /// The frame's policy: its nonce-bearing shim, its own blobs and scripts
 /// from the origins it declared under `scripts` may run (never `eval`); it
-/// may connect to the origins it declared under `connect` and nowhere else.
-pub fn content_security_policy(nonce: &str, file: &SourceFile) -> String {
-    let connect = if file.connect.is_empty() {
-        "'none'".to_owned()
-    } else {
-        file.connect.join(" ")
-    };
+/// may connect to its own origin `own` (where raw files are sent) and the
+/// origins it declared under `connect`, and nowhere else.
+pub fn content_security_policy(nonce: &str, file: &SourceFile, own: &str) -> String {
+    // Its own origin, and no other source's: addRawFile POSTs there.
+    let connect = std::iter::once(own.to_owned())
+        .chain(file.connect.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
     let media = format!("data: blob: {}", file.connect.join(" "));
     let also_scripts = |sources: String| {
         std::iter::once(sources)
@@ -73,7 +76,8 @@ pub fn document(
             ));
         }
     }
-    let csp = content_security_policy(nonce, file);
+    let own = frame_url(id);
+    let csp = content_security_policy(nonce, file, own.trim_end_matches('/'));
     // The window's language, so a source can speak it (`document.documentElement.lang`).
     let lang: String = lang
         .chars()
@@ -132,9 +136,9 @@ mod tests {
             scripts: vec!["https://apis.google.com".into()],
             auth: None,
         };
-        let csp = content_security_policy("abc", &file);
+        let csp = content_security_policy("abc", &file, "satchel-source://s1");
         assert!(
-            csp.contains("connect-src https://api.example.com;"),
+            csp.contains("connect-src satchel-source://s1 https://api.example.com;"),
             "{csp}"
         );
         assert!(
@@ -156,8 +160,12 @@ mod tests {
                 scripts: vec![],
                 auth: None,
             },
+            "satchel-source://s0",
         );
-        assert!(closed.contains("connect-src 'none'"), "{closed}");
+        assert!(
+            closed.contains("connect-src satchel-source://s0;"),
+            "{closed}"
+        );
         assert!(closed.contains("script-src 'nonce-n' blob:;"), "{closed}");
         assert!(closed.contains("style-src 'unsafe-inline';"), "{closed}");
     }

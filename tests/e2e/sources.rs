@@ -214,6 +214,239 @@ fn raw_files_added_in_loops_all_land_then_the_summary_shows() {
     });
 }
 
+/// The text content of `css` in the current frame (rendered text is empty
+/// once the frame is hidden), as JSON, once it has `key`.
+async fn content_with(env: &Env, css: &str, key: &str) -> Result<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(el) = env.client()?.find(Locator::Css(css)).await {
+            let read = el.prop("textContent").await?.unwrap_or_default();
+            if let Ok(value) = serde_json::from_str::<Value>(&read) {
+                if !value[key].is_null() {
+                    return Ok(value);
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            let el = env.client()?.find(Locator::Css(css)).await?;
+            let read = el.prop("textContent").await?.unwrap_or_default();
+            bail!("{css} never reported {key}: {read}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[test]
+fn raw_bytes_go_straight_to_rust_and_only_with_this_sources_ticket() {
+    e2e("source_raw_post", async |env| {
+        let server = FileServer::start()?;
+        let raw = source(env, "raw_post.js", &server.base)?;
+        let links = source(env, "links.js", &server.base)?;
+        fs::write(env.policy_path(), "spoolMaxPerSource = \"24MiB\"\n")?;
+        let dest = env.path("dest");
+        fs::create_dir_all(&dest)?;
+        let to = dest.to_str().context("utf-8 path")?.to_owned();
+        env.launch(&["--to", &to, "--source", &raw, "--source", &links])
+            .await
+            .context("launching")?;
+        open_source(env, "rawPost", 0).await.context("opening")?;
+        env.find("#run").await?.click().await?;
+        let r = content_with(env, "#raw", "done").await?;
+        env.save("raw.json", &serde_json::to_string_pretty(&r)?)?;
+        let refused = |key: &str, why: &str| {
+            let said = r[key].as_str().unwrap_or_default();
+            ensure!(
+                (said.starts_with("refused") || said.starts_with("blocked")) && said.contains(why),
+                "{key}: {said}"
+            );
+            Ok(())
+        };
+        refused("noTicket", "no raw file")?;
+        // The frame's policy lets it reach its own origin only.
+        refused("otherOrigin", "blocked")?;
+        refused("pastDeclared", "tooLarge")?;
+        ensure!(r["firstWithinCap"] == "accepted", "{r}");
+        refused("pastCap", "spoolMaxPerSource")?;
+        refused("spentTicket", "no raw file")?;
+        ensure!(r["added"]["size"] == 20 * 1024 * 1024 + 5, "{r}");
+
+        // The file landed whole, byte for byte.
+        leave_frame(env).await?;
+        env.find("[data-testid=summary-view]").await?;
+        env.find("[data-testid=upload]").await?.click().await?;
+        env.find("[data-testid=done-view]").await?;
+        let landed = fs::read(dest.join("big.bin"))?;
+        let expected: Vec<u8> = (0..20 * 1024 * 1024 + 5usize)
+            .map(|i| ((i * 7 + (i >> 12)) & 255) as u8)
+            .collect();
+        ensure!(
+            landed == expected,
+            "big.bin landed with {} bytes, not as sent",
+            landed.len()
+        );
+        Ok(())
+    });
+}
+
+/// Closes the window as a window manager does, with the closer source
+/// shown, and waits until it is gone; how long that took.
+async fn close_with_closer_shown(
+    env: &mut Env,
+    hang: bool,
+    server: &FileServer,
+) -> Result<Duration> {
+    let path = source(env, "closer.js", &server.base)?;
+    fs::write(
+        &path,
+        fs::read_to_string(&path)?.replace("__HANG__", if hang { "hang" } else { "" }),
+    )?;
+    env.launch(&["--source", &path, "--source-connect", &server.base])
+        .await?;
+    open_source(env, "closer", 0).await?;
+    leave_frame(env).await?;
+    let started = Instant::now();
+    crate::ui::ask_to_close(env)?;
+    let display = env.display()?;
+    loop {
+        let found = crate::harness::xdotool(&display, &["search", "--name", "^Satchel$"])
+            .unwrap_or_default();
+        if found.trim().is_empty() {
+            return Ok(started.elapsed());
+        }
+        ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "the window did not close in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn closing_the_window_calls_the_shown_sources_unmounted() {
+    e2e("source_unmounted_on_close", async |env| {
+        let server = FileServer::start()?;
+        close_with_closer_shown(env, false, &server).await?;
+        let seen = server.seen("/unmounted?shown=shown");
+        ensure!(
+            seen.len() == 1,
+            "unmounted ran {} times on close",
+            seen.len()
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn a_source_hanging_in_unmounted_does_not_keep_the_window_open() {
+    // Its unmounted() keeps the page's thread for 10 s.
+    e2e("source_unmounted_hangs", async |env| {
+        let server = FileServer::start()?;
+        let took = close_with_closer_shown(env, true, &server).await?;
+        ensure!(
+            !server.seen("/unmounted?shown=shown").is_empty(),
+            "unmounted never ran"
+        );
+        ensure!(took < Duration::from_secs(5), "closing took {took:?}");
+        Ok(())
+    });
+}
+
+/// An SVG icon that tries everything: a script, an event handler, an
+/// outside image and a CSS url(), each calling the test's server at `path`.
+fn hostile_svg(base: &str, path: &str) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 24 24" onload="fetch('{base}{path}?onload')"><script>fetch('{base}{path}?script')</script><style>rect {{ fill: url({base}{path}?css) }}</style><image href="{base}{path}?image" width="24" height="24"/><rect width="24" height="24"/></svg>"#
+    )
+}
+
+#[test]
+fn an_icon_svg_carrying_a_script_is_refused_and_never_runs() {
+    e2e("source_icon_hostile", async |env| {
+        let server = FileServer::start()?;
+        let template = fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sources/icon_hostile.js"),
+        )?;
+        // Inline, and as the seed's file beside the source (`icon: 'ICON.svg'`).
+        let inline = env.path("inline.js");
+        // Without the handler, so the script is what Rust names first.
+        let svg = hostile_svg(&server.base, "/icon-inline").replace(
+            &format!(r#" onload="fetch('{}/icon-inline?onload')""#, server.base),
+            "",
+        );
+        fs::write(
+            &inline,
+            template
+                .replace("__BASE__", &server.base)
+                .replace("__LABEL__", "Inline icon")
+                .replace("__ICON__", &serde_json::to_string(&svg)?),
+        )?;
+        let folder = env.path("beside");
+        fs::create_dir_all(&folder)?;
+        fs::write(
+            folder.join("ICON.svg"),
+            hostile_svg(&server.base, "/icon-file"),
+        )?;
+        let beside = folder.join("beside.js");
+        fs::write(
+            &beside,
+            template
+                .replace("__BASE__", &server.base)
+                .replace("__LABEL__", "File icon")
+                .replace("__ICON__", "'ICON.svg'"),
+        )?;
+        let (inline, beside) = (
+            inline.to_str().context("utf-8")?.to_owned(),
+            beside.to_str().context("utf-8")?.to_owned(),
+        );
+        env.launch(&[
+            "--source",
+            &inline,
+            "--source",
+            &beside,
+            "--source-connect",
+            &server.base,
+        ])
+        .await?;
+        for (name, frame) in [("inline-icon", 0), ("file-icon", 1)] {
+            let button = env.find(&format!("[data-testid=source-{name}]")).await?;
+            // Refused, so the default icon is drawn, and the tooltip says why.
+            ensure!(
+                button
+                    .find(Locator::Css("[data-testid=sidebar-icon]"))
+                    .await
+                    .is_err(),
+                "{name}: the hostile icon was drawn"
+            );
+            let why = button.attr("title").await?.unwrap_or_default();
+            ensure!(
+                why.starts_with("the SVG icon has")
+                    && ["script", "event handler", "outside"]
+                        .iter()
+                        .any(|w| why.contains(w)),
+                "{name}: tooltip {why:?}"
+            );
+            ensure!(name != "inline-icon" || why.contains("script"), "{why:?}");
+            // The source itself keeps working.
+            open_source(env, name, frame).await?;
+            let mounted = env.find("#hostile-icon-mounted").await?;
+            ensure!(text(&mounted).await? == "still works");
+            leave_frame(env).await?;
+        }
+        // Give anything that did run a moment to call out, then check none did.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for path in ["/icon-inline", "/icon-file"] {
+            for how in ["onload", "script", "css", "image"] {
+                let seen = server.seen(&format!("{path}?{how}"));
+                ensure!(
+                    seen.is_empty(),
+                    "the icon's {how} reached the server ({path})"
+                );
+            }
+        }
+        Ok(())
+    });
+}
+
 #[test]
 fn forms_links_out_and_dialogs_work_as_web_code_expects() {
     e2e("source_real_world", async |env| {

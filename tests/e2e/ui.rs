@@ -34,7 +34,7 @@ fn in_memory(files: &[(&str, &str, &[u8])]) -> Vec<Value> {
 }
 
 /// Asks the window to close, as its close button would, during an upload.
-fn ask_to_close(env: &Env) -> Result<()> {
+pub(crate) fn ask_to_close(env: &Env) -> Result<()> {
     let status = Command::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/e2e/tools/close_window.py"

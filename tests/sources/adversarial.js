@@ -39,7 +39,11 @@ export default {
     await attempt("appScheme", () => fetchText("tauri://localhost/index.html"));
     await attempt("undeclaredOrigin", () => fetchText(`${BASE}/files/notes.txt`));
     await attempt("fileScheme", () => fetchText("file:///etc/passwd"));
-    await attempt("otherSourceFrame", () => fetchText("satchel-source://s0/"));
+    // Its own origin is reachable (addRawFile POSTs there); another source's is not.
+    await attempt("otherSourceFrame", () => fetchText("satchel-source://s1/"));
+    await attempt("otherSourceRaw", () =>
+      fetchText("satchel-source://s1/raw/00000000-0000-4000-8000-000000000000?offset=0&length=1", { method: "POST", body: "x" }),
+    );
     await attempt("xhrFile", () => {
       const xhr = new XMLHttpRequest();
       xhr.open("GET", "file:///etc/hostname", false);

@@ -18,6 +18,11 @@ pub trait EventSink: Send + Sync {
     fn wants_snapshots(&self) -> bool {
         true
     }
+
+    /// The state changed, told to a sink that wants no snapshots: it takes
+    /// one itself (`Picker::snapshot`) when it is ready for one, so a
+    /// thousand changes cost one copy of the queue, not a thousand.
+    fn changed(&self) {}
 }
 
 /// A sink for when nobody is listening.

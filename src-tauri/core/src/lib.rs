@@ -80,7 +80,7 @@ pub use record::{
 };
 pub use result::{FailedFile, UploadDone, UploadedFile};
 pub use retry::RetryPolicy;
-pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK};
+pub use source_api::{RawStarted, SourceFileView, SourceView, RAW_CHUNK, RAW_SLICE};
 pub use source_code::{source_form, SourceForm};
 pub use source_icon::Icon;
 pub use source_storage::{SourceStorage, STORAGE_QUOTA};

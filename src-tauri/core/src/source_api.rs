@@ -19,8 +19,13 @@ use crate::{
     headers, mime, restrictions, Error, FileRecord, Headers, Origin, Picker, PickerOptions, Result,
 };
 
-/// Raw files arrive in chunks of at most this many bytes.
+/// Raw files arrive in chunks of at most this many bytes (over IPC).
 pub const RAW_CHUNK: usize = 4 << 20;
+
+/// Raw files a frame sends straight to Rust (a POST to its own origin,
+/// `frame/raw.rs`) arrive in slices of at most this many bytes: the
+/// webview hands each request's body over whole, so this bounds memory.
+pub const RAW_SLICE: usize = 16 << 20;
 
 /// A file as `getFile` and `fileList` show it, in the seed's shape.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -50,9 +55,14 @@ pub struct SourceView {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RawStarted {
+    /// The file's spool id; it is also the ticket the frame's POSTs carry,
+    /// good for this source and this file only, until it is finished or
+    /// aborted.
     pub spool: Uuid,
     #[specta(type = specta_typescript::Number)]
     pub chunk: usize,
+    #[specta(type = specta_typescript::Number)]
+    pub slice: usize,
 }
 
 impl SourceFileView {
@@ -124,19 +134,35 @@ impl Picker {
         Ok(RawStarted {
             spool,
             chunk: RAW_CHUNK,
+            slice: RAW_SLICE,
         })
     }
 
     /// Appends one chunk of a raw file. Blocking (a disk write).
     pub fn raw_chunk(&self, source: &str, spool: Uuid, offset: u64, bytes: &[u8]) -> Result<()> {
-        self.write_raw(source, spool, offset, bytes)
+        self.write_raw(source, spool, offset, bytes, RAW_CHUNK)
             .map_err(Error::for_source)
     }
 
-    fn write_raw(&self, source: &str, spool: Uuid, offset: u64, bytes: &[u8]) -> Result<()> {
-        if bytes.len() > RAW_CHUNK {
+    /// Appends one slice of a raw file that the source's frame sent
+    /// straight to Rust; `spool` is the ticket `addRawBegin` gave this
+    /// source. Blocking (a disk write).
+    pub fn raw_slice(&self, source: &str, spool: Uuid, offset: u64, bytes: &[u8]) -> Result<()> {
+        self.write_raw(source, spool, offset, bytes, RAW_SLICE)
+            .map_err(Error::for_source)
+    }
+
+    fn write_raw(
+        &self,
+        source: &str,
+        spool: Uuid,
+        offset: u64,
+        bytes: &[u8],
+        at_most: usize,
+    ) -> Result<()> {
+        if bytes.len() > at_most {
             return Err(Error::BadChunk(format!(
-                "{} bytes, at most {RAW_CHUNK}",
+                "{} bytes, at most {at_most}",
                 bytes.len()
             )));
         }

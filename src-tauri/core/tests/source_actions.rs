@@ -335,6 +335,55 @@ async fn sources_see_only_their_own_files_and_max_files_holds() {
     assert_eq!(p.source_view("a").count, 0);
 }
 
+/// The frame's POSTs (`raw_slice`): the ticket is good for the source that
+/// began the file only, a slice may be up to 16 MiB (not a chunk's 4), and
+/// a finished file's ticket is spent.
+#[tokio::test]
+async fn raw_slices_need_this_sources_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = picker(&dir.path().join("d"), &dir.path().join("s"), 10);
+    let size = satchel_core::RAW_CHUNK + 10;
+    let started = act(
+        &p,
+        "src",
+        json!({"action": "addRawBegin", "args": {"name": "big.bin", "size": size}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(started["slice"], satchel_core::RAW_SLICE);
+    let spool = uuid::Uuid::parse_str(started["spool"].as_str().unwrap()).unwrap();
+    let bytes = vec![5u8; size];
+    assert_eq!(
+        p.raw_slice("other", spool, 0, &bytes).unwrap_err().kind(),
+        "badChunk"
+    );
+    assert_eq!(
+        p.raw_chunk("src", spool, 0, &bytes).unwrap_err().kind(),
+        "badChunk",
+        "a chunk over IPC stays at most 4 MiB"
+    );
+    p.raw_slice("src", spool, 0, &bytes).unwrap();
+    act(
+        &p,
+        "src",
+        json!({"action": "addRawFinish", "args": {"spool": spool}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        p.raw_slice("src", spool, size as u64, b"x")
+            .unwrap_err()
+            .kind(),
+        "badChunk",
+        "a finished file's ticket is spent"
+    );
+    let too_big = vec![0u8; satchel_core::RAW_SLICE + 1];
+    assert_eq!(
+        p.raw_slice("src", spool, 0, &too_big).unwrap_err().kind(),
+        "badChunk"
+    );
+}
+
 #[tokio::test]
 async fn raw_files_arrive_in_order_and_complete() {
     let dir = tempfile::tempdir().unwrap();

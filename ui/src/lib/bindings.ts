@@ -440,8 +440,14 @@ export type Processed = {
 };
 
 export type RawStarted = {
+	/**
+	 *  The file's spool id; it is also the ticket the frame's POSTs carry,
+	 *  good for this source and this file only, until it is finished or
+	 *  aborted.
+	 */
 	spool: string,
 	chunk: number,
+	slice: number,
 };
 
 /**  A box in fractions of a picture: left, top, width, height, each 0–1. */

@@ -36,6 +36,10 @@ export class SourceBridge {
   private inFlight = new Map<number, number>();
   /** Mounts and unmounts reach Rust, and then the frame, in the order asked. */
   private lifecycle: Promise<void> = Promise.resolve();
+  /** Frames told to mount and not yet to unmount. */
+  private shown = new Set<number>();
+  /** Who waits for a frame's word that its `unmounted` ran. */
+  private unmountWaiters = new Map<number, () => void>();
   private listener = (event: MessageEvent) => void this.receive(event);
 
   constructor(private events: BridgeEvents) {
@@ -53,6 +57,7 @@ export class SourceBridge {
 
   /** Shows a frame's source: Rust lets it act first, then it is told `mount`. */
   mount(id: number) {
+    this.shown.add(id);
     this.inOrder(async () => {
       await ipc.sourceMounted(id).catch(() => {});
       this.post(id, { kind: "mount" });
@@ -61,10 +66,27 @@ export class SourceBridge {
 
   /** Hides a frame's source: Rust refuses its new requests, then it is told `unmount`. */
   unmount(id: number) {
+    this.shown.delete(id);
     this.inOrder(async () => {
       await ipc.sourceUnmounted(id).catch(() => {});
       this.post(id, { kind: "unmount" });
     });
+  }
+
+  /**
+   * Unmounts every shown source (the window is closing) and waits until
+   * each frame says its `unmounted` ran, or `deadline` ms have passed: a
+   * source that hangs cannot keep the window open.
+   */
+  async unmountAll(deadline: number) {
+    const ids = [...this.shown];
+    const said = ids.map((id) => new Promise<void>((resolve) => this.unmountWaiters.set(id, resolve)));
+    for (const id of ids) this.unmount(id);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline)));
+    await Promise.race([Promise.all(said), late]);
+    clearTimeout(timer);
+    for (const id of ids) this.unmountWaiters.delete(id);
   }
 
   /** Mounts a frame's source afresh (after its `mounted()` threw). */
@@ -126,7 +148,10 @@ export class SourceBridge {
         await this.request(id, message);
         break;
       case "unmounted":
-        // Nothing to do: Rust learnt it from the host, which asked for it.
+        // Rust learnt it from the host, which asked for it; only a closing
+        // window waits for it.
+        this.unmountWaiters.get(id)?.();
+        this.unmountWaiters.delete(id);
         break;
     }
   }

@@ -4,11 +4,12 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { commands } from "./bindings";
-import type { CloseChoice, EditSent, ErrorInfo, Snapshot } from "./types";
+import type { CloseChoice, EditSent, ErrorInfo, Snapshot, StatePatch } from "./types";
 
 const STATE_EVENT = "satchel://state";
 const CLOSE_REQUESTED_EVENT = "satchel://close-requested";
 const AUTH_EVENT = "satchel://auth";
+const UNMOUNT_ALL_EVENT = "satchel://unmount-all";
 
 type Outcome<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
@@ -88,12 +89,18 @@ export function sourceChunk(source: number, spool: string, offset: number, data:
   });
 }
 
-export function onState(handler: (snapshot: Snapshot) => void): Promise<UnlistenFn> {
-  return listen<Snapshot>(STATE_EVENT, (event) => handler(event.payload));
+/** State events: each a patch against the one before (see `applyPatch`). */
+export function onState(handler: (patch: StatePatch) => void): Promise<UnlistenFn> {
+  return listen<StatePatch>(STATE_EVENT, (event) => handler(event.payload));
 }
 
 export function onCloseRequested(handler: () => void): Promise<UnlistenFn> {
   return listen(CLOSE_REQUESTED_EVENT, () => handler());
+}
+
+/** The window is closing with a source shown: unmount it, then close. */
+export function onUnmountAll(handler: () => void): Promise<UnlistenFn> {
+  return listen(UNMOUNT_ALL_EVENT, () => handler());
 }
 
 /** Commands reject with `{kind, message}`; anything else is wrapped alike. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { keepUnchanged } from "./snapshots";
-import type { FileRecord, Snapshot } from "./types";
+import { applyPatch, keepUnchanged } from "./snapshots";
+import type { FileRecord, Snapshot, StatePatch } from "./types";
 
 const file = (uuid: string, transferred: number, extra: Partial<FileRecord> = {}): FileRecord => ({
   uuid,
@@ -54,5 +54,35 @@ describe("keepUnchanged", () => {
     const removed = keepUnchanged(first, snapshot(3, [file("b", 3)]));
     expect(removed.files).toEqual([first.files[1]]);
     expect(removed.files[0]).toBe(first.files[1]);
+  });
+});
+
+const patch = (base: number, revision: number, changed: FileRecord[], order?: string[]): StatePatch => {
+  const { files: _files, ...rest } = snapshot(revision, []);
+  return { ...rest, base, changed, order };
+};
+
+describe("applyPatch", () => {
+  it("replaces the changed files and keeps the others' objects", () => {
+    const before = snapshot(3, [file("a", 1), file("b", 2)]);
+    const next = applyPatch(before, patch(3, 5, [file("b", 7)]));
+    expect(next?.files.map((f) => f.transferred)).toEqual([1, 7]);
+    expect(next?.files[0]).toBe(before.files[0]);
+    expect(next?.revision).toBe(5);
+  });
+
+  it("follows a new order: new files join, files left out are gone", () => {
+    const before = snapshot(3, [file("a", 1), file("b", 2)]);
+    const next = applyPatch(before, patch(3, 4, [file("c", 0)], ["b", "c"]));
+    expect(next?.files.map((f) => f.uuid)).toEqual(["b", "c"]);
+    expect(next?.files[0]).toBe(before.files[1]);
+  });
+
+  it("builds on a newer state, ignores an older patch, and asks for the whole state after a gap", () => {
+    const current = snapshot(6, [file("a", 1)]);
+    expect(applyPatch(current, patch(4, 7, [file("a", 9)]))?.files[0]?.transferred).toBe(9);
+    expect(applyPatch(current, patch(2, 5, [file("a", 0)]))).toBe(current);
+    expect(applyPatch(current, patch(7, 8, []))).toBeNull();
+    expect(applyPatch(null, patch(0, 1, [file("a", 0)], ["a"]))?.files).toHaveLength(1);
   });
 });

@@ -33,6 +33,16 @@ export type SidebarItem = Rust.SidebarItem_Serialize;
 export type UiConfig = Rust.UiConfig_Serialize;
 export type PickerOptions = Rust.PickerOptions_Serialize;
 export type Transformations = Rust.Transformations_Serialize;
+/**
+ * A state event (the app's StatePatch): the files that changed since the
+ * event whose revision is `base`, the order of every file when it changed
+ * (a file not in it is gone), and the rest of the snapshot whole.
+ */
+export interface StatePatch extends Omit<Snapshot, "files"> {
+  base: number;
+  changed: FileRecord[];
+  order?: string[];
+}
 /** `metadata(url)` in the seed's shape. */
 export type LinkMetadata = Rust.Metadata;
 export type RawStarted = Rust.RawStarted;

@@ -422,8 +422,9 @@ impl Picker {
                 .then(|| state.snapshot(&self.destination.describe()));
             (value, snapshot)
         };
-        if let Some(snapshot) = snapshot {
-            self.shared.sink.state_changed(&snapshot);
+        match snapshot {
+            Some(snapshot) => self.shared.sink.state_changed(&snapshot),
+            None => self.shared.sink.changed(),
         }
         value
     }

@@ -49,9 +49,14 @@ impl Progress for FileProgress {
                 state.set_speed(self.uuid, Speed { rate, eta });
             }
             state.changed();
-            // A snapshot copies the whole queue: none for a sink that drops it.
-            if !self.shared.sink.wants_snapshots() || !state.progress_due() {
+            if !state.progress_due() {
                 return;
+            }
+            // A snapshot copies the whole queue: a sink that takes its own
+            // when it is ready (the webview's) is only told.
+            if !self.shared.sink.wants_snapshots() {
+                drop(state);
+                return self.shared.sink.changed();
             }
             state.snapshot(&self.destination)
         };
