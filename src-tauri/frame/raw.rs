@@ -13,9 +13,16 @@
 //! - the caps (`maxSize` as declared, `spoolMaxPerSource`, `spoolMaxTotal`)
 //!   are checked on each slice before it is written (`SpoolWriter::write_at`);
 //! - the webview hands over each body whole: a slice is at most
-//!   [`satchel_core::RAW_SLICE`] bytes, which bounds memory, and slices come in order.
+//!   [`satchel_core::RAW_SLICE`] bytes, which bounds memory;
+//! - the frame keeps two slices in flight, so one is written while the next
+//!   crosses; they are written in offset order ([`Turns`]), whichever
+//!   arrives first.
 
-use satchel_core::ErrorInfo;
+use std::collections::HashMap;
+use std::sync::{Condvar, LazyLock, Mutex, MutexGuard};
+use std::time::Duration;
+
+use satchel_core::{ErrorInfo, RAW_SLICE};
 use tauri::http::{header, Method, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 use uuid::Uuid;
@@ -38,6 +45,10 @@ pub fn receive<R: Runtime>(
     if request.method() == Method::OPTIONS {
         return responder.respond(answer(StatusCode::NO_CONTENT, Vec::new()));
     }
+    // Here, on the main thread, slices are seen in the order they came.
+    if let (Some(ticket), Some(0)) = (ticket_of(&request), query(&request, "offset")) {
+        TURNS.begin(ticket);
+    }
     let app = ctx.app_handle().clone();
     tauri::async_runtime::spawn_blocking(move || {
         let response = match take(&app.state::<AppState>(), &request) {
@@ -49,6 +60,86 @@ pub fn receive<R: Runtime>(
 }
 
 type Refusal = (StatusCode, ErrorInfo);
+
+/// Whose turn it is to write, per file: the offset its next slice must
+/// start at, and whether a slice already waits for its turn. Keep in mind:
+/// - a file has turns only from its first slice (offset 0), registered in
+///   arrival order on the main thread, until its last or a refused slice;
+/// - only the slice right after the one being written may wait, one at a
+///   time, at most [`TURN_WAIT`]; any other is tried at once (and refused as
+///   out of order), so no frame can hold threads by sending slices ahead.
+struct Turns {
+    files: Mutex<HashMap<Uuid, Turn>>,
+    changed: Condvar,
+}
+
+#[derive(Clone, Copy)]
+struct Turn {
+    next: u64,
+    waiting: bool,
+}
+
+const TURN_WAIT: Duration = Duration::from_secs(30);
+
+static TURNS: LazyLock<Turns> = LazyLock::new(|| Turns {
+    files: Mutex::default(),
+    changed: Condvar::new(),
+});
+
+impl Turns {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Turn>> {
+        self.files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A file's first slice arrived: its turns start.
+    fn begin(&self, ticket: Uuid) {
+        self.lock().insert(
+            ticket,
+            Turn {
+                next: 0,
+                waiting: false,
+            },
+        );
+    }
+
+    /// Waits until the slice at `offset` is next, if it may wait.
+    fn wait(&self, ticket: Uuid, offset: u64) {
+        let mut files = self.lock();
+        let may_wait = files.get(&ticket).is_some_and(|turn| {
+            !turn.waiting && offset > turn.next && offset - turn.next <= RAW_SLICE as u64
+        });
+        if !may_wait {
+            return;
+        }
+        if let Some(turn) = files.get_mut(&ticket) {
+            turn.waiting = true;
+        }
+        let (mut files, _) = self
+            .changed
+            .wait_timeout_while(files, TURN_WAIT, |files| {
+                files.get(&ticket).is_some_and(|turn| turn.next < offset)
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(turn) = files.get_mut(&ticket) {
+            turn.waiting = false;
+        }
+    }
+
+    /// The slice ended at `end` (written), or the file has no more turns.
+    fn done(&self, ticket: Uuid, end: Option<u64>) {
+        let mut files = self.lock();
+        match (end, files.get_mut(&ticket)) {
+            (Some(end), Some(turn)) => turn.next = end,
+            _ => {
+                files.remove(&ticket);
+            }
+        }
+        drop(files);
+        self.changed.notify_all();
+    }
+}
 
 fn take(state: &AppState, request: &Request<Vec<u8>>) -> Result<(), Refusal> {
     let bad = |message: &str| {
@@ -65,12 +156,7 @@ fn take(state: &AppState, request: &Request<Vec<u8>>) -> Result<(), Refusal> {
     let name = state
         .source_name(id)
         .map_err(|e| (StatusCode::FORBIDDEN, e.info()))?;
-    let ticket = request
-        .uri()
-        .path()
-        .strip_prefix("/raw/")
-        .and_then(|t| Uuid::parse_str(t).ok())
-        .ok_or_else(|| bad("no ticket in the raw slice's path"))?;
+    let ticket = ticket_of(request).ok_or_else(|| bad("no ticket in the raw slice's path"))?;
     let offset = query(request, "offset").ok_or_else(|| bad("no offset"))?;
     // A body cut short on its way would look like a short file: the frame
     // says how long it is, and the two must agree.
@@ -82,10 +168,21 @@ fn take(state: &AppState, request: &Request<Vec<u8>>) -> Result<(), Refusal> {
             body.len()
         )));
     }
-    state
-        .picker
-        .raw_slice(&name, ticket, offset, body)
-        .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.info()))
+    TURNS.wait(ticket, offset);
+    let written = state.picker.raw_slice(&name, ticket, offset, body);
+    // A short slice is the last; it, or a refused one, ends the file's
+    // turns, so a spent or unknown ticket leaves nothing behind.
+    let last = length < RAW_SLICE as u64;
+    TURNS.done(
+        ticket,
+        (written.is_ok() && !last).then_some(offset + length),
+    );
+    written.map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.info()))
+}
+
+fn ticket_of(request: &Request<Vec<u8>>) -> Option<Uuid> {
+    let ticket = request.uri().path().strip_prefix("/raw/")?;
+    Uuid::parse_str(ticket).ok()
 }
 
 fn query(request: &Request<Vec<u8>>, key: &str) -> Option<u64> {

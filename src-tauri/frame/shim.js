@@ -155,20 +155,16 @@
   // The bytes go straight to Rust, not through the host: each slice is a
   // POST to this frame's own origin (the only one its policy lets it reach
   // besides `connect`), carrying the ticket addRawBegin gave (the spool id).
-  // One slice in flight per file, in order (the next one read meanwhile):
-  // memory stays at two slices. The
-  // body is an ArrayBuffer, not the Blob slice: WebKitGTK (2.4x) loses the
-  // page when a Blob-backed body goes to a custom scheme (see
-  // bench/results.md), and without a Content-Type the request needs no
-  // preflight.
+  // Two slices are in flight, so Rust writes one while the next crosses
+  // (it writes them in order); memory stays at a few slices. The body is an
+  // ArrayBuffer, not the Blob slice: WebKitGTK (2.50) loses the page when a
+  // Blob-backed body goes to a custom scheme (see bench/results.md), and
+  // without a Content-Type the request needs no preflight.
+  const IN_FLIGHT = 2;
   async function sendSlices(file, begun) {
-    const read = (offset) => file.slice(offset, Math.min(file.size, offset + begun.slice)).arrayBuffer();
-    // The next slice is read while this one is sent: two in memory at most.
-    let next = read(0);
-    for (let offset = 0; offset < file.size; offset += begun.slice) {
+    const sendOne = async (offset) => {
       const end = Math.min(file.size, offset + begun.slice);
-      const body = await next;
-      if (end < file.size) next = read(end);
+      const body = await file.slice(offset, end).arrayBuffer();
       const url = new URL(`raw/${begun.spool}?offset=${offset}&length=${end - offset}`, ownOrigin);
       const response = await send(url.href, { method: "POST", body });
       if (!response.ok) {
@@ -178,6 +174,18 @@
         } catch (_) {}
         throw new Error(message);
       }
+    };
+    const flying = [];
+    try {
+      for (let offset = 0; offset < file.size; offset += begun.slice) {
+        flying.push(sendOne(offset));
+        if (flying.length >= IN_FLIGHT) await flying.shift();
+      }
+    } finally {
+      // Every slice settles before the file is finished or aborted.
+      const settled = await Promise.allSettled(flying);
+      const failed = settled.find((s) => s.status === "rejected");
+      if (failed) throw failed.reason;
     }
   }
 

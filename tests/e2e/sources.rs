@@ -268,6 +268,11 @@ fn raw_bytes_go_straight_to_rust_and_only_with_this_sources_ticket() {
         ensure!(r["firstWithinCap"] == "accepted", "{r}");
         refused("pastCap", "spoolMaxPerSource")?;
         refused("spentTicket", "no raw file")?;
+        refused("farAhead", "offset")?;
+        ensure!(
+            r["farAheadMs"].as_f64().is_some_and(|ms| ms < 5000.0),
+            "{r}"
+        );
         ensure!(r["added"]["size"] == 20 * 1024 * 1024 + 5, "{r}");
 
         // The file landed whole, byte for byte.

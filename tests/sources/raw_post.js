@@ -73,6 +73,10 @@ export default {
       const second = await rawCall("addRawBegin", { name: "b.bin", size: 14 * MIB });
       results.firstWithinCap = await outcome(() => post(own, first.spool, 0, new Uint8Array(14 * MIB)));
       results.pastCap = await outcome(() => post(own, second.spool, 0, new Uint8Array(14 * MIB)));
+      // A slice far ahead of the file is refused at once, not held waiting.
+      const asked = performance.now();
+      results.farAhead = await outcome(() => post(own, first.spool, 64 * MIB, new Uint8Array(4)));
+      results.farAheadMs = performance.now() - asked;
       await rawCall("addRawAbort", { spool: first.spool }).catch(() => {});
       await rawCall("addRawAbort", { spool: second.spool }).catch(() => {});
       // An aborted file's ticket is spent.
