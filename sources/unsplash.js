@@ -11,15 +11,14 @@
 // `links.download_location` is requested (the download-tracking rule); each
 // photo is credited to its photographer and to Unsplash.
 
+import { h, setupPane, words } from "./kit/pane.js";
+
 const TEXT = {
   en: {
     search: "Search photos",
-    go: "Search",
     searching: "Searching…",
     none: "No photos found.",
     found: (n) => (n === 1 ? "1 photo" : `${n} photos`),
-    add: (n) => (n === 0 ? "Add" : `Add ${n}`),
-    adding: "Adding…",
     by: "Photo by",
     on: "on",
     more: "More photos",
@@ -27,16 +26,12 @@ const TEXT = {
     setupTitle: "Unsplash is not set up yet",
     setupIntro: "Satchel cannot ship an Unsplash access key. Register an application, then add its access key to the config:",
     setupWhere: "Register at",
-    setupFile: "Put this in ~/.config/satchel/config.toml (or the policy) and open Satchel again:",
   },
   de: {
     search: "Fotos suchen",
-    go: "Suchen",
     searching: "Suche…",
     none: "Keine Fotos gefunden.",
     found: (n) => (n === 1 ? "1 Foto" : `${n} Fotos`),
-    add: (n) => (n === 0 ? "Hinzufügen" : `${n} hinzufügen`),
-    adding: "Wird hinzugefügt…",
     by: "Foto von",
     on: "auf",
     more: "Weitere Fotos",
@@ -44,7 +39,6 @@ const TEXT = {
     setupTitle: "Unsplash ist noch nicht eingerichtet",
     setupIntro: "Satchel kann keinen Unsplash-Zugangsschlüssel mitliefern. Registrieren Sie eine Anwendung und tragen Sie ihren Access Key in die Konfiguration ein:",
     setupWhere: "Registrieren unter",
-    setupFile: "Tragen Sie dies in ~/.config/satchel/config.toml (oder die Policy) ein und öffnen Sie Satchel neu:",
   },
 };
 
@@ -64,38 +58,6 @@ const STYLE = `
 .sp pre { background: var(--satchel-hover); border: 1px solid var(--satchel-line); border-radius: var(--satchel-radius); padding: .5rem; user-select: all; }
 `;
 
-function h(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null) continue;
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
-function words() {
-  const lang = (document.documentElement.lang || navigator.language || "en").slice(0, 2).toLowerCase();
-  return TEXT[lang] || TEXT.en;
-}
-
-/** The pane a source shows until its config names what it needs. */
-function setupPane(element, t, missing) {
-  element.append(
-    h(
-      "section",
-      { class: "sp", "data-testid": "provider-setup", "aria-labelledby": "setup-title" },
-      h("h2", { id: "setup-title", text: t.setupTitle }),
-      h("p", { text: t.setupIntro }),
-      h("p", {}, `${t.setupWhere} `, h("a", { href: missing.register, target: "_blank", rel: "noreferrer", text: missing.register })),
-      h("p", { text: t.setupFile }),
-      h("pre", { "data-testid": "provider-setup-snippet", text: missing.snippet }),
-    ),
-  );
-}
-
 const UTM = "utm_source=satchel&utm_medium=referral";
 const withUtm = (link) => `${link}${link.includes("?") ? "&" : "?"}${UTM}`;
 
@@ -105,7 +67,7 @@ export default {
   icon: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="currentColor" d="M10 9V0h12v9H10zm12 5h10v18H0V14h10v9h12v-9z"/></svg>',
 
   mounted(element, actions) {
-    const t = words();
+    const t = words(TEXT);
     element.append(h("style", { text: STYLE }));
     const settings = actions.provider || {};
     if (settings.missing || !settings.accessKey) {

@@ -5,7 +5,9 @@
 //! The source's module is embedded as JSON text and imported from a blob:
 //! URL by the shim, so no script is fetched across origins (the sandboxed
 //! frame's origin is opaque) and nothing but the shim's nonce and the frame's
-//! own blobs may run.
+//! own blobs may run. A shipped source's frame also embeds the pane Satchel's
+//! own sources share (`sources/kit/pane.js`), which the shim imports from a
+//! blob too, for that source's `import … from "./kit/pane.js"`.
 
 use satchel_core::{SourceFile, SourceRegistry};
 
@@ -58,6 +60,18 @@ pub fn content_security_policy(nonce: &str, file: &SourceFile, own: &str) -> Str
     )
 }
 
+/// Where a shipped source imports the shared pane from, as written in its
+/// code; the shim points it at the frame's blob of [`KIT`].
+const KIT_IMPORT: &str = "./kit/pane.js";
+/// The shared pane, under the shipped sources' folder.
+const KIT: &str = "kit/pane.js";
+
+/// The shipped sources' shared pane, read from their folder `dir`.
+fn read_kit(dir: &std::path::Path) -> Result<String, String> {
+    let path = dir.join(KIT);
+    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// The frame document for source `id`, or why there is none.
 pub fn document(
     registry: &SourceRegistry,
@@ -76,6 +90,16 @@ pub fn document(
             ));
         }
     }
+    // Satchel's own sources share their pane (`sources/kit/pane.js`); no
+    // other source gets it, and the policy is the same either way: the shim
+    // imports it from one of the frame's own blobs.
+    let kit = match file.shipped {
+        Some(_) => Some(serde_json::json!({
+            "code": read_kit(&satchel_core::providers::shipped_dir())?,
+            "from": KIT_IMPORT,
+        })),
+        None => None,
+    };
     let own = frame_url(id);
     let csp = content_security_policy(nonce, file, own.trim_end_matches('/'));
     // The window's language, so a source can speak it (`document.documentElement.lang`).
@@ -94,6 +118,7 @@ pub fn document(
         "auth": file.auth.is_some(),
         // A shipped source's settings (`actions.provider`); none for others.
         "provider": file.shipped,
+        "kit": kit,
     });
     // JSON inside <script type=application/json>: "</" must not end the element.
     let embedded = serde_json::to_string(&embedded)
@@ -229,6 +254,40 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("\"auth\":true"), "{html}");
+    }
+
+    #[test]
+    fn only_a_shipped_source_gets_the_shared_pane_and_the_same_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("source.js");
+        std::fs::write(&path, "export default {}").unwrap();
+        let file = |shipped| SourceFile {
+            pin: None,
+            path: path.clone(),
+            connect: vec![],
+            scripts: vec![],
+            auth: None,
+            shipped,
+        };
+        let (shipped, _) = satchel_core::providers::provider("dropbox")
+            .unwrap()
+            .shipped(None);
+        let registry = SourceRegistry::new(vec![file(None), file(Some(shipped))]);
+        let (other, other_csp) = document(&registry, 0, "n", "en").unwrap();
+        let (ours, our_csp) = document(&registry, 1, "n", "en").unwrap();
+        assert!(other.contains("\"kit\":null"), "{other}");
+        assert!(!other.contains("export function browse"), "{other}");
+        assert!(
+            ours.contains("\"kit\":{\"code\":\"// The pane Satchel's shipped sources share"),
+            "{ours}"
+        );
+        assert!(ours.contains("\"from\":\"./kit/pane.js\""), "{ours}");
+        assert!(ours.contains("export function browse"), "{ours}");
+        assert_eq!(
+            our_csp.replace("s1", "s0"),
+            other_csp,
+            "the kit widens no policy"
+        );
     }
 
     #[test]

@@ -635,10 +635,19 @@
     };
   }
 
+  const moduleUrl = (text) => URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+
   async function load() {
     element = document.getElementById("satchel-mount");
-    const { code, load: how } = embedded;
-    const url = how.form === "script" ? null : URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    const { load: how, kit } = embedded;
+    let { code } = embedded;
+    // A shipped source imports the pane Satchel's sources share by its
+    // relative name, which a blob: module cannot resolve: the name, as a
+    // string literal, becomes the frame's own blob of the pane. Only shipped
+    // sources get `kit`; any other source's code is run as written.
+    const kitUrl = kit && how.form !== "script" ? moduleUrl(kit.code) : null;
+    if (kitUrl) code = code.split(JSON.stringify(kit.from)).join(JSON.stringify(kitUrl));
+    const url = how.form === "script" ? null : moduleUrl(code);
     try {
       const candidate = url ? await loadModule(url) : await loadScript(code, how.bindings);
       const descriptor = describe(candidate);
@@ -651,6 +660,7 @@
       post({ kind: "failed", stage: "load", message: messageOf(error) });
     } finally {
       if (url) URL.revokeObjectURL(url);
+      if (kitUrl) URL.revokeObjectURL(kitUrl);
     }
   }
 
