@@ -87,8 +87,10 @@ icon_png=/usr/share/icons/hicolor/128x128/apps/satchel.png
 icon_svg=/usr/share/icons/hicolor/scalable/apps/satchel.svg
 # tauri names the entry after productName ("Satchel").
 desktop=/usr/share/applications/satchel.desktop
-# The sources Satchel ships, offered by their fromSources names.
-shipped=(/usr/share/satchel/sources/{googledrive,dropbox,onedrive,unsplash}.js)
+# The sources Satchel ships, offered by their fromSources names, and the pane
+# they share (the folder is installed with its subfolder).
+shipped_dir=/usr/share/satchel/sources
+shipped=("$shipped_dir"/{googledrive,dropbox,onedrive,unsplash}.js "$shipped_dir/kit/pane.js")
 
 say "the .rpm: its files and requirements"
 rpm_files=$(rpm -qpl "$rpm" 2>/dev/null)
@@ -112,7 +114,7 @@ for f in /usr/bin/satchel "$desktop" "$man_pages" "$icon_png" "$icon_svg" "${shi
   [ -f "$f" ] || fail "$f is listed by dpkg but missing"
 done
 for f in "${shipped[@]}"; do
-  cmp -s "$f" "$src/sources/$(basename "$f")" || fail "$f is not the repository's sources/$(basename "$f")"
+  cmp -s "$f" "$src/sources/${f#"$shipped_dir/"}" || fail "$f is not the repository's sources/${f#"$shipped_dir/"}"
 done
 ok "satchel $version installed: $(grep -c . <<<"$installed") paths"
 
