@@ -11,7 +11,7 @@
 // `links.download_location` is requested (the download-tracking rule); each
 // photo is credited to its photographer and to Unsplash.
 
-import { h, setupPane, words } from "./kit/pane.js";
+import { h, selection, setupPane, words } from "./kit/pane.js";
 
 const TEXT = {
   en: {
@@ -76,16 +76,28 @@ export default {
     }
     const api = (settings.base && settings.base.api) || "https://api.unsplash.com";
     const headers = { Authorization: `Client-ID ${settings.accessKey}`, "Accept-Version": "v1" };
-    const chosen = new Map();
     let query = "";
     let page = 0;
     let pages = 0;
 
     const input = h("input", { type: "search", id: "unsplash-query", name: "query", required: "", "aria-label": t.search, placeholder: t.search });
-    const status = h("p", { class: "status", role: "status", "aria-live": "polite", "data-testid": "provider-status" });
+    const picked = selection(t, actions, async (photo) => {
+      const user = (photo.user && photo.user.username) || "unsplash";
+      await actions.addCustomUrl({
+        url: photo.urls.full,
+        type: "image/jpeg",
+        filename: `${user}-${photo.id}.jpg`,
+        display_name: photo.alt_description || `${user}-${photo.id}`,
+        thumbnail: photo.urls.thumb,
+      });
+      // The download-tracking rule: a picked photo is a download.
+      if (photo.links && photo.links.download_location) {
+        await fetch(photo.links.download_location, { headers }).catch(() => {});
+      }
+    });
+    const { status, add } = picked;
     const list = h("ul", { "aria-label": t.search, "data-testid": "provider-items" });
     const more = h("button", { type: "button", hidden: "", onclick: () => load(page + 1) }, t.more);
-    const add = h("button", { type: "button", class: "primary", disabled: "", "data-testid": "provider-add", onclick: addChosen }, t.add(0));
     const form = h(
       "form",
       { role: "search", onsubmit: (event) => (event.preventDefault(), search()) },
@@ -109,8 +121,7 @@ export default {
       query = input.value.trim();
       if (!query) return;
       list.replaceChildren();
-      chosen.clear();
-      refresh();
+      picked.clear();
       void load(1);
     }
 
@@ -145,10 +156,7 @@ export default {
           title: description,
           "aria-label": description ? `${description} (${t.by} ${name})` : `${t.by} ${name}`,
           onclick: () => {
-            if (chosen.has(photo.id)) chosen.delete(photo.id);
-            else chosen.set(photo.id, photo);
-            button.setAttribute("aria-pressed", String(chosen.has(photo.id)));
-            refresh();
+            button.setAttribute("aria-pressed", String(picked.toggle(photo.id, photo)));
           },
         },
         h("img", { src: photo.urls && photo.urls.thumb, alt: "", loading: "lazy" }),
@@ -162,39 +170,6 @@ export default {
         h("a", { href: withUtm("https://unsplash.com/"), target: "_blank", rel: "noreferrer", text: "Unsplash" }),
       );
       return h("li", {}, button, credit);
-    }
-
-    function refresh() {
-      add.textContent = t.add(chosen.size);
-      add.disabled = chosen.size === 0;
-    }
-
-    async function addChosen() {
-      add.disabled = true;
-      status.classList.remove("error");
-      status.textContent = t.adding;
-      try {
-        for (const photo of chosen.values()) {
-          const user = (photo.user && photo.user.username) || "unsplash";
-          await actions.addCustomUrl({
-            url: photo.urls.full,
-            type: "image/jpeg",
-            filename: `${user}-${photo.id}.jpg`,
-            display_name: photo.alt_description || `${user}-${photo.id}`,
-            thumbnail: photo.urls.thumb,
-          });
-          // The download-tracking rule: a picked photo is a download.
-          if (photo.links && photo.links.download_location) {
-            await fetch(photo.links.download_location, { headers }).catch(() => {});
-          }
-        }
-        chosen.clear();
-        await actions.showSummaryView();
-      } catch (error) {
-        status.classList.add("error");
-        status.textContent = error.message;
-        refresh();
-      }
     }
   },
 

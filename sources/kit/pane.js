@@ -94,6 +94,54 @@ const STYLE = `
 `;
 
 /**
+ * What is picked, the status line and the Add button: `toggle(id, item)`
+ * picks or unpicks an item and says whether it is picked now; Add hands each
+ * picked item to `addOne(item)` (which adds it to the picker), then shows
+ * the summary.
+ */
+export function selection(t, actions, addOne) {
+  const chosen = new Map();
+  const status = h("p", { class: "status", role: "status", "aria-live": "polite", "data-testid": "provider-status" });
+  const add = h("button", { type: "button", class: "primary", disabled: "", "data-testid": "provider-add", onclick: addChosen }, t.add(0));
+
+  function refresh() {
+    add.textContent = t.add(chosen.size);
+    add.disabled = chosen.size === 0;
+  }
+
+  async function addChosen() {
+    add.disabled = true;
+    status.classList.remove("error");
+    status.textContent = t.adding;
+    try {
+      for (const item of chosen.values()) await addOne(item);
+      chosen.clear();
+      await actions.showSummaryView();
+    } catch (error) {
+      status.classList.add("error");
+      status.textContent = error.message;
+      refresh();
+    }
+  }
+
+  return {
+    status,
+    add,
+    has: (id) => chosen.has(id),
+    toggle(id, item) {
+      if (chosen.has(id)) chosen.delete(id);
+      else chosen.set(id, item);
+      refresh();
+      return chosen.has(id);
+    },
+    clear() {
+      chosen.clear();
+      refresh();
+    },
+  };
+}
+
+/**
  * A drive that signs in, as a folder browser: `mounted(element, actions)` of
  * a shipped source. `texts` are the source's words by language, over
  * WORDS (label, root, search, signIn, noAuth, failed, setup…: see
@@ -122,15 +170,14 @@ export function browse(element, actions, { texts, api: defaultApi, backend: make
   const backend = makeBackend(api, () => actions.auth.token(), t);
 
   const trail = [backend.root(t)];
-  const chosen = new Map();
   let listing = null; // how to fetch the list's next page
 
-  const status = h("p", { class: "status", role: "status", "aria-live": "polite", "data-testid": "provider-status" });
+  const picked = selection(t, actions, async (item) => actions.addCustomUrl(await backend.download(item)));
+  const { status, add } = picked;
   const crumbs = h("ol");
   const list = h("ul", { class: "items", "aria-label": t.label, "data-testid": "provider-items" });
   const more = h("button", { type: "button", hidden: "", onclick: () => load(listing) }, t.more);
   const input = h("input", { type: "search", name: "query", "aria-label": t.search, placeholder: t.search });
-  const add = h("button", { type: "button", class: "primary", disabled: "", "data-testid": "provider-add", onclick: addChosen }, t.add(0));
 
   // Satchel mounts this source once it is signed in (the pane's sign-in
   // bar signs in and out); signing in again is offered here only if the
@@ -222,42 +269,19 @@ export function browse(element, actions, { texts, api: defaultApi, backend: make
         type: "button",
         "data-id": item.id,
         "data-name": item.name,
-        "aria-pressed": item.folder ? null : String(chosen.has(item.id)),
+        "aria-pressed": item.folder ? null : String(picked.has(item.id)),
         onclick: () => {
           if (item.folder) {
             trail.push(item);
             return open(trail.length - 1);
           }
-          if (chosen.has(item.id)) chosen.delete(item.id);
-          else chosen.set(item.id, item);
-          button.setAttribute("aria-pressed", String(chosen.has(item.id)));
-          refresh();
+          button.setAttribute("aria-pressed", String(picked.toggle(item.id, item)));
         },
       },
       h("span", { class: "name", text: item.name }),
       h("span", { class: "kind", text: item.folder ? t.folder : backend.kind ? backend.kind(item) : "" }),
     );
     return h("li", {}, button);
-  }
-
-  function refresh() {
-    add.textContent = t.add(chosen.size);
-    add.disabled = chosen.size === 0;
-  }
-
-  async function addChosen() {
-    add.disabled = true;
-    status.classList.remove("error");
-    status.textContent = t.adding;
-    try {
-      for (const item of chosen.values()) await actions.addCustomUrl(await backend.download(item));
-      chosen.clear();
-      await actions.showSummaryView();
-    } catch (error) {
-      status.classList.add("error");
-      status.textContent = error.message;
-      refresh();
-    }
   }
 
   return start();
