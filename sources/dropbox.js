@@ -10,7 +10,7 @@
 // `files/get_temporary_link` for a picked file: the file is added by that
 // link (valid four hours, no token needed), so no token is kept with it.
 
-import { browse } from "./kit/pane.js";
+import { answer, browse } from "./kit/pane.js";
 
 const TEXT = {
   en: {
@@ -59,14 +59,7 @@ function makeBackend(api, token, t) {
       headers: { Authorization: `Bearer ${await token()}`, "Content-Type": "application/json" },
       body: JSON.stringify(body),
     });
-    if (!response.ok) {
-      let message = `${t.failed} (${response.status})`;
-      try {
-        message = (await response.json()).error_summary || message;
-      } catch (_) {}
-      throw new Error(message);
-    }
-    return response.json();
+    return answer(response, t, (reply) => reply.error_summary);
   }
   const item = (entry) => ({
     id: entry.id || entry.path_lower,

@@ -11,7 +11,7 @@
 // Drive API v3: files.list (`q='<id>' in parents and trashed=false`, or
 // `name contains '<text>'`), files.get `?alt=media`, files.export `?mimeType=`.
 
-import { browse, h } from "./kit/pane.js";
+import { answer, browse, h } from "./kit/pane.js";
 
 const TEXT = {
   en: {
@@ -76,14 +76,7 @@ function makeBackend(api, token, t) {
     const url = new URL(`${api}/drive/v3/${path}`);
     for (const [key, value] of Object.entries(params || {})) if (value !== undefined) url.searchParams.set(key, value);
     const response = await fetch(url, { headers: { Authorization: `Bearer ${await token()}` } });
-    if (!response.ok) {
-      let message = `${t.failed} (${response.status})`;
-      try {
-        message = (await response.json()).error.message || message;
-      } catch (_) {}
-      throw new Error(message);
-    }
-    return response.json();
+    return answer(response, t, (reply) => reply.error.message);
   }
   const page = async (query, pageToken) => {
     const body = await drive("files", { q: query, fields: FIELDS, pageSize: "100", orderBy: "folder,name", pageToken });

@@ -10,7 +10,7 @@
 // `@microsoft.graph.downloadUrl` (pre-authenticated, short-lived), else by
 // `/me/drive/items/{id}/content`, which Rust fetches with the bearer token.
 
-import { browse } from "./kit/pane.js";
+import { answer, browse } from "./kit/pane.js";
 
 const TEXT = {
   en: {
@@ -43,14 +43,7 @@ const DEFAULT_API = "https://graph.microsoft.com";
 function makeBackend(api, token, t) {
   async function graph(url) {
     const response = await fetch(url, { headers: { Authorization: `Bearer ${await token()}` } });
-    if (!response.ok) {
-      let message = `${t.failed} (${response.status})`;
-      try {
-        message = (await response.json()).error.message || message;
-      } catch (_) {}
-      throw new Error(message);
-    }
-    return response.json();
+    return answer(response, t, (reply) => reply.error.message);
   }
   // Only links back to Graph itself are followed for the next page.
   const page = async (url) => {

@@ -58,6 +58,21 @@ export function words(texts) {
   return { ...WORDS[known], ...texts[known] };
 }
 
+/**
+ * The JSON a provider answered, or an Error saying why not: the provider's
+ * own reason (`reason(body)` of its error body), else "failed (status)".
+ */
+export async function answer(response, t, reason) {
+  if (!response.ok) {
+    let message = `${t.failed} (${response.status})`;
+    try {
+      message = reason(await response.json()) || message;
+    } catch (_) {}
+    throw new Error(message);
+  }
+  return response.json();
+}
+
 /** The pane a source shows until its config names what it needs. */
 export function setupPane(element, t, missing) {
   element.append(
