@@ -162,7 +162,9 @@ fn the_seeds_from_sources_opens_with_setup_panes_and_notices() {
         env.launch(&["--source", seed.to_str().context("utf-8")?])
             .await?;
         // Every offered source, in the seed's order; facebook and instagram
-        // are said, not shown, and nothing stopped the picker.
+        // are said, not shown, and nothing stopped the picker. The seed's
+        // item takes its name once its frame has loaded.
+        env.find("[data-testid=source-label-in-menu]").await?;
         let names: Vec<String> = {
             let mut names = vec![];
             for item in env.wait_for_count("[data-testid^=source-]", 4).await? {
