@@ -320,20 +320,7 @@ pub fn small_files(bench: &Bench) -> Result<Row> {
         // The list is virtualised: the count, not the rows drawn.
         wait_listed(env, count, Duration::from_secs(60)).await?;
         record_frames(env).await?;
-        let started = Instant::now();
-        env.find("[data-testid=upload]").await?.click().await?;
-        let deadline = started + Duration::from_secs(150);
-        while env
-            .find_all("[data-testid=upload-finished]")
-            .await?
-            .is_empty()
-        {
-            if Instant::now() > deadline {
-                bail!("the upload of {count} files did not finish");
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let took = started.elapsed();
+        let took = upload_until_finished(env, count, Duration::from_secs(150), 10).await?;
         // What the server holds, not what the window says: every file whole.
         let whole = std::fs::read_dir(tus.storage.path())?
             .filter_map(|e| e.ok())
@@ -354,6 +341,30 @@ pub fn small_files(bench: &Bench) -> Result<Row> {
         "≥ 300 files/s, frame p95 ≤ 33 ms",
         rate >= 300.0 && p95 <= 33.0,
     ))
+}
+
+/// Clicks Upload and waits for the done view: the time it took, polling
+/// every `poll_ms` (short for a fast run, longer so polling does not slow a
+/// big one).
+async fn upload_until_finished(
+    env: &Env,
+    count: usize,
+    within: Duration,
+    poll_ms: u64,
+) -> Result<Duration> {
+    let started = Instant::now();
+    env.find("[data-testid=upload]").await?.click().await?;
+    while env
+        .find_all("[data-testid=upload-finished]")
+        .await?
+        .is_empty()
+    {
+        if started.elapsed() > within {
+            bail!("the upload of {count} files did not finish");
+        }
+        tokio::time::sleep(Duration::from_millis(poll_ms)).await;
+    }
+    Ok(started.elapsed())
 }
 
 /// Installs a recorder of frame times (rAF to rAF) in the picker's page.
@@ -452,20 +463,7 @@ pub fn many_files(bench: &Bench) -> Result<Vec<Row>> {
             .await?;
         let scroll = frames_recorded(env).await?;
 
-        let started = Instant::now();
-        env.find("[data-testid=upload]").await?.click().await?;
-        let deadline = started + Duration::from_secs(600);
-        while env
-            .find_all("[data-testid=upload-finished]")
-            .await?
-            .is_empty()
-        {
-            if Instant::now() > deadline {
-                bail!("the upload of {count} files did not finish");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let took = started.elapsed();
+        let took = upload_until_finished(env, count, Duration::from_secs(600), 50).await?;
         let landed = std::fs::read_dir(&dest)?.count();
         anyhow::ensure!(landed == count, "{landed} of {count} files landed");
         Ok((listed, scroll, took))
