@@ -28,6 +28,7 @@
 //!   of `/callback` carrying the flow's `state`, and every flow ends (a
 //!   code, an error, the timeout, or a cancel): nothing waits for ever.
 
+mod callback;
 mod flow;
 mod sessions;
 mod store;
@@ -38,7 +39,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-pub use flow::{callback_page, Endpoints, FlowOptions, Tokens, SIGN_IN_TIMEOUT};
+pub use callback::{callback_page, FlowOptions, SIGN_IN_TIMEOUT};
+pub use flow::{Endpoints, Tokens};
 pub use sessions::{AuthStatus, Authorizer, Keeping, SignIns, User};
 pub use store::{account, KeyringStore, MemoryStore, SecretStore, KEYRING_SERVICE};
 

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
-use super::flow::{self, Endpoints, FlowOptions, Tokens};
+use super::flow::{self, Endpoints, Tokens};
 use super::store::{account, SecretStore};
-use super::{Secret, SourceAuth, SIGN_IN_TIMEOUT};
+use super::{FlowOptions, Secret, SourceAuth, SIGN_IN_TIMEOUT};
 use crate::{Error, ErrorInfo, Result};
 
 /// How long a keyring call may take before the keyring counts as absent.
