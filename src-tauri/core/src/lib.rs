@@ -69,7 +69,7 @@ pub use events::{EventSink, FileView, NoEvents, Notice, Snapshot, Speed, Totals}
 pub use fetch::{check_url, clean_filename, Metadata};
 pub use mime::{detect as detect_mime, sniff as sniff_mime};
 pub use naming::unclobbered_names;
-pub use network::NetworkPolicy;
+pub use network::{parse_origin, NetworkPolicy};
 pub use options::PickerOptions;
 pub use paths::{default_upload_dir, spool_dir, state_dir};
 pub use persist::{default_state_dir, SavedFile, SavedQueue, Store};
@@ -85,8 +85,8 @@ pub use source_code::{source_form, SourceForm};
 pub use source_icon::Icon;
 pub use source_storage::{SourceStorage, STORAGE_QUOTA};
 pub use sources::{
-    name_from_label, parse_origin, sha256_hex, Descriptor, SidebarItem, SourceCapabilities,
-    SourceEntry, SourceFile, SourceRegistry, Ticket, MAX_IN_FLIGHT,
+    name_from_label, sha256_hex, Descriptor, SidebarItem, SourceCapabilities, SourceEntry,
+    SourceFile, SourceRegistry, Ticket, MAX_IN_FLIGHT,
 };
 pub use spool::SpoolLimits;
 pub use tokio_util::sync::CancellationToken;

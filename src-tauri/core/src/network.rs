@@ -18,6 +18,9 @@
 //! - a refusal never tells a source what a name resolved to (that would let
 //!   it map the intranet): only the kind of address, and the address itself
 //!   only when the URL gave it literally.
+//!
+//! The origins a source may connect to (`connect`, `scripts`) are checked
+//! for their form here too ([`parse_origin`]).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -260,6 +263,22 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// Checks an origin a source may connect to: `scheme://host[:port]`, http(s).
+pub fn parse_origin(raw: &str) -> Result<String> {
+    let bad = |reason: &str| Error::BadUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("an origin must be http or https"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an origin is scheme://host[:port], without a path"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +389,20 @@ mod tests {
             "deny closes public addresses too"
         );
         assert!(NetworkPolicy::parse(&["not a rule!".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn origins_are_bare() {
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            parse_origin("https://api.example.com/").unwrap(),
+            "https://api.example.com"
+        );
+        assert!(parse_origin("https://a.com/path").is_err());
+        assert!(parse_origin("file:///x").is_err());
+        assert!(parse_origin("*").is_err());
     }
 }

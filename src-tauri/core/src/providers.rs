@@ -269,7 +269,7 @@ fn test_base(name: &str) -> Option<String> {
     let var = format!("SATCHEL_TEST_PROVIDER_BASE_{}", name.to_ascii_uppercase());
     std::env::var(var)
         .ok()
-        .and_then(|raw| crate::sources::parse_origin(&raw).ok())
+        .and_then(|raw| crate::network::parse_origin(&raw).ok())
 }
 
 #[cfg(not(debug_assertions))]

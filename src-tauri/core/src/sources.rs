@@ -152,22 +152,6 @@ pub fn name_from_label(label: &str) -> String {
     name.trim_end_matches('-').chars().take(MAX_NAME).collect()
 }
 
-/// Checks an origin a source may connect to: `scheme://host[:port]`, http(s).
-pub fn parse_origin(raw: &str) -> Result<String> {
-    let bad = |reason: &str| Error::BadUrl {
-        url: raw.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let url = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("an origin must be http or https"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("an origin is scheme://host[:port], without a path"));
-    }
-    Ok(url.origin().ascii_serialization())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,21 +186,6 @@ mod tests {
         d.label = "★★★".into();
         let err = d.validate("s.js").unwrap_err().to_string();
         assert!(err.contains("give the source a name"), "{err}");
-    }
-
-    #[test]
-    fn origins_are_bare() {
-        assert_eq!(
-            parse_origin("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            parse_origin("https://api.example.com/").unwrap(),
-            "https://api.example.com"
-        );
-        assert!(parse_origin("https://a.com/path").is_err());
-        assert!(parse_origin("file:///x").is_err());
-        assert!(parse_origin("*").is_err());
     }
 }
 

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{ConfigFile, Layer, SourceSpec};
+use crate::network::parse_origin;
 use crate::providers::ProviderConfig;
-use crate::sources::{parse_origin, SourceFile};
+use crate::sources::SourceFile;
 use crate::{Error, ErrorInfo, Result};
 
 /// The shipped sources `fromSources` names, in its order, each with its
