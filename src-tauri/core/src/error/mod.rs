@@ -1,6 +1,7 @@
 //! One error type for the core. Every variant names what it was about (which
 //! path, which file) so the message a person sees is specific, and each has a
-//! stable `kind` that the UI maps to its own text.
+//! stable `kind` that the UI maps to its own text. What an error may quote
+//! of a URL is cut down by [`redact`] (`redact.rs`).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -9,6 +10,10 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
+
+mod redact;
+
+pub use redact::redact;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -227,77 +232,6 @@ pub enum Error {
         moved_to: Option<PathBuf>,
         reason: String,
     },
-}
-
-/// `text` with every URL in it cut down to where it points: no userinfo
-/// (`user:password@`), no query and no fragment, where signatures and
-/// tokens live (an S3 presigned URL's `X-Amz-Credential`,
-/// `X-Amz-Security-Token`, `X-Amz-Signature`). Any such parameter met
-/// outside a URL (a server quoting the request back) loses its value too.
-/// Errors, and so everything made from them (the saved queue, stderr, the
-/// `--json` result, the window), only ever hold redacted text.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = find_url(rest) {
-        out.push_str(&rest[..at]);
-        let url = &rest[at..];
-        let end = url
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | '`'))
-            .unwrap_or(url.len());
-        out.push_str(&redact_url(&url[..end]));
-        rest = &url[end..];
-    }
-    out.push_str(rest);
-    redact_signing_params(&out)
-}
-
-fn find_url(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
-    ["http://", "https://"]
-        .iter()
-        .filter_map(|scheme| lower.find(scheme))
-        .min()
-}
-
-/// One URL without userinfo, query or fragment ("?…" says something went).
-fn redact_url(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let kept = rest.split(['?', '#']).next().unwrap_or_default();
-    let (authority, path) = kept.split_at(kept.find('/').unwrap_or(kept.len()));
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let cut = if kept.len() < rest.len() { "?…" } else { "" };
-    format!("{scheme}://{host}{path}{cut}")
-}
-
-/// Blanks the value of AWS signing parameters wherever they appear.
-fn redact_signing_params(text: &str) -> String {
-    const SECRET: [&str; 3] = [
-        "x-amz-credential=",
-        "x-amz-security-token=",
-        "x-amz-signature=",
-    ];
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        let Some((at, name)) = SECRET
-            .iter()
-            .filter_map(|name| lower.find(name).map(|at| (at, name.len())))
-            .min()
-        else {
-            break;
-        };
-        out.push_str(&rest[..at + name]);
-        out.push('…');
-        let value = &rest[at + name..];
-        let end = value
-            .find(|c: char| c == '&' || c == '<' || c == '"' || c.is_whitespace())
-            .unwrap_or(value.len());
-        rest = &value[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Why a restriction refused a file.
@@ -573,105 +507,4 @@ impl Serialize for Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serialises_as_kind_message_and_the_particulars() {
-        let err = Error::DestinationUnwritable {
-            path: "/nope".into(),
-            source: io::Error::new(io::ErrorKind::PermissionDenied, "Permission denied"),
-        };
-        let json = serde_json::to_value(&err).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({
-                "kind": "destinationUnwritable",
-                "message": "cannot write to destination /nope: Permission denied",
-                "args": {"path": "/nope", "cause": "Permission denied"}
-            })
-        );
-        // Errors without particulars stay `{kind, message}`.
-        assert_eq!(
-            serde_json::to_value(Error::UploadRunning).unwrap(),
-            serde_json::json!({"kind": "uploadRunning", "message": "an upload is already running"})
-        );
-    }
-
-    #[test]
-    fn only_transient_failures_are_retried() {
-        let status = |status| Error::HttpStatus {
-            url: "http://x/".into(),
-            status,
-            body: String::new(),
-            retry_after: None,
-        };
-        for code in [408, 429, 460, 500, 502, 503] {
-            assert!(status(code).is_retryable(), "{code}");
-        }
-        for code in [400, 401, 403, 404, 409, 410, 413] {
-            assert!(!status(code).is_retryable(), "{code}");
-        }
-        assert_eq!(status(404).kind(), "httpStatus");
-        assert_eq!(status(404).to_string(), "http://x/ answered 404");
-        assert!(!Error::Cancelled { name: "a".into() }.is_retryable());
-    }
-
-    #[test]
-    fn a_full_disk_is_said_plainly() {
-        let other = |source| Error::Spool {
-            path: "/s".into(),
-            source,
-        };
-        let full = io::Error::from_raw_os_error(28); // ENOSPC
-        let err = Error::writing("/s/x", full, other);
-        assert_eq!(err.kind(), "diskFull");
-        assert_eq!(
-            err.to_string(),
-            "the disk is full: no space left to write /s/x"
-        );
-        let err = Error::writing("/s/x", io::Error::from(io::ErrorKind::Other), other);
-        assert_eq!(err.kind(), "spool");
-    }
-
-    #[test]
-    fn urls_in_errors_lose_userinfo_queries_and_signatures() {
-        let signed = "https://s3.example.com/b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIDSECRET%2F2024&X-Amz-Security-Token=TOKENSECRET&X-Amz-Signature=abc123";
-        let text = redact(&format!(
-            "error sending request for url ({signed}): refused"
-        ));
-        assert_eq!(
-            text,
-            "error sending request for url (https://s3.example.com/b/k?…): refused"
-        );
-        assert_eq!(
-            redact("http://user:pw@host:8080/files/1#frag and http://plain/x"),
-            "http://host:8080/files/1?… and http://plain/x"
-        );
-        // A server quoting the canonical request back in its error body.
-        let body = redact("<CanonicalRequest>PUT /b/k X-Amz-Credential=AKIDSECRET&amp;X-Amz-Security-Token=TOKENSECRET</CanonicalRequest>");
-        assert!(
-            !body.contains("AKIDSECRET") && !body.contains("TOKENSECRET"),
-            "{body}"
-        );
-        let err = Error::HttpStatus {
-            url: redact(signed),
-            status: 404,
-            body: String::new(),
-            retry_after: None,
-        };
-        let json = serde_json::to_string(&err).unwrap();
-        assert!(
-            !json.contains("SECRET") && !json.contains("abc123"),
-            "{json}"
-        );
-    }
-
-    #[test]
-    fn a_missing_file_reads_as_not_found() {
-        let err = Error::reading("/x", io::Error::from(io::ErrorKind::NotFound));
-        assert_eq!(err.kind(), "notFound");
-        let err = Error::reading("/x", io::Error::from(io::ErrorKind::PermissionDenied));
-        assert_eq!(err.kind(), "unreadable");
-    }
-}
+mod tests;
