@@ -2,13 +2,13 @@
 //! and the processed picture sent in its place (the work is in
 //! `imaging/` and `thumbnail.rs`; this is what it changes in the queue).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
 use super::Picker;
 use crate::destination::UploadItem;
-use crate::imaging::{self, planned_size, Edit, ImageOptions, Prepared};
+use crate::imaging::{self, planned_size, process, wanted, Edit, ImageOptions, Outcome, Processed};
 use crate::thumbnail::{self, THUMBNAIL_SIZE};
 use crate::{Error, FileRecord, FileStatus, Headers, Origin, Result};
 
@@ -22,7 +22,7 @@ impl Picker {
         path: PathBuf,
     ) -> Result<UploadItem> {
         let dir = self.spool.dir().join("images");
-        let prepared = imaging::prepare(file, &path, &self.options.image, &dir).await?;
+        let prepared = prepare(file, &path, &self.options.image, &dir).await?;
         let plain = UploadItem {
             path,
             filename: file.filename.clone(),
@@ -49,7 +49,7 @@ impl Picker {
                 ..
             } => {
                 let replaced = self
-                    .change_file(file.uuid, |record| imaging::point_at(record, &prepared))
+                    .change_file(file.uuid, |record| point_at(record, &prepared))
                     .ok()
                     .flatten();
                 // Satchel's own copy of the original is not needed any more.
@@ -102,7 +102,7 @@ impl Picker {
                     return Err(refuse("it was already prepared for upload"));
                 };
                 let _ = std::fs::remove_file(&record.path);
-                imaging::restore(record, original);
+                restore(record, original);
             }
             record.edit = edit;
             Ok(record.clone())
@@ -172,4 +172,138 @@ impl Picker {
             _ => Ok(None),
         }
     }
+}
+
+/// What to send for a file once its picture has been looked at.
+enum Prepared {
+    /// The file as it is: not a picture, or nothing asks to change it.
+    AsIs,
+    /// The file as it is, as the picture could not be processed (why).
+    Skipped(String),
+    /// A new picture in the spool, to be sent instead.
+    Made {
+        path: PathBuf,
+        filename: String,
+        mime: &'static str,
+        size: u64,
+        info: Processed,
+    },
+}
+
+/// Processes `file`'s picture, whose bytes are at `path`, when `options`
+/// or the person's edit change it (unless an earlier attempt did): the
+/// result goes to `dir`, named by the file's id.
+async fn prepare(
+    file: &FileRecord,
+    path: &Path,
+    options: &ImageOptions,
+    dir: &Path,
+) -> Result<Prepared> {
+    if file.image.is_some()
+        || !file.mime.starts_with("image/")
+        || !wanted(options, file.edit.as_ref())
+    {
+        return Ok(Prepared::AsIs);
+    }
+    let failed = |reason: String| Error::ImageFailed {
+        name: file.filename.clone(),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| failed(format!("{}: {e}", dir.display())))?;
+    let output = dir.join(file.uuid.to_string());
+    let (input, options, edit) = (path.to_owned(), options.clone(), file.edit.clone());
+    let _turn = imaging::PROCESSING
+        .acquire()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let outcome =
+        tokio::task::spawn_blocking(move || process(&input, &output, &options, edit.as_ref()))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()))?;
+    Ok(match outcome {
+        Outcome::Unchanged => Prepared::AsIs,
+        Outcome::Skipped(reason) => Prepared::Skipped(reason),
+        Outcome::Made {
+            path,
+            mime,
+            extension,
+            info,
+        } => {
+            let size = std::fs::metadata(&path)
+                .map_err(|e| failed(e.to_string()))?
+                .len();
+            let filename = if mime == file.mime {
+                file.filename.clone()
+            } else {
+                renamed(&file.filename, extension)
+            };
+            Prepared::Made {
+                path,
+                filename,
+                mime,
+                size,
+                info,
+            }
+        }
+    })
+}
+
+/// Points `record` at its processed picture, keeping the person's own
+/// file as its original; returns where its bytes were before and whence.
+fn point_at(record: &mut FileRecord, made: &Prepared) -> Option<(PathBuf, Origin)> {
+    let Prepared::Made {
+        path,
+        filename,
+        mime,
+        size,
+        info,
+    } = made
+    else {
+        return None;
+    };
+    let before = (record.path.clone(), record.origin.clone());
+    if record.display_name == record.filename {
+        record.display_name = filename.clone();
+    }
+    record.filename = filename.clone();
+    record.mime = (*mime).to_owned();
+    record.size = *size;
+    record.path = path.clone();
+    record.origin = Origin::Spooled;
+    record.image = Some(info.clone());
+    if before.1 == Origin::Local {
+        record.original_path = Some(before.0.clone());
+    }
+    Some(before)
+}
+
+/// Puts a processed record back to the person's original file.
+fn restore(record: &mut FileRecord, original: PathBuf) {
+    if let Ok(meta) = std::fs::metadata(&original) {
+        record.size = meta.len();
+    }
+    if let Some(info) = record.image.take() {
+        record.size = info.original_size;
+    }
+    record.mime = crate::mime::sniff(&original).unwrap_or(record.mime.clone());
+    let name = original
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| record.filename.clone());
+    if record.display_name == record.filename {
+        record.display_name = name.clone();
+    }
+    record.filename = name;
+    record.path = original;
+    record.origin = Origin::Local;
+}
+
+/// `photo.jpg` → `photo.png` when the picture changed format.
+fn renamed(filename: &str, extension: &str) -> String {
+    let stem = Path::new(filename)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| filename.to_owned());
+    format!("{stem}.{extension}")
 }
