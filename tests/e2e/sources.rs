@@ -40,11 +40,7 @@ async fn open_source(env: &Env, name: &str, frame: u32) -> Result<()> {
 /// Clicks a file in the links source (the current frame).
 async fn pick_link(env: &Env, file: &str) -> Result<()> {
     let css = format!("button[data-file='{file}']");
-    env.client()?
-        .find(Locator::Css(&css))
-        .await?
-        .click()
-        .await?;
+    env.find(&css).await?.click().await?;
     Ok(())
 }
 
@@ -72,9 +68,7 @@ fn a_tutorial_style_source_adds_links_fetched_with_headers_at_upload() {
         open_source(env, "teamFiles", 0).await?;
         let client = env.client()?;
         for (file, count) in [("mountains.png", 1), ("notes.txt", 2)] {
-            let button = client
-                .find(Locator::Css(&format!("button[data-file='{file}']")))
-                .await?;
+            let button = env.find(&format!("button[data-file='{file}']")).await?;
             button.click().await?;
             // The source reads actions.count right after the promise resolves.
             let deadline = Instant::now() + Duration::from_secs(10);
@@ -164,11 +158,7 @@ fn the_seeds_own_snippet_runs_as_written() {
         ensure!(style.contains("data:image/svg+xml"), "{style}");
 
         open_source(env, "label-in-menu", 0).await?;
-        env.client()?
-            .find(Locator::Css("#seed-add"))
-            .await?
-            .click()
-            .await?;
+        env.find("#seed-add").await?.click().await?;
         leave_frame(env).await?;
         env.find("[data-testid=summary-view]").await?;
         env.wait_for_count("[data-testid=summary-view] [data-testid=file]", 1)
@@ -190,11 +180,7 @@ fn raw_files_added_in_loops_all_land_then_the_summary_shows() {
         let raw = source(env, "raw_loop.js", &server.base)?;
         env.launch(&["--source", &raw]).await?;
         open_source(env, "rawLoop", 0).await?;
-        env.client()?
-            .find(Locator::Css("#add-raw"))
-            .await?
-            .click()
-            .await?;
+        env.find("#add-raw").await?.click().await?;
         leave_frame(env).await?;
         env.find("[data-testid=summary-view]").await?;
         let files = env
@@ -484,7 +470,7 @@ fn forms_links_out_and_dialogs_work_as_web_code_expects() {
             "#open-bad",
             "#dialogs",
         ] {
-            client.find(Locator::Css(id)).await?.click().await?;
+            env.find(id).await?.click().await?;
         }
         let r = result_with(env, "#out", "alert").await?;
         ensure!(
@@ -673,7 +659,7 @@ fn a_policy_can_turn_off_storage_forms_and_links_out() {
         open_source(env, "realWorld", 1).await?;
         let client = env.client()?;
         for id in ["#search-go", "#open-help", "#dialogs"] {
-            client.find(Locator::Css(id)).await?.click().await?;
+            env.find(id).await?.click().await?;
         }
         let r = result_with(env, "#out", "alert").await?;
         ensure!(
@@ -732,7 +718,7 @@ fn a_source_that_threw_in_mounted_is_tried_again() {
             .await?;
         let iframe = env.find("[data-testid=frame-0]").await?;
         iframe.enter_frame().await?;
-        let ok = text(&env.client()?.find(Locator::Css("#flaky-ok")).await?).await?;
+        let ok = text(&env.find("#flaky-ok").await?).await?;
         ensure!(ok == "opened on try 2", "{ok:?}");
         leave_frame(env).await?;
         ensure!(
@@ -893,11 +879,7 @@ fn every_action_works_with_the_seed_shapes() {
             "{removed}"
         );
 
-        env.client()?
-            .find(Locator::Css("#start-uploading"))
-            .await?
-            .click()
-            .await?;
+        env.find("#start-uploading").await?.click().await?;
         leave_frame(env).await?;
         env.find("[data-testid=upload-finished]").await?;
         let expected: Vec<u8> = (0..10 * 1024 * 1024 + 7usize)
@@ -922,11 +904,7 @@ fn every_action_works_with_the_seed_shapes() {
         // showSummaryView switches the window to the summary (the source is
         // chosen again first: after an upload the done view is in front).
         open_source(env, "everyAction", 0).await?;
-        env.client()?
-            .find(Locator::Css("#show-summary"))
-            .await?
-            .click()
-            .await?;
+        env.find("#show-summary").await?.click().await?;
         leave_frame(env).await?;
         env.find("[data-testid=summary-view]").await?;
         Ok(())
@@ -1172,8 +1150,7 @@ fn config_sources_order_background_upload_and_declared_origins() {
         );
 
         open_source(env, "teamFiles", 0).await?;
-        let client = env.client()?;
-        let direct = client.find(Locator::Css("#direct-fetch")).await?;
+        let direct = env.find("#direct-fetch").await?;
         let deadline = Instant::now() + Duration::from_secs(10);
         while text(&direct).await?.is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;
