@@ -3,7 +3,8 @@
 accessibility bus (AT-SPI), and returns once the entry holds exactly that
 path: no typing races with GTK's inline completion, which can arrive late.
 Usage: dialog_path.py TITLE PATH. Exit 1 with a reason on stderr when no
-dialog titled TITLE shows a focused location entry within 15 seconds."""
+dialog titled TITLE shows a focused location entry within 10 seconds (the
+caller then presses Ctrl+L again and runs this once more)."""
 
 import sys
 import time
@@ -13,7 +14,7 @@ import gi
 gi.require_version("Atspi", "2.0")
 from gi.repository import Atspi  # noqa: E402
 
-DEADLINE = 15.0
+DEADLINE = 10.0
 
 
 def descendants(node):
@@ -35,8 +36,12 @@ def location_entry(title):
         app = desktop.get_child_at_index(app_index)
         if app is None:
             continue
-        for node in descendants(app):
-            if node.get_role() != Atspi.Role.FILE_CHOOSER or node.get_name() != title:
+        # Only the app's windows, never their insides: the picker's window
+        # holds the web page's whole accessible tree, slow to walk and
+        # changing while it is walked.
+        for window_index in range(app.get_child_count()):
+            node = app.get_child_at_index(window_index)
+            if node is None or node.get_role() != Atspi.Role.FILE_CHOOSER or node.get_name() != title:
                 continue
             for field in descendants(node):
                 states = field.get_state_set()
@@ -53,7 +58,11 @@ def main() -> int:
     title, path = sys.argv[1], sys.argv[2]
     give_up = time.monotonic() + DEADLINE
     while time.monotonic() < give_up:
-        field = location_entry(title)
+        try:
+            field = location_entry(title)
+        except gi.repository.GLib.Error:
+            # An accessible went away while it was read: look again.
+            field = None
         if field is not None:
             text = field.get_text_iface()
             if text.get_text(0, -1) == path and text.get_n_selections() == 0:
