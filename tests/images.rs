@@ -237,10 +237,11 @@ fn a_50_mp_photo_stays_under_512_mib() {
     let dir = tempfile::tempdir().unwrap();
     let src = photo(dir.path(), "big.jpg", 8660, 5774, 6);
     let dest = dir.path().join("dest");
-    let out = Command::new("/usr/bin/time")
+    let mut command = Command::new("/usr/bin/time");
+    common::isolate(&mut command, dir.path());
+    let out = command
         .args(["-f", "peak-kib=%M"])
         .arg(env!("CARGO_BIN_EXE_satchel"))
-        .env("XDG_STATE_HOME", dir.path().join("state"))
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .args(["upload", "--image-max", "2048x2048", "--strip-exif", "--to"])
