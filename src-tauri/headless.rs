@@ -19,8 +19,22 @@ use satchel_core::{
 };
 use uuid::Uuid;
 
+use satchel_core::config::Effective;
+
 use crate::cli::{PickerArgs, Reach, Run};
 use crate::settings;
+
+/// Says which file turned headless uploads off: the policy, or the user's own
+/// config (naming the policy for a user's setting sends them to the wrong file).
+fn headless_off(effective: &Effective) -> ExitCode {
+    let by = effective
+        .origins
+        .get("headless")
+        .map_or_else(|| "the configuration".to_owned(), ToString::to_string);
+    fail(&format!(
+        "headless uploads are turned off by {by} (headless = false)"
+    ))
+}
 
 /// `satchel upload --to DEST FILES…`
 pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) -> ExitCode {
@@ -34,7 +48,7 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
         eprintln!("satchel: warning: {}", notice.message);
     }
     if !effective.headless {
-        return fail("headless uploads are turned off by the system policy (headless = false)");
+        return headless_off(&effective);
     }
     let spec = effective
         .destination
@@ -98,9 +112,7 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let effective = match settings::load(&PickerArgs::default()) {
-        Ok(effective) if !effective.headless => {
-            return fail("headless uploads are turned off by the system policy (headless = false)")
-        }
+        Ok(effective) if !effective.headless => return headless_off(&effective),
         Ok(effective) => effective,
         Err(message) => return fail(&message),
     };

@@ -162,6 +162,54 @@ fn a_broken_policy_stops_satchel_and_a_broken_user_config_does_not() {
 }
 
 #[test]
+fn a_refusal_names_the_file_that_set_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join("config/satchel/config.toml");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    std::fs::write(&user, "headless = false\nuserSources = false\n").unwrap();
+    let source = dir.path().join("mine.js");
+    std::fs::write(&source, "export default { label: 'Mine', mounted() {} };\n").unwrap();
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "a").unwrap();
+    let to = dir.path().join("out");
+    let (to, file) = (to.to_str().unwrap(), file.to_str().unwrap());
+
+    // The user's own settings: the user's file is named, not the policy.
+    let out = satchel_with(dir.path(), &["upload", "--to", to, file]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = text(&out.stderr);
+    let user = user.display().to_string();
+    assert!(
+        err.contains(&format!("turned off by {user} (headless = false)")),
+        "{err}"
+    );
+    let out = satchel_with(
+        dir.path(),
+        &["config", "show", "--source", source.to_str().unwrap()],
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("is not allowed by {user}")), "{err}");
+
+    // The same from the policy names the policy.
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "headless = false\nuserSources = false\n").unwrap();
+    std::fs::remove_file(&user).unwrap();
+    let out = satchel_with(dir.path(), &["upload", "--to", to, file]);
+    let err = text(&out.stderr);
+    let policy = policy.display().to_string();
+    assert!(err.contains(&format!("turned off by {policy}")), "{err}");
+    let out = satchel_with(
+        dir.path(),
+        &["config", "show", "--source", source.to_str().unwrap()],
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("is not allowed by {policy}")),
+        "{err}"
+    );
+}
+
+#[test]
 fn satchel_links_take_known_options_only() {
     let dir = tempfile::tempdir().unwrap();
     let out = satchel_with(dir.path(), &["satchel://open?source=/tmp/evil.js"]);

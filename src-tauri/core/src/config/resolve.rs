@@ -207,11 +207,16 @@ pub fn resolve(
     } else {
         (user, cli)
     };
+    // A refused source names the file that turned `userSources` off.
+    let sources_refused_by = match origins.get("userSources") {
+        Some(Origin::User(path)) => path.clone(),
+        _ => policy_path.clone(),
+    };
     let sources = collect_sources(
         policy,
         user_for_sources,
         cli_for_sources,
-        &policy_path,
+        &sources_refused_by,
         merged.user_sources.unwrap_or(true),
         &mut notices,
     )?;

@@ -42,11 +42,12 @@ pub(super) fn shipped_sources(
 
 /// Policy sources always load; the user's and the command line's only when
 /// `userSources` allows them or the policy lists them in `allowedSources`.
+/// A refusal names `refused_by`, the file that set `userSources`.
 pub(super) fn collect_sources(
     policy: Option<&Layer>,
     user: Option<&Layer>,
     cli: &ConfigFile,
-    policy_path: &Path,
+    refused_by: &Path,
     user_sources: bool,
     notices: &mut Vec<ErrorInfo>,
 ) -> Result<Vec<SourceFile>> {
@@ -74,7 +75,7 @@ pub(super) fn collect_sources(
         } else {
             let err = Error::NotAllowed {
                 what: format!("custom source {}", file.path.display()),
-                path: policy_path.to_owned(),
+                path: refused_by.to_owned(),
             };
             if cli.sources.is_some() {
                 return Err(err);
