@@ -312,13 +312,21 @@ impl Env {
     }
 
     /// The X11 id of the picker's window (its title is "Satchel").
+    /// The picker's shown window. GTK also keeps an unmapped 10×10 window
+    /// with the same title, listed before or after it as stacking goes: a
+    /// close request sent there is never heard (a CI run lost one so).
     pub fn window_id(&self) -> Result<String> {
-        let found = xdotool(&self.display()?, &["search", "--name", "^Satchel$"])?;
-        found
-            .lines()
-            .last()
-            .map(str::to_owned)
-            .context("no window titled Satchel")
+        let found = xdotool(
+            &self.display()?,
+            &["search", "--onlyvisible", "--name", "^Satchel$"],
+        )?;
+        let mut shown = found.lines();
+        let id = shown.next().context("no window titled Satchel is shown")?;
+        ensure!(
+            shown.next().is_none(),
+            "more than one window titled Satchel is shown: {found}"
+        );
+        Ok(id.to_owned())
     }
 
     /// Saves a picture of the picker's window alone, for people to review,
