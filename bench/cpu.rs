@@ -57,8 +57,8 @@ pub fn report(before: &Ticks, after: &Ticks) -> String {
         }
     }
     let mut processes: Vec<_> = by_process.into_iter().collect();
-    processes.sort_by(|a, b| b.1.cmp(&a.1));
-    threads.sort_by(|a, b| b.0.cmp(&a.0));
+    processes.sort_by_key(|p| std::cmp::Reverse(p.1));
+    threads.sort_by_key(|t| std::cmp::Reverse(t.0));
     let secs = |ticks: u64| ticks as f64 / 100.0;
     let total: u64 = processes.iter().map(|p| p.1).sum();
     let mut out = format!("CPU time, all processes: {:.2} s\n", secs(total));
