@@ -80,7 +80,7 @@ pub struct Snapshot {
 
 /// A file as the UI sees it: the record without where its bytes are or how
 /// its upload resumes, and with its upload's rate and time left.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct FileView {
     pub uuid: Uuid,
     pub filename: String,
