@@ -204,12 +204,7 @@ fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
     let Some(runtime) = runtime() else {
         return ExitCode::from(2);
     };
-    let nothing_pending = picker
-        .snapshot()
-        .files
-        .iter()
-        .all(|f| f.status == FileStatus::Done);
-    let done = if nothing_pending {
+    let done = if picker.all_done() {
         picker.result()
     } else {
         match runtime.block_on(picker.upload()) {
@@ -223,7 +218,7 @@ fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
         }
     };
     // Pictures sent unchanged because they could not be processed.
-    for notice in picker.snapshot().notices {
+    for notice in picker.notices() {
         if notice.error.kind == "imageSkipped" {
             eprintln!("satchel: warning: {}", notice.error.message);
         }

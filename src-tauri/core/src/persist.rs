@@ -604,21 +604,35 @@ impl Writer {
         }
     }
 
-    /// Replaces the file with `files`, then the changes after them.
+    /// Replaces the file with `files`, then the changes after them. The
+    /// lines go straight to the new file, a few at a time: a queue of
+    /// 100,000 files is never held as one buffer of its lines.
     fn rewrite(&mut self, files: Vec<SavedFile>, rest: Vec<Entry>) -> io::Result<()> {
         self.seen.clear();
         self.unfinished = 0;
-        let mut bytes = header_line(&self.destination);
-        for file in files {
-            bytes.extend(self.note(Entry::File(Box::new(file))));
-        }
-        for entry in rest {
-            bytes.extend(self.note(entry));
-        }
-        if self.unfinished == 0 {
+        self.file = None;
+        let mut len = 0;
+        let dir = self.store.dir.clone();
+        let kept = write_atomically_with(&dir, QUEUE_FILE, |file| {
+            let mut out = io::BufWriter::with_capacity(1 << 16, file);
+            let header = header_line(&self.destination);
+            out.write_all(&header)?;
+            len = header.len() as u64;
+            let lines = files.into_iter().map(|f| Entry::File(Box::new(f)));
+            for entry in lines.chain(rest) {
+                let bytes = self.note(entry);
+                out.write_all(&bytes)?;
+                len += bytes.len() as u64;
+            }
+            out.flush()?;
+            Ok(self.unfinished > 0)
+        })?;
+        if !kept {
             return self.remove();
         }
-        self.replace(&bytes)
+        self.file = Some(OpenOptions::new().append(true).open(self.store.path())?);
+        self.len = len;
+        Ok(())
     }
 
     fn replace(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -641,17 +655,30 @@ impl Writer {
 
 /// Writes `name` in `dir` so that it is either wholly old or wholly new.
 pub(crate) fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+    write_atomically_with(dir, name, |file| file.write_all(data).map(|()| true)).map(|_| ())
+}
+
+/// [`write_atomically`] of what `fill` writes; when `fill` answers false
+/// the new file is dropped and `name` left as it was. Returns `fill`'s answer.
+fn write_atomically_with(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut File) -> io::Result<bool>,
+) -> io::Result<bool> {
     crate::spool::private_dir(dir)?;
     let temp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4()));
     let result = (|| {
         let mut file = crate::spool::private_file(&temp)?;
-        file.write_all(data)?;
+        if !fill(&mut file)? {
+            return Ok(false);
+        }
         file.sync_all()?;
         fs::rename(&temp, dir.join(name))?;
         // The rename itself must reach the disk too.
-        File::open(dir)?.sync_all()
+        File::open(dir)?.sync_all()?;
+        Ok(true)
     })();
-    if result.is_err() {
+    if !matches!(result, Ok(true)) {
         let _ = fs::remove_file(&temp);
     }
     result
