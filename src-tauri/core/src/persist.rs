@@ -355,8 +355,9 @@ fn replay(bytes: &[u8]) -> std::result::Result<SavedQueue, String> {
 /// One change for the journal.
 #[derive(Debug)]
 pub(crate) enum Entry {
-    /// The whole queue: the file is rewritten with it.
-    Full(Vec<SavedFile>),
+    /// The whole queue: the file is rewritten with it. The records are the
+    /// queue's own, shared, not copies (a queue may hold 100,000).
+    Full(Vec<Arc<FileRecord>>),
     /// A file as it is now.
     File(Box<SavedFile>),
     /// A file taken out of the queue.
@@ -607,7 +608,7 @@ impl Writer {
     /// Replaces the file with `files`, then the changes after them. The
     /// lines go straight to the new file, a few at a time: a queue of
     /// 100,000 files is never held as one buffer of its lines.
-    fn rewrite(&mut self, files: Vec<SavedFile>, rest: Vec<Entry>) -> io::Result<()> {
+    fn rewrite(&mut self, files: Vec<Arc<FileRecord>>, rest: Vec<Entry>) -> io::Result<()> {
         self.seen.clear();
         self.unfinished = 0;
         self.file = None;
@@ -618,7 +619,9 @@ impl Writer {
             let header = header_line(&self.destination);
             out.write_all(&header)?;
             len = header.len() as u64;
-            let lines = files.into_iter().map(|f| Entry::File(Box::new(f)));
+            let lines = files
+                .into_iter()
+                .map(|f| Entry::File(Box::new(SavedFile::from(&*f))));
             for entry in lines.chain(rest) {
                 let bytes = self.note(entry);
                 out.write_all(&bytes)?;
@@ -689,13 +692,17 @@ mod tests {
     use super::*;
 
     fn queue() -> SavedQueue {
+        SavedQueue::new("tus+http://x/files/", &records())
+    }
+
+    fn records() -> [FileRecord; 2] {
         let mut a = FileRecord::new("/a".into(), "a".into(), "text/plain".into(), 3, "local");
         a.status = FileStatus::Uploading;
         a.resume = Some(serde_json::json!({"url": "http://x/files/1"}));
         let mut b = FileRecord::new("/b".into(), "b".into(), "text/plain".into(), 2, "local");
         b.status = FileStatus::Done;
         b.landed = Some("http://x/files/2".into());
-        SavedQueue::new("tus+http://x/files/", &[a, b])
+        [a, b]
     }
 
     #[test]
@@ -781,8 +788,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
         let (journal, errors) = journal(dir.path());
-        let mut files = queue().files;
-        let seq = journal.push(vec![Entry::Full(files.clone())]);
+        let records = records();
+        let mut files: Vec<SavedFile> = records.iter().map(SavedFile::from).collect();
+        let seq = journal.push(vec![Entry::Full(records.map(Arc::new).to_vec())]);
         journal.durable_blocking(seq);
         let whole = fs::metadata(store.path()).unwrap().len();
         files[0].resume = Some(serde_json::json!({"url": "http://x/files/9"}));
@@ -849,7 +857,7 @@ mod tests {
         assert_eq!(err.kind(), "stateUnwritable");
         // The journal says so, and whoever waits is not stuck.
         let (journal, errors) = journal(&dir.path().join("file/satchel"));
-        let seq = journal.push(vec![Entry::Full(queue().files)]);
+        let seq = journal.push(vec![Entry::Full(records().map(Arc::new).to_vec())]);
         journal.durable_blocking(seq);
         assert!(errors.lock().unwrap()[0].contains("cannot save"));
         assert!(journal.wants_full());

@@ -245,8 +245,7 @@ impl Picker {
         self.shared
             .lock()
             .queue()
-            .files()
-            .iter()
+            .records()
             .filter_map(look)
             .collect()
     }
@@ -261,7 +260,7 @@ impl Picker {
     }
 
     /// Adds records all together or not at all, within `maxFiles`.
-    pub(crate) fn admit(&self, records: Vec<FileRecord>) -> Result<()> {
+    pub(crate) fn admit(&self, records: Vec<Arc<FileRecord>>) -> Result<()> {
         self.update(|state| {
             let max = self.options.max_files;
             if state.queue().files().len() + records.len() > max {
@@ -302,7 +301,12 @@ impl Picker {
     /// Puts a saved queue back, as it was (files being sent when the
     /// process died are queued again, with their resume state).
     pub fn restore(&self, saved: SavedQueue) {
-        self.update(|state| state.add(saved.files.into_iter().map(FileRecord::from).collect()));
+        let records = saved
+            .files
+            .into_iter()
+            .map(|f| Arc::new(f.into()))
+            .collect();
+        self.update(|state| state.add(records));
         self.saved_blocking();
         self.shared.queued.notify_one();
     }
@@ -325,11 +329,11 @@ impl Picker {
     /// without copying the queue.
     pub fn all_done(&self) -> bool {
         let state = self.shared.lock();
-        state
+        let all = state
             .queue()
-            .files()
-            .iter()
-            .all(|f| f.status == FileStatus::Done)
+            .records()
+            .all(|f| f.status == FileStatus::Done);
+        all
     }
 
     /// The notices shown now: a [`Picker::snapshot`]'s, without the queue.
@@ -357,7 +361,7 @@ impl Picker {
                     Ok(record)
                 });
             match described {
-                Ok(record) => records.push(record),
+                Ok(record) => records.push(Arc::new(record)),
                 Err(e) => outcome.errors.push(e.info()),
             }
         }
@@ -414,7 +418,7 @@ impl Picker {
 
     /// The result in Filestack's `onUploadDone` shape.
     pub fn result(&self) -> UploadDone {
-        UploadDone::from_files(self.shared.lock().queue().files())
+        UploadDone::from_files(self.shared.lock().queue().records())
     }
 
     /// Applies a change, saves the queue and tells the sink.

@@ -220,12 +220,19 @@ impl Picker {
             }
             // Failed files in this run are being tried again: they wait,
             // like the rest, and cannot be retried a second time meanwhile.
+            // Only those are changed (and saved): a file merely looked at
+            // is not written to the journal again.
             for file in &pending {
+                let failed = state
+                    .queue()
+                    .get(file.uuid)
+                    .is_some_and(|f| f.status == FileStatus::Failed);
+                if !failed {
+                    continue;
+                }
                 if let Ok(record) = state.queue_mut().get_mut(file.uuid) {
-                    if record.status == FileStatus::Failed {
-                        record.status = FileStatus::Queued;
-                        record.error = None;
-                    }
+                    record.status = FileStatus::Queued;
+                    record.error = None;
                 }
             }
             let min = self.options.min_files;
@@ -272,7 +279,7 @@ impl Picker {
                         return None;
                     }
                     state.end_run();
-                    Some(UploadDone::from_files(state.queue().files()))
+                    Some(UploadDone::from_files(state.queue().records()))
                 });
                 match done {
                     Some(done) => {
@@ -390,6 +397,7 @@ impl Picker {
     fn finish_one(&self, uuid: Uuid, outcome: Result<String>) {
         self.update(|state| {
             state.set_speed(uuid, Speed::default());
+            state.leave_run(uuid);
             let Ok(record) = state.queue_mut().get_mut(uuid) else {
                 return;
             };

@@ -9,6 +9,7 @@
 //!   goes, never the whole queue (a queue may hold 100,000 files).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -90,7 +91,7 @@ impl State {
     }
 
     /// Queues files; a run going on gets to look at them.
-    pub fn add(&mut self, records: Vec<FileRecord>) {
+    pub fn add(&mut self, records: Vec<Arc<FileRecord>>) {
         if self.run.is_some() {
             self.arrivals.extend(records.iter().map(|r| r.uuid));
         }
@@ -168,6 +169,11 @@ impl State {
             self.stops.remove(uuid);
         }
         waiting
+    }
+
+    /// A file of the run is through (sent, failed, paused): its stops go.
+    pub fn leave_run(&mut self, uuid: Uuid) {
+        self.stops.remove(&uuid);
     }
 
     /// Takes one waiting file out of the run.
