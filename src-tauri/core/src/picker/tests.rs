@@ -135,6 +135,33 @@ impl Destination for Gate {
 }
 
 #[tokio::test]
+async fn a_run_changes_only_the_files_it_starts() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        fs::write(src.path().join(format!("{i:02}.txt")), b"x").unwrap();
+    }
+    let gate = Arc::new(Gate::default());
+    let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
+    let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+    picker.shared.lock().queue_mut().take_changed();
+    let running = tokio::spawn({
+        let picker = picker.clone();
+        async move { picker.upload().await }
+    });
+    while gate.inside.load(SeqCst) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The files waiting for their turn were only looked at: nothing of
+    // them goes to the journal again (100,000 may wait).
+    let changed = picker.shared.lock().queue_mut().take_changed();
+    assert_eq!(changed, added.added[..2]);
+    picker.cancel_all();
+    let done = running.await.unwrap().unwrap();
+    assert_eq!(done.files_failed.len(), 20);
+}
+
+#[tokio::test]
 async fn files_go_a_few_at_a_time_and_can_be_cancelled() {
     use std::sync::atomic::Ordering::SeqCst;
     let src = tempfile::tempdir().unwrap();
