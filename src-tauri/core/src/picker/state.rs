@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::events::{FileView, Notice, Snapshot, Speed, Totals};
+use crate::events::{FileView, Notice, Sending, Snapshot, Speed, Totals};
 use crate::queue::Queue;
 use crate::{ErrorInfo, FileRecord, FileStatus};
 
@@ -288,6 +288,26 @@ impl State {
 
     fn transferred(&self) -> u64 {
         self.queue.files().iter().map(|f| f.transferred).sum()
+    }
+
+    /// The files being sent, and how many are through: a look at the queue
+    /// that copies only the few files in flight.
+    pub fn sending(&self) -> Sending {
+        let mut sending = Sending {
+            total: self.queue.files().len(),
+            ..Sending::default()
+        };
+        for file in self.queue.records() {
+            match file.status {
+                FileStatus::Uploading => sending.files.push(FileView::of(
+                    file,
+                    self.speeds.get(&file.uuid).copied().unwrap_or_default(),
+                )),
+                FileStatus::Done | FileStatus::Failed => sending.through += 1,
+                FileStatus::Queued => {}
+            }
+        }
+        sending
     }
 
     /// The whole state as the outside world sees it, with the run's rate
