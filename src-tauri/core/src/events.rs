@@ -118,6 +118,15 @@ pub struct FileView {
     pub image: Option<Processed>,
 }
 
+/// What a progress display needs, without the whole queue: the files being
+/// sent now, and how many of the queue's files are through (landed or failed).
+#[derive(Debug, Clone, Default)]
+pub struct Sending {
+    pub files: Vec<FileView>,
+    pub through: usize,
+    pub total: usize,
+}
+
 /// An upload's speed: bytes per second, and seconds left at that rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Speed {
