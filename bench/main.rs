@@ -7,6 +7,7 @@
 //!
 //! A full run appends its table to bench/results.md.
 
+mod cpu;
 #[path = "../tests/e2e/harness.rs"]
 #[allow(dead_code)] // the bench drives the window with part of the e2e harness
 mod harness;

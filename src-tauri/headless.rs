@@ -6,11 +6,12 @@
 //! is 0 only when every file landed, 1 when some did not, 2 when nothing
 //! could start (a bad destination, an interrupted queue in the way).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use satchel_core::{
@@ -78,14 +79,12 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
     let mut options = effective.options;
     // Nobody is there to place a crop: the configured ratio crops centred.
     options.image.headless = true;
-    let picker = Picker::new(destination, sink())
+    let (sink, bars) = sink();
+    let picker = Picker::new(destination, sink)
         .with_options(options)
         .with_spool_limits(effective.spool_limits)
         .with_store(store.clone(), spec);
-    let picker = match run.concurrency {
-        Some(files) => picker.with_concurrency(files),
-        None => picker,
-    };
+    let picker = shown(picker, run, bars.as_deref());
     let added = picker.add_paths(files, LOCAL_SOURCE);
     for error in &added.errors {
         eprintln!("satchel: {}", error.message);
@@ -95,7 +94,7 @@ pub fn upload(files: &[PathBuf], args: &PickerArgs, reach: &Reach, run: &Run) ->
         print_result(&picker.result());
         return ExitCode::from(1);
     }
-    finish(&picker, &store, added.errors.is_empty())
+    finish(&picker, &store, added.errors.is_empty(), bars.as_deref())
 }
 
 /// `satchel resume`
@@ -162,16 +161,26 @@ pub fn resume(reach: &Reach, run: &Run, discard: bool) -> ExitCode {
     let spec = queue.destination.clone();
     // Pictures not processed before the crash get the policy's and the
     // config's picture options (the first run's flags are not saved).
-    let picker = Picker::new(destination, sink())
+    let (sink, bars) = sink();
+    let picker = Picker::new(destination, sink)
         .with_options(options)
         .with_spool_limits(effective.spool_limits)
         .with_store(store.clone(), spec);
-    let picker = match run.concurrency {
+    let picker = shown(picker, run, bars.as_deref());
+    picker.restore(queue);
+    finish(&picker, &store, true, bars.as_deref())
+}
+
+/// The picker with `--concurrency` applied, shown to the progress bars.
+fn shown(picker: Picker, run: &Run, bars: Option<&Bars>) -> Arc<Picker> {
+    let picker = Arc::new(match run.concurrency {
         Some(files) => picker.with_concurrency(files),
         None => picker,
-    };
-    picker.restore(queue);
-    finish(&picker, &store, true)
+    });
+    if let Some(bars) = bars {
+        bars.watch(&picker);
+    }
+    picker
 }
 
 fn forget(store: &Store) -> ExitCode {
@@ -212,16 +221,11 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// Runs the upload, prints the result and turns it into an exit status.
-fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
+fn finish(picker: &Picker, store: &Store, added_all: bool, bars: Option<&Bars>) -> ExitCode {
     let Some(runtime) = runtime() else {
         return ExitCode::from(2);
     };
-    let nothing_pending = picker
-        .snapshot()
-        .files
-        .iter()
-        .all(|f| f.status == FileStatus::Done);
-    let done = if nothing_pending {
+    let done = if picker.all_done() {
         picker.result()
     } else {
         match runtime.block_on(picker.upload()) {
@@ -234,8 +238,11 @@ fn finish(picker: &Picker, store: &Store, added_all: bool) -> ExitCode {
             }
         }
     };
+    if let Some(bars) = bars {
+        bars.draw(true);
+    }
     // Pictures sent unchanged because they could not be processed.
-    for notice in picker.snapshot().notices {
+    for notice in picker.notices() {
         if notice.error.kind == "imageSkipped" {
             eprintln!("satchel: warning: {}", notice.error.message);
         }
@@ -268,51 +275,109 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn sink() -> Arc<dyn EventSink> {
+/// The event sink: progress bars when stderr is a terminal (returned too,
+/// to be shown the picker and drawn a last time), nothing otherwise.
+fn sink() -> (Arc<dyn EventSink>, Option<Arc<Bars>>) {
     if std::io::stderr().is_terminal() {
-        Arc::new(Bars::default())
+        let bars = Arc::new(Bars::default());
+        (bars.clone(), Some(bars))
     } else {
-        Arc::new(NoEvents)
+        (Arc::new(NoEvents), None)
     }
 }
 
-/// One progress bar per file on stderr, drawn from the picker's snapshots.
+/// The bars are drawn at most this often.
+const DRAW_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Progress on stderr: one bar for the whole queue (files through of all)
+/// and one for each file being sent, drawn at most ten times a second from
+/// a look at the files in flight ([`Picker::sending`]): never a copy of the
+/// whole queue per change, nor a bar per file of 100,000.
 #[derive(Default)]
 struct Bars {
     multi: MultiProgress,
-    bars: Mutex<HashMap<Uuid, ProgressBar>>,
+    picker: OnceLock<Weak<Picker>>,
+    drawn: Mutex<Drawn>,
+}
+
+#[derive(Default)]
+struct Drawn {
+    at: Option<Instant>,
+    total: Option<ProgressBar>,
+    files: HashMap<Uuid, ProgressBar>,
 }
 
 impl EventSink for Bars {
-    fn state_changed(&self, snapshot: &Snapshot) {
-        let mut bars = self.bars.lock().unwrap_or_else(|p| p.into_inner());
-        for file in &snapshot.files {
-            if file.status == FileStatus::Queued {
-                continue;
+    fn state_changed(&self, _: &Snapshot) {}
+
+    fn wants_snapshots(&self) -> bool {
+        false
+    }
+
+    fn changed(&self) {
+        self.draw(false);
+    }
+}
+
+impl Bars {
+    fn watch(&self, picker: &Arc<Picker>) {
+        let _ = self.picker.set(Arc::downgrade(picker));
+    }
+
+    /// Draws the files being sent; `last` draws even when the bars were
+    /// drawn just now, and finishes them.
+    fn draw(&self, last: bool) {
+        let mut drawn = self.drawn.lock().unwrap_or_else(|p| p.into_inner());
+        if !last && drawn.at.is_some_and(|at| at.elapsed() < DRAW_INTERVAL) {
+            return;
+        }
+        let Some(picker) = self.picker.get().and_then(Weak::upgrade) else {
+            return;
+        };
+        drawn.at = Some(Instant::now());
+        let sending = picker.sending();
+        let total = drawn.total.get_or_insert_with(|| {
+            let bar = self.multi.add(ProgressBar::new(0));
+            bar.set_style(style("{pos}/{len} files [{bar:30}] {elapsed}"));
+            bar
+        });
+        total.set_length(sending.total as u64);
+        total.set_position(sending.through as u64);
+        if last {
+            total.finish();
+        }
+        // A file no longer being sent loses its bar: landed, it is counted
+        // above; failed, it is named when the upload ends.
+        let now: HashSet<Uuid> = sending.files.iter().map(|f| f.uuid).collect();
+        drawn.files.retain(|uuid, bar| {
+            let keep = now.contains(uuid) && !last;
+            if !keep {
+                bar.finish_and_clear();
+                self.multi.remove(bar);
             }
-            let bar = bars.entry(file.uuid).or_insert_with(|| {
+            keep
+        });
+        if last {
+            return;
+        }
+        for file in &sending.files {
+            let bar = drawn.files.entry(file.uuid).or_insert_with(|| {
                 let bar = self.multi.add(ProgressBar::new(file.size));
-                let style = ProgressStyle::with_template(
+                bar.set_style(style(
                     "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
-                bar.set_style(style.progress_chars("=> "));
+                ));
                 bar.set_message(file.filename.clone());
                 bar
             });
-            if bar.is_finished() {
-                continue;
-            }
             bar.set_position(file.transferred);
-            match file.status {
-                FileStatus::Done => bar.finish(),
-                FileStatus::Failed => {
-                    bar.abandon_with_message(format!("{} (failed)", file.filename))
-                }
-                _ => {}
-            }
         }
     }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 #[cfg(test)]

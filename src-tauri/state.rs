@@ -53,8 +53,12 @@ impl AppState {
 
 /// The most state events the webview gets per second, whatever the pace of
 /// changes: with a thousand small files finishing at once, one event per
-/// change kept the UI from drawing at all.
-const EVENT_INTERVAL: Duration = Duration::from_millis(50);
+/// change kept the UI from drawing at all. Ten a second, the pace the core
+/// reports progress at (`picker/progress.rs`): at twenty, a run of small
+/// files (each one starting and landing is a change) sent twice the events
+/// for the same progress, and each costs a look at every file here and a
+/// redraw in the web process, on two cores shared with the upload.
+const EVENT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What changed since the last event, for the view to apply to what it
 /// has: the files that changed or are new, the order of every file when it
@@ -98,8 +102,10 @@ struct Pending {
 #[derive(Default)]
 struct Sent {
     revision: u64,
-    /// Each file's record as last sent (its JSON), to find what changed.
-    files: HashMap<Uuid, String>,
+    /// Each file as last sent, to find what changed (compared as values:
+    /// turning a thousand files into JSON twenty times a second to compare
+    /// them cost more than the rest of the event).
+    files: HashMap<Uuid, FileView>,
     order: Vec<Uuid>,
 }
 
@@ -175,11 +181,10 @@ impl Sent {
         let mut changed = Vec::new();
         let mut seen = HashMap::with_capacity(files.len());
         for file in files {
-            let json = serde_json::to_string(&file).unwrap_or_default();
-            if self.files.get(&file.uuid) != Some(&json) {
+            if self.files.get(&file.uuid) != Some(&file) {
                 changed.push(file.clone());
             }
-            seen.insert(file.uuid, json);
+            seen.insert(file.uuid, file);
         }
         let base = self.revision;
         self.revision = snapshot.revision;

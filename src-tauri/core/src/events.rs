@@ -80,7 +80,7 @@ pub struct Snapshot {
 
 /// A file as the UI sees it: the record without where its bytes are or how
 /// its upload resumes, and with its upload's rate and time left.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct FileView {
     pub uuid: Uuid,
     pub filename: String,
@@ -116,6 +116,15 @@ pub struct FileView {
     /// Set once the picture was processed: its size before and after.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Processed>,
+}
+
+/// What a progress display needs, without the whole queue: the files being
+/// sent now, and how many of the queue's files are through (landed or failed).
+#[derive(Debug, Clone, Default)]
+pub struct Sending {
+    pub files: Vec<FileView>,
+    pub through: usize,
+    pub total: usize,
 }
 
 /// An upload's speed: bytes per second, and seconds left at that rate.

@@ -65,7 +65,7 @@ pub use destination::{
     UploadContext, UploadItem,
 };
 pub use error::{Error, ErrorInfo, Result};
-pub use events::{EventSink, FileView, NoEvents, Notice, Snapshot, Speed, Totals};
+pub use events::{EventSink, FileView, NoEvents, Notice, Sending, Snapshot, Speed, Totals};
 pub use fetch::{check_url, clean_filename, Metadata};
 pub use mime::{detect as detect_mime, sniff as sniff_mime};
 pub use naming::unclobbered_names;

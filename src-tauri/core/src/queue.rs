@@ -2,9 +2,12 @@
 //!
 //! Files are found by id in constant time (a queue may hold 100,000), and
 //! the queue notes which files changed since it was last asked, so that
-//! saving writes only those.
+//! saving writes only those. Each record is shared (`Arc`): the journal's
+//! whole rewrite takes the records as they are without copying them, and a
+//! record changed meanwhile is copied then (copy on write).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -12,7 +15,7 @@ use crate::{Error, FileRecord, FileStatus, Result};
 
 #[derive(Debug, Default)]
 pub struct Queue {
-    files: Vec<FileRecord>,
+    files: Vec<Arc<FileRecord>>,
     /// Where each file is in `files`.
     index: HashMap<Uuid, usize>,
     /// Files added, changed or removed since [`Queue::take_changed`], in
@@ -22,25 +25,43 @@ pub struct Queue {
 }
 
 impl Queue {
+    #[cfg(test)]
     pub fn push(&mut self, record: FileRecord) {
         self.touch(record.uuid);
         self.index.insert(record.uuid, self.files.len());
-        self.files.push(record);
+        self.files.push(Arc::new(record));
     }
 
-    pub fn files(&self) -> &[FileRecord] {
+    /// Pushes every record, in order, making room once, not by doubling.
+    pub fn extend(&mut self, records: Vec<Arc<FileRecord>>) {
+        self.index.reserve(records.len());
+        let first = self.files.len();
+        for (at, record) in records.iter().enumerate() {
+            self.touch(record.uuid);
+            self.index.insert(record.uuid, first + at);
+        }
+        self.files.reserve_exact(records.len());
+        self.files.extend(records);
+    }
+
+    pub fn files(&self) -> &[Arc<FileRecord>] {
         &self.files
     }
 
+    /// Every record, in order.
+    pub fn records(&self) -> impl Iterator<Item = &FileRecord> {
+        self.files.iter().map(|f| &**f)
+    }
+
     pub fn get(&self, uuid: Uuid) -> Option<&FileRecord> {
-        self.index.get(&uuid).map(|&at| &self.files[at])
+        self.index.get(&uuid).map(|&at| &*self.files[at])
     }
 
     /// The file, to change: it counts as changed.
     pub fn get_mut(&mut self, uuid: Uuid) -> Result<&mut FileRecord> {
         let at = *self.index.get(&uuid).ok_or(Error::UnknownFile(uuid))?;
         self.touch(uuid);
-        Ok(&mut self.files[at])
+        Ok(Arc::make_mut(&mut self.files[at]))
     }
 
     /// The files added, changed or removed since the last call.
@@ -74,12 +95,12 @@ impl Queue {
         for (i, file) in self.files.iter().enumerate().skip(at) {
             self.index.insert(file.uuid, i);
         }
-        Ok(removed)
+        Ok(Arc::unwrap_or_clone(removed))
     }
 
     /// The files the next upload sends, in queue order.
     pub fn pending(&self) -> impl Iterator<Item = &FileRecord> {
-        self.files.iter().filter(|f| f.is_pending())
+        self.records().filter(|f| f.is_pending())
     }
 }
 
@@ -120,6 +141,22 @@ mod tests {
         // Found by id after a removal moved the others.
         assert_eq!(q.get(ids[2]).unwrap().filename, "c2");
         assert!(q.get(ids[0]).is_none());
+    }
+
+    #[test]
+    fn extend_keeps_order_and_finds_by_uuid() {
+        let mut q = Queue::default();
+        let first = vec![Arc::new(record("a")), Arc::new(record("b"))];
+        let more = vec![Arc::new(record("c")), Arc::new(record("d"))];
+        let ids: Vec<Uuid> = first.iter().chain(&more).map(|r| r.uuid).collect();
+        q.extend(first);
+        q.extend(more);
+        let names: Vec<_> = q.files().iter().map(|f| f.filename.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        for (id, name) in ids.iter().zip(["a", "b", "c", "d"]) {
+            assert_eq!(q.get(*id).unwrap().filename, name);
+        }
+        assert_eq!(q.take_changed(), ids);
     }
 
     #[test]

@@ -298,7 +298,7 @@ impl Picker {
         let view = SourceFileView::of(&record);
         let path = record.path.clone();
         let spooled = record.origin == Origin::Spooled;
-        if let Err(e) = self.admit(vec![record]) {
+        if let Err(e) = self.admit(vec![std::sync::Arc::new(record)]) {
             if spooled {
                 let _ = std::fs::remove_file(path);
             }

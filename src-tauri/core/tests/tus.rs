@@ -245,7 +245,7 @@ async fn a_paused_upload_resumes_from_the_servers_offset() {
         Arc::new(NoEvents),
     ));
     let added = picker.add_paths(&[dir.path().join("big.bin")], LOCAL_SOURCE);
-    let uuid = added.added[0].uuid;
+    let uuid = added.added[0];
     let running = tokio::spawn({
         let picker = picker.clone();
         async move { picker.upload().await }

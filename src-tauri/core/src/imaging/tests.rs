@@ -314,10 +314,7 @@ async fn an_upload_sends_the_processed_picture_and_reports_both_sizes() {
         circle: true,
         ..Edit::default()
     };
-    let edited = picker
-        .set_edit(added.added[0].uuid, Some(circle))
-        .await
-        .unwrap();
+    let edited = picker.set_edit(added.added[0], Some(circle)).await.unwrap();
     assert_eq!(
         edited.edit.unwrap().size,
         Some([107, 160]),
@@ -325,7 +322,7 @@ async fn an_upload_sends_the_processed_picture_and_reports_both_sizes() {
     );
     assert_eq!(
         picker
-            .set_edit(added.added[1].uuid, Some(Edit::default()))
+            .set_edit(added.added[1], Some(Edit::default()))
             .await
             .unwrap_err()
             .kind(),

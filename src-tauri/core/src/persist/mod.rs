@@ -274,17 +274,30 @@ fn tighten(dir: &Path, file: &Path) {
 
 /// Writes `name` in `dir` so that it is either wholly old or wholly new.
 pub(crate) fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+    write_atomically_with(dir, name, |file| file.write_all(data).map(|()| true)).map(|_| ())
+}
+
+/// [`write_atomically`] of what `fill` writes; when `fill` answers false
+/// the new file is dropped and `name` left as it was. Returns `fill`'s answer.
+fn write_atomically_with(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut File) -> io::Result<bool>,
+) -> io::Result<bool> {
     crate::spool::private_dir(dir)?;
     let temp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4()));
     let result = (|| {
         let mut file = crate::spool::private_file(&temp)?;
-        file.write_all(data)?;
+        if !fill(&mut file)? {
+            return Ok(false);
+        }
         file.sync_all()?;
         fs::rename(&temp, dir.join(name))?;
         // The rename itself must reach the disk too.
-        File::open(dir)?.sync_all()
+        File::open(dir)?.sync_all()?;
+        Ok(true)
     })();
-    if result.is_err() {
+    if !matches!(result, Ok(true)) {
         let _ = fs::remove_file(&temp);
     }
     result

@@ -4,13 +4,17 @@ use super::*;
 use std::sync::{Arc, Mutex};
 
 fn queue() -> SavedQueue {
+    SavedQueue::new("tus+http://x/files/", &records())
+}
+
+fn records() -> [FileRecord; 2] {
     let mut a = FileRecord::new("/a".into(), "a".into(), "text/plain".into(), 3, "local");
     a.status = FileStatus::Uploading;
     a.resume = Some(serde_json::json!({"url": "http://x/files/1"}));
     let mut b = FileRecord::new("/b".into(), "b".into(), "text/plain".into(), 2, "local");
     b.status = FileStatus::Done;
     b.landed = Some("http://x/files/2".into());
-    SavedQueue::new("tus+http://x/files/", &[a, b])
+    [a, b]
 }
 
 #[test]
@@ -96,8 +100,9 @@ fn the_journal_appends_changes_and_loads_the_last_word_on_each_file() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::new(dir.path());
     let (journal, errors) = journal(dir.path());
-    let mut files = queue().files;
-    let seq = journal.push(vec![Entry::Full(files.clone())]);
+    let records = records();
+    let mut files: Vec<SavedFile> = records.iter().map(SavedFile::from).collect();
+    let seq = journal.push(vec![Entry::Full(records.map(Arc::new).to_vec())]);
     journal.durable_blocking(seq);
     let whole = fs::metadata(store.path()).unwrap().len();
     files[0].resume = Some(serde_json::json!({"url": "http://x/files/9"}));
@@ -164,7 +169,7 @@ fn an_unwritable_state_folder_is_an_error_not_a_panic() {
     assert_eq!(err.kind(), "stateUnwritable");
     // The journal says so, and whoever waits is not stuck.
     let (journal, errors) = journal(&dir.path().join("file/satchel"));
-    let seq = journal.push(vec![Entry::Full(queue().files)]);
+    let seq = journal.push(vec![Entry::Full(records().map(Arc::new).to_vec())]);
     journal.durable_blocking(seq);
     assert!(errors.lock().unwrap()[0].contains("cannot save"));
     assert!(journal.wants_full());

@@ -14,14 +14,15 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use uuid::Uuid;
 
 use super::format::{header_line, line, Line};
-use super::{write_atomically, SavedFile, Store, QUEUE_FILE};
-use crate::{Error, FileStatus};
+use super::{write_atomically, write_atomically_with, SavedFile, Store, QUEUE_FILE};
+use crate::{Error, FileRecord, FileStatus};
 
 /// One change for the journal.
 #[derive(Debug)]
 pub(crate) enum Entry {
-    /// The whole queue: the file is rewritten with it.
-    Full(Vec<SavedFile>),
+    /// The whole queue: the file is rewritten with it. The records are the
+    /// queue's own, shared, not copies (a queue may hold 100,000).
+    Full(Vec<Arc<FileRecord>>),
     /// A file as it is now.
     File(Box<SavedFile>),
     /// A file taken out of the queue.
@@ -269,21 +270,37 @@ impl Writer {
         }
     }
 
-    /// Replaces the file with `files`, then the changes after them.
-    fn rewrite(&mut self, files: Vec<SavedFile>, rest: Vec<Entry>) -> io::Result<()> {
+    /// Replaces the file with `files`, then the changes after them. The
+    /// lines go straight to the new file, a few at a time: a queue of
+    /// 100,000 files is never held as one buffer of its lines.
+    fn rewrite(&mut self, files: Vec<Arc<FileRecord>>, rest: Vec<Entry>) -> io::Result<()> {
         self.seen.clear();
         self.unfinished = 0;
-        let mut bytes = header_line(&self.destination);
-        for file in files {
-            bytes.extend(self.note(Entry::File(Box::new(file))));
-        }
-        for entry in rest {
-            bytes.extend(self.note(entry));
-        }
-        if self.unfinished == 0 {
+        self.file = None;
+        let mut len = 0;
+        let dir = self.store.dir.clone();
+        let kept = write_atomically_with(&dir, QUEUE_FILE, |file| {
+            let mut out = io::BufWriter::with_capacity(1 << 16, file);
+            let header = header_line(&self.destination);
+            out.write_all(&header)?;
+            len = header.len() as u64;
+            let lines = files
+                .into_iter()
+                .map(|f| Entry::File(Box::new(SavedFile::from(&*f))));
+            for entry in lines.chain(rest) {
+                let bytes = self.note(entry);
+                out.write_all(&bytes)?;
+                len += bytes.len() as u64;
+            }
+            out.flush()?;
+            Ok(self.unfinished > 0)
+        })?;
+        if !kept {
             return self.remove();
         }
-        self.replace(&bytes)
+        self.file = Some(OpenOptions::new().append(true).open(self.store.path())?);
+        self.len = len;
+        Ok(())
     }
 
     fn replace(&mut self, bytes: &[u8]) -> io::Result<()> {

@@ -29,7 +29,7 @@ use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
 use crate::destination::Destination;
-use crate::events::{EventSink, Snapshot};
+use crate::events::{EventSink, Notice, Sending, Snapshot};
 use crate::fetch::{Fetched, Fetcher};
 use crate::incoming::Incoming;
 use crate::network::NetworkPolicy;
@@ -37,8 +37,8 @@ use crate::options::PickerOptions;
 use crate::persist::{Journal, SavedQueue, Store};
 use crate::spool::{Spool, SpoolLimits};
 use crate::{
-    mime, paths, restrictions, scan, Error, ErrorInfo, FileRecord, Headers, Origin, Result,
-    UploadDone,
+    mime, paths, restrictions, scan, Error, ErrorInfo, FileRecord, FileStatus, Headers, Origin,
+    Result, UploadDone,
 };
 use saving::Persist;
 use shared::Shared;
@@ -73,10 +73,12 @@ pub struct Picker {
     incoming: Incoming,
 }
 
-/// What adding paths did: the files now queued and what could not be added.
+/// What adding paths did: the ids of the files now queued (the records are
+/// in the queue, not copied here: there may be 100,000) and what could not
+/// be added.
 #[derive(Debug, Default)]
 pub struct AddOutcome {
-    pub added: Vec<FileRecord>,
+    pub added: Vec<Uuid>,
     pub errors: Vec<ErrorInfo>,
 }
 
@@ -243,8 +245,7 @@ impl Picker {
         self.shared
             .lock()
             .queue()
-            .files()
-            .iter()
+            .records()
             .filter_map(look)
             .collect()
     }
@@ -259,7 +260,7 @@ impl Picker {
     }
 
     /// Adds records all together or not at all, within `maxFiles`.
-    pub(crate) fn admit(&self, records: Vec<FileRecord>) -> Result<()> {
+    pub(crate) fn admit(&self, records: Vec<Arc<FileRecord>>) -> Result<()> {
         self.update(|state| {
             let max = self.options.max_files;
             if state.queue().files().len() + records.len() > max {
@@ -300,7 +301,12 @@ impl Picker {
     /// Puts a saved queue back, as it was (files being sent when the
     /// process died are queued again, with their resume state).
     pub fn restore(&self, saved: SavedQueue) {
-        self.update(|state| state.add(saved.files.into_iter().map(FileRecord::from)));
+        let records = saved
+            .files
+            .into_iter()
+            .map(|f| Arc::new(f.into()))
+            .collect();
+        self.update(|state| state.add(records));
         self.saved_blocking();
         self.shared.queued.notify_one();
     }
@@ -319,12 +325,36 @@ impl Picker {
         self.shared.lock().snapshot(&self.destination.describe())
     }
 
+    /// The files being sent now and how many are through, without copying
+    /// the queue (for a progress display of a queue of 100,000).
+    pub fn sending(&self) -> Sending {
+        self.shared.lock().sending()
+    }
+
+    /// Whether every queued file landed: a [`Picker::snapshot`]'s question
+    /// without copying the queue.
+    pub fn all_done(&self) -> bool {
+        let state = self.shared.lock();
+        let all = state
+            .queue()
+            .records()
+            .all(|f| f.status == FileStatus::Done);
+        all
+    }
+
+    /// The notices shown now: a [`Picker::snapshot`]'s, without the queue.
+    pub fn notices(&self) -> Vec<Notice> {
+        self.shared.lock().notices().to_vec()
+    }
+
     /// Queues files and, recursively, the files in folders. Paths that cannot
     /// be added are reported (and shown as notices); the rest are still added.
     /// Blocking: reads the start of every file to detect its type.
     pub fn add_paths(&self, paths: &[PathBuf], source: &str) -> AddOutcome {
         let mut outcome = AddOutcome::default();
-        for found in paths.iter().flat_map(|p| scan::files_at(p)) {
+        let found: Vec<_> = paths.iter().flat_map(|p| scan::files_at(p)).collect();
+        let mut records = Vec::with_capacity(found.len());
+        for found in found {
             let described = found
                 .and_then(|path| describe_file(path, source))
                 .and_then(|record| {
@@ -337,15 +367,16 @@ impl Picker {
                     Ok(record)
                 });
             match described {
-                Ok(record) => outcome.added.push(record),
+                Ok(record) => records.push(Arc::new(record)),
                 Err(e) => outcome.errors.push(e.info()),
             }
         }
-        if !outcome.added.is_empty() {
-            if let Err(e) = self.admit(outcome.added.clone()) {
+        if !records.is_empty() {
+            let ids = records.iter().map(|r| r.uuid).collect();
+            match self.admit(records) {
+                Ok(()) => outcome.added = ids,
                 // Nothing is half-added: past maxFiles, none of them go in.
-                outcome.added.clear();
-                outcome.errors.push(e.info());
+                Err(e) => outcome.errors.push(e.info()),
             }
         }
         if !outcome.errors.is_empty() {
@@ -393,7 +424,7 @@ impl Picker {
 
     /// The result in Filestack's `onUploadDone` shape.
     pub fn result(&self) -> UploadDone {
-        UploadDone::from_files(self.shared.lock().queue().files())
+        UploadDone::from_files(self.shared.lock().queue().records())
     }
 
     /// Applies a change, saves the queue and tells the sink.

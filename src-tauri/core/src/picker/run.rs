@@ -11,6 +11,7 @@
 //! - a destination's resume state (a tus URL) is on disk before it returns
 //!   from [`ResumeSlot::save`], so no byte is sent against unsaved state.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use uuid::Uuid;
 
 use super::progress::FileProgress;
 use super::shared::Shared;
-use super::state::{Stops, Waiting};
+use super::state::{State, Stops, Waiting};
 use super::{discard_spooled, Picker, SMALL_FILE, SMALL_PER_SLOT};
 use crate::destination::{ResumeSlot, UploadContext};
 use crate::events::Speed;
@@ -43,39 +44,70 @@ impl Picker {
     /// destination cleans up what it had begun; the file ends up failed with
     /// a `cancelled` error and is sent again by the next upload.
     pub fn cancel(&self, uuid: Uuid) -> Result<()> {
-        self.stop(uuid, |stops| &stops.cancel)
+        self.stop(uuid, Stop::Cancel)
     }
 
     /// Cancels every file of the running upload.
     pub fn cancel_all(&self) {
-        for stops in self.shared.lock().all_stops() {
-            stops.cancel.cancel();
-        }
+        self.stop_all(Stop::Cancel);
     }
 
     /// Stops one file of the running upload for now: the server keeps what
     /// it has (and the file its resume state), the file goes back to queued,
     /// and the next [`Picker::upload`] resumes it from the server's offset.
     pub fn pause(&self, uuid: Uuid) -> Result<()> {
-        self.stop(uuid, |stops| &stops.pause)
+        self.stop(uuid, Stop::Pause)
     }
 
     /// Pauses every file of the running upload; [`Picker::upload`] resumes.
     pub fn pause_all(&self) {
-        for stops in self.shared.lock().all_stops() {
-            stops.pause.cancel();
-        }
+        self.stop_all(Stop::Pause);
     }
 
-    fn stop(&self, uuid: Uuid, which: impl Fn(&Stops) -> &CancellationToken) -> Result<()> {
-        let state = self.shared.lock();
-        if state.queue().get(uuid).is_none() {
-            return Err(Error::UnknownFile(uuid));
+    fn stop(&self, uuid: Uuid, how: Stop) -> Result<()> {
+        {
+            let state = self.shared.lock();
+            if state.queue().get(uuid).is_none() {
+                return Err(Error::UnknownFile(uuid));
+            }
+            if let Some(stops) = state.stops(uuid) {
+                how.token(stops).cancel();
+                return Ok(());
+            }
+            if !state.is_waiting(uuid) {
+                return Ok(());
+            }
         }
-        if let Some(stops) = state.stops(uuid) {
-            which(stops).cancel();
-        }
+        // Waiting for its turn: it leaves the run and never starts (unless
+        // its turn came meanwhile, then it is stopped as it goes).
+        self.update(|state| {
+            if let Some(stops) = state.stops(uuid) {
+                how.token(stops).cancel();
+            } else if state.is_waiting(uuid) {
+                state.take_one_waiting(uuid);
+                how.mark(state, uuid);
+            }
+        });
         Ok(())
+    }
+
+    /// Stops every file of the running upload: those sending by their
+    /// tokens, those waiting for their turn at once, in one change.
+    fn stop_all(&self, how: Stop) {
+        let any_waiting = {
+            let state = self.shared.lock();
+            for stops in state.all_stops() {
+                how.token(stops).cancel();
+            }
+            state.all_stops().count() < state.run_size()
+        };
+        if any_waiting {
+            self.update(|state| {
+                for uuid in state.take_waiting() {
+                    how.mark(state, uuid);
+                }
+            });
+        }
     }
 
     /// Sends a failed file again. During a run it joins that run and this
@@ -188,19 +220,27 @@ impl Picker {
             }
             // Failed files in this run are being tried again: they wait,
             // like the rest, and cannot be retried a second time meanwhile.
+            // Only those are changed (and saved): a file merely looked at
+            // is not written to the journal again.
             for file in &pending {
+                let failed = state
+                    .queue()
+                    .get(file.uuid)
+                    .is_some_and(|f| f.status == FileStatus::Failed);
+                if !failed {
+                    continue;
+                }
                 if let Ok(record) = state.queue_mut().get_mut(file.uuid) {
-                    if record.status == FileStatus::Failed {
-                        record.status = FileStatus::Queued;
-                        record.error = None;
-                    }
+                    record.status = FileStatus::Queued;
+                    record.error = None;
                 }
             }
             let min = self.options.min_files;
             if state.queue().files().len() < min {
                 return Err(Error::TooFewFiles { min });
             }
-            Ok(state.begin_run(&pending))
+            state.begin_run(&pending);
+            Ok(pending)
         })?;
 
         if let Err(e) = self.destination.prepare().await {
@@ -211,19 +251,24 @@ impl Picker {
             self.shared.ended.notify_waiters();
             return Err(e);
         }
-        let slots = Semaphore::new(if self.share_slots {
+        let permits = if self.share_slots {
             self.concurrency * SMALL_PER_SLOT
         } else {
             self.concurrency
-        });
+        };
+        let slots = Semaphore::new(permits);
+        // Only as many files as could be sent at once wait for a slot; the
+        // rest wait here as ids (a run may hold 100,000 files).
+        let mut waiting = VecDeque::from(pending);
         let mut running = FuturesUnordered::new();
-        for (file, stops) in pending {
-            running.push(self.run_one(file, stops, &slots));
-        }
         loop {
             // In the background mode, files added meanwhile join this run.
-            for (file, stops) in self.take_added() {
-                running.push(self.run_one(file, stops, &slots));
+            waiting.extend(self.take_added());
+            while running.len() < permits {
+                let Some(file) = waiting.pop_front() else {
+                    break;
+                };
+                running.push(self.run_one(file, &slots));
             }
             if running.is_empty() {
                 // Checked again under the lock that ends the run, so a file
@@ -234,7 +279,7 @@ impl Picker {
                         return None;
                     }
                     state.end_run();
-                    Some(UploadDone::from_files(state.queue().files()))
+                    Some(UploadDone::from_files(state.queue().records()))
                 });
                 match done {
                     Some(done) => {
@@ -255,7 +300,7 @@ impl Picker {
     /// Files that join the running upload (see `State::joining`): with
     /// [`Picker::with_background`], the files queued since the run
     /// started, now made part of it.
-    fn take_added(&self) -> Vec<(Waiting, Stops)> {
+    fn take_added(&self) -> Vec<Waiting> {
         let background = self.background;
         // Looked at first without a change, so no snapshot goes out for nothing.
         {
@@ -270,8 +315,13 @@ impl Picker {
     }
 
     /// One file of a run: waits for a free slot, then sends it.
-    async fn run_one(&self, file: Waiting, stops: Stops, slots: &Semaphore) {
-        // A file stopped while waiting for its turn never starts.
+    async fn run_one(&self, file: Waiting, slots: &Semaphore) {
+        // Stopped while it waited for its turn (or already started, when a
+        // retry put it in the run twice): nothing to do.
+        let Some(stops) = self.shared.lock().start(file.uuid) else {
+            return;
+        };
+        // A file stopped while waiting for a slot never starts.
         let name = || self.file(file.uuid).map(|f| f.filename).unwrap_or_default();
         tokio::select! {
             // The semaphore is never closed, so a permit always comes.
@@ -347,6 +397,7 @@ impl Picker {
     fn finish_one(&self, uuid: Uuid, outcome: Result<String>) {
         self.update(|state| {
             state.set_speed(uuid, Speed::default());
+            state.leave_run(uuid);
             let Ok(record) = state.queue_mut().get_mut(uuid) else {
                 return;
             };
@@ -401,6 +452,36 @@ impl Picker {
             record.size = fetched.size;
         });
         Ok(path)
+    }
+}
+
+/// How a person stops a file: for good, or for now.
+#[derive(Clone, Copy)]
+enum Stop {
+    Cancel,
+    Pause,
+}
+
+impl Stop {
+    fn token(self, stops: &Stops) -> &CancellationToken {
+        match self {
+            Stop::Cancel => &stops.cancel,
+            Stop::Pause => &stops.pause,
+        }
+    }
+
+    /// A file stopped before its turn came, as `Picker::finish_one` would
+    /// leave it: cancelled files fail, paused ones stay queued.
+    fn mark(self, state: &mut State, uuid: Uuid) {
+        if let (Stop::Cancel, Ok(record)) = (self, state.queue_mut().get_mut(uuid)) {
+            record.status = FileStatus::Failed;
+            record.error = Some(
+                Error::Cancelled {
+                    name: record.filename.clone(),
+                }
+                .info(),
+            );
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::state::State;
-use crate::persist::{Entry, Journal, SavedFile};
+use crate::persist::{Entry, Journal};
 
 /// The journal of a picker that saves its queue.
 pub(crate) struct Persist {
@@ -35,9 +35,8 @@ impl Persist {
         let entries = if grown || self.journal.wants_full() {
             queue.clear_changed();
             self.since_whole.store(0, Ordering::Relaxed);
-            vec![Entry::Full(
-                queue.files().iter().map(SavedFile::from).collect(),
-            )]
+            // The records themselves, shared: no copy of the queue.
+            vec![Entry::Full(queue.files().to_vec())]
         } else {
             let changed = queue.take_changed();
             changed

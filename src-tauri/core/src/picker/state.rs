@@ -9,12 +9,13 @@
 //!   goes, never the whole queue (a queue may hold 100,000 files).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::events::{FileView, Notice, Snapshot, Speed, Totals};
+use crate::events::{FileView, Notice, Sending, Snapshot, Speed, Totals};
 use crate::queue::Queue;
 use crate::{ErrorInfo, FileRecord, FileStatus};
 
@@ -32,8 +33,9 @@ pub(crate) struct State {
     revision: u64,
     /// The speed of each file being sent.
     speeds: HashMap<Uuid, Speed>,
-    /// How to stop each file of the running upload.
-    stops: HashMap<Uuid, Stops>,
+    /// Each file of the running upload, with how to stop it once its turn
+    /// came (None while it waits: 100,000 may wait, and need no tokens).
+    stops: HashMap<Uuid, Option<Stops>>,
     /// Failed files the person retried while a run was going: they join it.
     rejoin: HashSet<Uuid>,
     /// Files queued while a run was going, not yet looked at by it.
@@ -89,13 +91,11 @@ impl State {
     }
 
     /// Queues files; a run going on gets to look at them.
-    pub fn add(&mut self, records: impl IntoIterator<Item = FileRecord>) {
-        for record in records {
-            if self.run.is_some() {
-                self.arrivals.push(record.uuid);
-            }
-            self.queue.push(record);
+    pub fn add(&mut self, records: Vec<Arc<FileRecord>>) {
+        if self.run.is_some() {
+            self.arrivals.extend(records.iter().map(|r| r.uuid));
         }
+        self.queue.extend(records);
         self.finished = false;
     }
 
@@ -105,6 +105,10 @@ impl State {
             id: self.next_notice,
             error,
         });
+    }
+
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 
     /// Whether a notice of this kind is shown already.
@@ -120,22 +124,63 @@ impl State {
         self.run.is_some()
     }
 
-    /// Starts a run of `files`, each with its own stops, which it returns.
-    pub fn begin_run(&mut self, files: &[Waiting]) -> Vec<(Waiting, Stops)> {
+    /// Starts a run of `files`; each gets its stops when its turn comes
+    /// ([`State::start`]).
+    pub fn begin_run(&mut self, files: &[Waiting]) {
         self.run = Some(Run {
             started: Instant::now(),
             transferred_before: self.transferred(),
         });
         self.arrivals.clear();
         self.stops.clear();
-        files
+        self.stops
+            .extend(files.iter().map(|file| (file.uuid, None)));
+    }
+
+    /// A file of the run whose turn came: its stops, or None when it is no
+    /// longer waiting in this run (stopped while it waited, or started).
+    pub fn start(&mut self, uuid: Uuid) -> Option<Stops> {
+        let slot = self.stops.get_mut(&uuid)?;
+        if slot.is_some() {
+            return None;
+        }
+        Some(slot.insert(Stops::default()).clone())
+    }
+
+    /// How many files the run holds, waiting or started.
+    pub fn run_size(&self) -> usize {
+        self.stops.len()
+    }
+
+    /// Whether a file is in the run but its turn has not come.
+    pub fn is_waiting(&self, uuid: Uuid) -> bool {
+        matches!(self.stops.get(&uuid), Some(None))
+    }
+
+    /// Takes the files still waiting out of the run, to stop them.
+    pub fn take_waiting(&mut self) -> Vec<Uuid> {
+        let waiting: Vec<Uuid> = self
+            .stops
             .iter()
-            .map(|&file| {
-                let stops = Stops::default();
-                self.stops.insert(file.uuid, stops.clone());
-                (file, stops)
-            })
-            .collect()
+            .filter(|(_, stops)| stops.is_none())
+            .map(|(uuid, _)| *uuid)
+            .collect();
+        for uuid in &waiting {
+            self.stops.remove(uuid);
+        }
+        waiting
+    }
+
+    /// A file of the run is through (sent, failed, paused): its stops go.
+    pub fn leave_run(&mut self, uuid: Uuid) {
+        self.stops.remove(&uuid);
+    }
+
+    /// Takes one waiting file out of the run.
+    pub fn take_one_waiting(&mut self, uuid: Uuid) {
+        if self.is_waiting(uuid) {
+            self.stops.remove(&uuid);
+        }
     }
 
     /// Ends the run; `finished` when it sent everything there was.
@@ -153,12 +198,14 @@ impl State {
         self.stops.clear();
     }
 
+    /// How to stop a file of the run whose turn came.
     pub fn stops(&self, uuid: Uuid) -> Option<&Stops> {
-        self.stops.get(&uuid)
+        self.stops.get(&uuid)?.as_ref()
     }
 
+    /// How to stop every file of the run whose turn came.
     pub fn all_stops(&self) -> impl Iterator<Item = &Stops> {
-        self.stops.values()
+        self.stops.values().flatten()
     }
 
     /// A failed file retried while the run goes: it joins the run.
@@ -199,24 +246,22 @@ impl State {
             .collect()
     }
 
-    /// Makes the joining files part of the run, each with its stops.
+    /// Makes the joining files part of the run, waiting for their turn.
     pub fn take_joining(
         &mut self,
         background: bool,
         weigh: impl Fn(&FileRecord) -> u32,
-    ) -> Vec<(Waiting, Stops)> {
+    ) -> Vec<Waiting> {
         let joining = self.joining(background);
         self.rejoin.clear();
         self.arrivals.clear();
-        joining
+        let joining: Vec<Waiting> = joining
             .into_iter()
             .filter_map(|uuid| self.queue.get(uuid).map(|f| Waiting::of(f, &weigh)))
-            .map(|file| {
-                let stops = Stops::default();
-                self.stops.insert(file.uuid, stops.clone());
-                (file, stops)
-            })
-            .collect()
+            .collect();
+        self.stops
+            .extend(joining.iter().map(|file| (file.uuid, None)));
+        joining
     }
 
     /// Notes how fast a file is being sent (`Speed::default()` once it is
@@ -243,6 +288,26 @@ impl State {
 
     fn transferred(&self) -> u64 {
         self.queue.files().iter().map(|f| f.transferred).sum()
+    }
+
+    /// The files being sent, and how many are through: a look at the queue
+    /// that copies only the few files in flight.
+    pub fn sending(&self) -> Sending {
+        let mut sending = Sending {
+            total: self.queue.files().len(),
+            ..Sending::default()
+        };
+        for file in self.queue.records() {
+            match file.status {
+                FileStatus::Uploading => sending.files.push(FileView::of(
+                    file,
+                    self.speeds.get(&file.uuid).copied().unwrap_or_default(),
+                )),
+                FileStatus::Done | FileStatus::Failed => sending.through += 1,
+                FileStatus::Queued => {}
+            }
+        }
+        sending
     }
 
     /// The whole state as the outside world sees it, with the run's rate

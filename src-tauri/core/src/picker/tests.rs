@@ -38,7 +38,7 @@ async fn adds_uploads_and_reports_every_change() {
         "local_file_system",
     );
     assert_eq!(outcome.added.len(), 2);
-    assert_eq!(outcome.added[1].mime, "image/png");
+    assert_eq!(picker.file(outcome.added[1]).unwrap().mime, "image/png");
     assert_eq!(outcome.errors.len(), 1);
     assert_eq!(outcome.errors[0].kind, "notFound");
     assert_eq!(picker.snapshot().notices.len(), 1);
@@ -86,7 +86,7 @@ async fn nothing_to_upload_is_an_error_and_removed_files_stay_removed() {
         Arc::new(NoEvents),
     );
     let added = picker.add_paths(&[src.path().join("a.txt")], "local_file_system");
-    picker.remove(added.added[0].uuid).unwrap();
+    picker.remove(added.added[0]).unwrap();
     assert_eq!(picker.upload().await.unwrap_err().kind(), "nothingToUpload");
     assert!(!src.path().join("out").exists());
 }
@@ -135,6 +135,33 @@ impl Destination for Gate {
 }
 
 #[tokio::test]
+async fn a_run_changes_only_the_files_it_starts() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        fs::write(src.path().join(format!("{i:02}.txt")), b"x").unwrap();
+    }
+    let gate = Arc::new(Gate::default());
+    let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
+    let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
+    picker.shared.lock().queue_mut().take_changed();
+    let running = tokio::spawn({
+        let picker = picker.clone();
+        async move { picker.upload().await }
+    });
+    while gate.inside.load(SeqCst) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The files waiting for their turn were only looked at: nothing of
+    // them goes to the journal again (100,000 may wait).
+    let changed = picker.shared.lock().queue_mut().take_changed();
+    assert_eq!(changed, added.added[..2]);
+    picker.cancel_all();
+    let done = running.await.unwrap().unwrap();
+    assert_eq!(done.files_failed.len(), 20);
+}
+
+#[tokio::test]
 async fn files_go_a_few_at_a_time_and_can_be_cancelled() {
     use std::sync::atomic::Ordering::SeqCst;
     let src = tempfile::tempdir().unwrap();
@@ -152,7 +179,7 @@ async fn files_go_a_few_at_a_time_and_can_be_cancelled() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // One file alone first: the next one waiting takes its place.
-    picker.cancel(added.added[0].uuid).unwrap();
+    picker.cancel(added.added[0]).unwrap();
     while picker.snapshot().files[0].status != FileStatus::Failed {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -392,7 +419,7 @@ async fn a_retried_file_joins_the_running_upload_once() {
     let gate = Arc::new(Gate::default());
     let picker = Arc::new(Picker::new(gate.clone(), Arc::new(NoEvents)).with_concurrency(2));
     let added = picker.add_paths(&[src.path().to_path_buf()], "local_file_system");
-    let ids: Vec<Uuid> = added.added.iter().map(|f| f.uuid).collect();
+    let ids: Vec<Uuid> = added.added;
     let start = || {
         let picker = picker.clone();
         tokio::spawn(async move { picker.upload().await })
