@@ -14,13 +14,12 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use satchel_core::config::Effective;
 use satchel_core::{
     default_state_dir, default_upload_dir, parse_destination_with, EventSink, FileStatus, NoEvents,
     Picker, Snapshot, Store, UploadDone, LOCAL_SOURCE,
 };
 use uuid::Uuid;
-
-use satchel_core::config::Effective;
 
 use crate::cli::{PickerArgs, Reach, Run};
 use crate::settings;
